@@ -1,0 +1,116 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration schema. Every process (api, worker, cli, dev runner) parses `process.env`
+ * through it once at start-up and passes the frozen result into factories; nothing deeper reads
+ * `process.env`. A bad or missing value stops start-up with a message naming the variable.
+ */
+
+const port = z.coerce.number().int().min(0).max(65535);
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h)$/, 'a duration such as 500ms, 30s, 5m or 1h')
+  .transform(parseDuration);
+
+export const envSchema = z
+  .object({
+    NODE_ENV: z
+      .enum(['development', 'test', 'production'])
+      .default('development')
+      .describe('development enables the dev API key and the sandbox pages; production forbids them'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info')
+      .describe('pino log level'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// connection URL')
+      .describe('PostgreSQL connection URL (the dev runner and tests use embedded PostgreSQL when unset)'),
+    DATABASE_POOL_SIZE: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(200)
+      .default(10)
+      .describe('postgres.js pool size per process'),
+    TEMPORAL_ADDRESS: z
+      .string()
+      .regex(/^[^:\s]+:\d+$/, 'host:port')
+      .default('127.0.0.1:7233')
+      .describe('Temporal frontend gRPC address (Temporal Cloud: <namespace>.<account>.tmprl.cloud:7233)'),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default').describe('Temporal namespace'),
+    TEMPORAL_TASK_QUEUE: z.string().min(1).default('ballot-tracker').describe('task queue of the ballot worker'),
+    TEMPORAL_TLS_CERT_PATH: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('client certificate (PEM) for mTLS, e.g. Temporal Cloud'),
+    TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional().describe('client private key (PEM) for mTLS'),
+    TEMPORAL_TLS_CA_PATH: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('CA bundle (PEM) for a self-hosted cluster with a private CA'),
+    TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional().describe('TLS server name override'),
+    TEMPORAL_API_KEY: z.string().min(1).optional().describe('Temporal Cloud API key (implies TLS)'),
+    API_HOST: z.string().min(1).default('0.0.0.0').describe('interface the API listens on'),
+    API_PORT: port.default(3000).describe('API HTTP port'),
+    WORKER_METRICS_PORT: port
+      .default(9464)
+      .describe("port of the worker's Prometheus endpoint (Temporal runtime metrics); 0 disables it"),
+    WORKER_SHUTDOWN_GRACE_TIME: duration
+      .default(30_000)
+      .describe('how long in-flight activities may finish after SIGTERM before they are cancelled'),
+    WORKER_MAX_CACHED_WORKFLOWS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(500)
+      .describe('sticky workflow cache size (bounded explicitly; sleeping ballots are evicted)'),
+  })
+  .superRefine((env, ctx) => {
+    if (Boolean(env.TEMPORAL_TLS_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_KEY_PATH)) {
+      const missing = env.TEMPORAL_TLS_CERT_PATH ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH';
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together',
+      });
+    }
+  });
+
+export type Config = Readonly<z.output<typeof envSchema>>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; throws a ConfigError whose message names every bad or missing variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = issue.path.join('.') || '(environment)';
+      const problem =
+        issue.code === 'invalid_type' && cleaned[name] === undefined ? 'is required but not set' : issue.message;
+      return `  ${name}: ${problem}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return Object.freeze(parsed.data);
+}
+
+/** Variables with neither a default nor `optional()`: what a deployment must set. */
+export function requiredVariables(): string[] {
+  return Object.entries(envSchema.shape)
+    .filter(([, schema]) => !(schema as z.ZodType).safeParse(undefined).success)
+    .map(([name]) => name);
+}
+
+export function parseDuration(text: string): number {
+  const match = /^(\d+)(ms|s|m|h)$/.exec(text);
+  if (!match) throw new Error(`not a duration: ${text}`);
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
+  return Number(match[1]) * unit;
+}

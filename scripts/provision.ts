@@ -1,0 +1,17 @@
+/**
+ * `npm run provision [-- --test]`: installs or verifies every tool the stack needs. The run command
+ * calls it without `--test`; the test command adds the Java time-skipping test server.
+ */
+import { ensureJavaTestServer, ensurePostgres, ensureTemporalCli, ProvisionError } from './tools.js';
+
+const started = performance.now();
+try {
+  await ensureTemporalCli();
+  await ensurePostgres();
+  if (process.argv.includes('--test')) await ensureJavaTestServer();
+  process.stderr.write(`[provision] all tools ready in ${((performance.now() - started) / 1000).toFixed(1)}s\n`);
+} catch (error) {
+  if (!(error instanceof ProvisionError)) throw error;
+  process.stderr.write(`[provision] ${error.message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,39 @@
+/**
+ * Production worker process: configuration from the environment only, Temporal runtime metrics on
+ * WORKER_METRICS_PORT, migrations and search attributes ensured at start-up, graceful on SIGTERM.
+ */
+import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { loadConfig, ConfigError } from '../config/env.js';
+import { createLogger } from '../lib/logger.js';
+import { runWorker, temporalLogger } from './run.js';
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`worker: ${error.message}\n`);
+  process.exit(78); // EX_CONFIG
+}
+const logger = createLogger(config, 'worker');
+
+Runtime.install({
+  logger: temporalLogger(logger),
+  telemetryOptions: {
+    logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+    ...(config.WORKER_METRICS_PORT > 0
+      ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.WORKER_METRICS_PORT}` } } }
+      : {}),
+  },
+  shutdownSignals: [],
+});
+
+const running = await runWorker(config, logger);
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    logger.info({ signal, graceMs: config.WORKER_SHUTDOWN_GRACE_TIME }, 'shutting down');
+    void running.stop();
+  });
+}
+await running.done;
+logger.info('worker stopped');

@@ -1,0 +1,55 @@
+import { DefaultLogger, type LogLevel } from '@temporalio/worker';
+import type { Config } from '../config/env.js';
+import { createActivities } from '../activities/index.js';
+import { createSql } from '../db/client.js';
+import { migrate } from '../db/migrate.js';
+import type { Logger } from '../lib/logger.js';
+import { connectClient, registerSearchAttributes } from '../lib/temporal.js';
+import { connectWorker, createWorker } from './worker.js';
+
+export interface RunningWorker {
+  /** Stops polling, lets in-flight activities finish within the grace time, closes connections. */
+  stop(): Promise<void>;
+  /** Settles when the worker has stopped (rejects if it failed). */
+  done: Promise<void>;
+}
+
+/** Temporal's own log lines go through pino, at the same level and with the same redaction. */
+export function temporalLogger(logger: Logger): DefaultLogger {
+  const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+    TRACE: 'trace',
+    DEBUG: 'debug',
+    INFO: 'info',
+    WARN: 'warn',
+    ERROR: 'error',
+  };
+  // The SDK's INFO lines (worker state changes, webpack output) are noise at the default level.
+  const threshold: LogLevel = logger.isLevelEnabled('debug') ? 'DEBUG' : 'WARN';
+  return new DefaultLogger(threshold, ({ level, message, meta }) => logger[levels[level]](meta ?? {}, message));
+}
+
+/** Everything a worker process does, shared by `worker/main.ts` and the dev runner. */
+export async function runWorker(config: Config, logger: Logger): Promise<RunningWorker> {
+  const sql = createSql(config);
+  const applied = await migrate(sql);
+  if (applied.length > 0) logger.info({ applied }, 'applied migrations');
+
+  const client = await connectClient(config);
+  await registerSearchAttributes(client, config.TEMPORAL_NAMESPACE, logger);
+  await client.close();
+
+  const connection = await connectWorker(config);
+  const worker = await createWorker(config, connection, createActivities({ sql }));
+  const done = worker.run().finally(async () => {
+    await connection.close();
+    await sql.end({ timeout: 5 });
+  });
+  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');
+  return {
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+    done,
+  };
+}

@@ -1,0 +1,1 @@
+export { smokeTestWorkflow } from './smoke-test.js';

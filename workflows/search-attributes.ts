@@ -1,0 +1,13 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/**
+ * The project's custom search attributes: the only list. The dev server is started with them, the
+ * worker registers them at start-up, and workflows upsert them by these typed keys. Values are IDs and
+ * statuses only: search attributes are never encrypted, so no personal data may go in them.
+ */
+export const ElectionId = defineSearchAttributeKey('ElectionId', SearchAttributeType.KEYWORD);
+export const County = defineSearchAttributeKey('County', SearchAttributeType.KEYWORD);
+export const BallotStatus = defineSearchAttributeKey('BallotStatus', SearchAttributeType.KEYWORD);
+export const NeedsAttention = defineSearchAttributeKey('NeedsAttention', SearchAttributeType.BOOL);
+
+export const CUSTOM_SEARCH_ATTRIBUTES = [ElectionId, County, BallotStatus, NeedsAttention] as const;
