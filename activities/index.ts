@@ -1,4 +1,6 @@
 import type { Sql } from '../db/client.js';
+import { createBallotContextActivities } from './ballot-context.js';
+import { createNoticeActivities } from './notices.js';
 import { createSmokeTestActivities } from './smoke-test.js';
 
 export interface ActivityDeps {
@@ -9,6 +11,8 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSmokeTestActivities(deps),
+    ...createBallotContextActivities(deps),
+    ...createNoticeActivities(deps),
   };
 }
 

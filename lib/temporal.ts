@@ -61,7 +61,11 @@ export async function registerSearchAttributes(
   namespace: string,
   logger?: Logger,
 ): Promise<string[]> {
-  const existing = await connection.operatorService.listSearchAttributes({ namespace });
+  // The Java time-skipping server cannot list attributes; there, add them all and accept duplicates.
+  const existing = await connection.operatorService.listSearchAttributes({ namespace }).catch((error: unknown) => {
+    if ((error as { code?: number }).code === GRPC_UNIMPLEMENTED) return { customAttributes: {} };
+    throw error;
+  });
   const known = new Set(Object.keys(existing.customAttributes ?? {}));
   const missing = CUSTOM_SEARCH_ATTRIBUTES.filter((key) => !known.has(key.name));
   if (missing.length === 0) return [];

@@ -39,10 +39,15 @@ function commandOutput(command: string, args: string[]): string | undefined {
   return `${result.stdout}${result.stderr}`.trim();
 }
 
+/** Runs a tool quietly; its output is shown only when it fails. */
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): void {
-  const result = spawnSync(command, args, { stdio: 'inherit', env });
+  const result = spawnSync(command, args, { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (result.error) throw new ProvisionError(`${command} failed to start: ${result.error.message}`);
-  if (result.status !== 0) throw new ProvisionError(`${command} ${args.join(' ')} exited with ${result.status}`);
+  if (result.status !== 0) {
+    throw new ProvisionError(
+      `${command} ${args.join(' ')} exited with ${result.status}:\n${result.stdout}${result.stderr}`,
+    );
+  }
 }
 
 /** Path of a Temporal CLI whose `--version` answers; builds v1.5.1 with `go install` when needed. */

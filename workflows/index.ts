@@ -1,1 +1,2 @@
+export { ballotWorkflow } from './ballot.js';
 export { smokeTestWorkflow } from './smoke-test.js';

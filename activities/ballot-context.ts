@@ -1,0 +1,75 @@
+import type { Sql } from '../db/client.js';
+import { CHANNELS, type Channel, type DeliveryPlan, type ElectionSettings } from '../domain/notices.js';
+
+export interface BallotContext {
+  election: ElectionSettings | null;
+  plan: DeliveryPlan;
+}
+
+const NO_CHANNELS: Omit<DeliveryPlan, 'timeZone'> = {
+  channels: [],
+  language: 'en',
+  window: { start: '08:00', end: '21:00' },
+};
+
+/**
+ * What the ballot workflow needs to decide on notices: the election's dates and the voter's delivery
+ * plan (verified, opted-in channels, language, window, time zone). IDs and settings only: addresses
+ * never leave Postgres.
+ */
+export function createBallotContextActivities({ sql }: { sql: Sql }) {
+  return {
+    async loadBallotContext(input: { electionId: string; voterId: string }): Promise<BallotContext> {
+      const [election] = await sql<
+        {
+          election_day: string;
+          timezone: string;
+          closes_at: Date | null;
+          cure_deadline: Date | null;
+          receipt_deadline: Date | null;
+          return_reminder_days_before: number;
+          cure_reminder_days_before: number[];
+        }[]
+      >`
+        SELECT to_char(election_day, 'YYYY-MM-DD') AS election_day, timezone, closes_at, cure_deadline,
+               receipt_deadline, return_reminder_days_before, cure_reminder_days_before
+        FROM elections WHERE election_id = ${input.electionId}`;
+
+      const rows = await sql<
+        { language: string; window_start: string; window_end: string; timezone: string; channel: Channel | null }[]
+      >`
+        SELECT s.language, s.window_start, s.window_end, s.timezone, c.channel
+        FROM subscriptions s
+        LEFT JOIN contacts c ON c.subscription_id = s.subscription_id
+          AND c.verified_at IS NOT NULL AND c.opted_out_at IS NULL AND c.disabled_reason IS NULL
+        WHERE s.voter_id = ${input.voterId} AND s.status = 'active'`;
+
+      const electionTimeZone = election?.timezone ?? 'America/Los_Angeles';
+      const first = rows[0];
+      const present = new Set(rows.map((row) => row.channel).filter((channel): channel is Channel => channel !== null));
+      const plan: DeliveryPlan = first
+        ? {
+            channels: CHANNELS.filter((channel) => present.has(channel)),
+            language: first.language,
+            window: { start: first.window_start, end: first.window_end },
+            timeZone: first.timezone,
+          }
+        : { ...NO_CHANNELS, timeZone: electionTimeZone };
+
+      return {
+        election: election
+          ? {
+              electionDay: election.election_day,
+              timezone: election.timezone,
+              ...(election.closes_at ? { closesAt: election.closes_at.toISOString() } : {}),
+              ...(election.cure_deadline ? { cureDeadline: election.cure_deadline.toISOString() } : {}),
+              ...(election.receipt_deadline ? { receiptDeadline: election.receipt_deadline.toISOString() } : {}),
+              returnReminderDaysBefore: election.return_reminder_days_before,
+              cureReminderDaysBefore: election.cure_reminder_days_before,
+            }
+          : null,
+        plan,
+      };
+    },
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * Ballot statuses and the one transition rule. The status only moves forward through a fixed rank,
+ * so the status reached from a set of events does not depend on the order they arrive in; a terminal
+ * status absorbs everything after it. Pure: imported by workflows and the API alike.
+ */
+
+export const EVENT_TYPES = [
+  'outbound',
+  'undeliverable',
+  'inbound',
+  'received',
+  'challenged',
+  'cured',
+  'accepted',
+  'rejected',
+  'voted_in_person',
+  'superseded',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export const BALLOT_STATUSES = ['issued', ...EVENT_TYPES, 'closed'] as const;
+export type BallotStatus = (typeof BALLOT_STATUSES)[number];
+
+export const TERMINAL_STATUSES = ['accepted', 'rejected', 'voted_in_person', 'superseded'] as const;
+export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
+
+/**
+ * Forward order. `undeliverable` sits below `inbound` so a returned ballot can still be followed by
+ * the voter's own return (they got it anyway); `challenged` < `cured` < `accepted`/`rejected`; the
+ * terminal statuses share the top rank and are absorbing.
+ */
+const RANK: Record<BallotStatus, number> = {
+  issued: 0,
+  outbound: 1,
+  undeliverable: 2,
+  inbound: 3,
+  received: 4,
+  challenged: 5,
+  cured: 6,
+  accepted: 7,
+  rejected: 7,
+  voted_in_person: 7,
+  superseded: 7,
+  closed: 8,
+};
+
+export function isTerminal(status: BallotStatus): status is TerminalStatus {
+  return (TERMINAL_STATUSES as readonly string[]).includes(status);
+}
+
+/** True once nothing can change the status any more (terminal, or the election closed). */
+export function isFinal(status: BallotStatus): boolean {
+  return isTerminal(status) || status === 'closed';
+}
+
+/**
+ * The status after an event, or `undefined` when the event is stale: it ranks at or below the
+ * current status, or the ballot is already final. Stale events are logged but change nothing.
+ */
+export function nextStatus(current: BallotStatus, event: EventType): BallotStatus | undefined {
+  if (isFinal(current)) return undefined;
+  return RANK[event] > RANK[current] ? event : undefined;
+}
+
+/** Statuses an operator should look at: shown as the `NeedsAttention` search attribute. */
+export function needsAttention(status: BallotStatus): boolean {
+  return status === 'challenged' || status === 'undeliverable';
+}
+
+/** Statuses a voter is told about (everything a vendor can report; not `issued` or `closed`). */
+export function isNotifiable(status: BallotStatus): status is EventType {
+  return (EVENT_TYPES as readonly string[]).includes(status);
+}

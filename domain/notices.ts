@@ -1,0 +1,129 @@
+/**
+ * What a voter is told, and when: pure decisions the ballot workflow makes at send time, so that
+ * coalescing, reminder validity and wording are functions of state and workflow time alone.
+ */
+import { isNotifiable, type BallotStatus } from './ballot-status.js';
+import type { DailyWindow } from './quiet-hours.js';
+import { localDate, zonedTimeToInstant } from './zoned-time.js';
+
+export const CHANNELS = ['sms', 'email', 'voice'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** How to reach a voter, without addresses: those stay in Postgres. */
+export interface DeliveryPlan {
+  channels: Channel[];
+  language: string;
+  window: DailyWindow;
+  timeZone: string;
+}
+
+/** Per-election settings the workflow needs (dates only; all optional fields may be unset). */
+export interface ElectionSettings {
+  electionDay: string;
+  timezone: string;
+  closesAt?: string;
+  cureDeadline?: string;
+  receiptDeadline?: string;
+  returnReminderDaysBefore: number;
+  cureReminderDaysBefore: number[];
+}
+
+export type ReminderKind = 'return' | 'cure';
+
+/**
+ * One notice a channel owes. Status notices have sequence 0; reminders count up from 1 under the
+ * status they remind about. `key` is what the ledger and the workflow deduplicate on.
+ */
+export interface Notice {
+  key: string;
+  status: BallotStatus;
+  sequence: number;
+  reminder?: ReminderKind;
+}
+
+export interface DueReminder {
+  kind: ReminderKind;
+  sequence: number;
+  dueAt: number;
+}
+
+export function noticeKey(status: BallotStatus, sequence: number): string {
+  return `${status}#${sequence}`;
+}
+
+export function reminderNotice(reminder: DueReminder): Notice {
+  const status: BallotStatus = reminder.kind === 'return' ? 'outbound' : 'challenged';
+  return { key: noticeKey(status, reminder.sequence), status, sequence: reminder.sequence, reminder: reminder.kind };
+}
+
+/** A reminder still makes sense only while the ballot is where it was when the reminder fell due. */
+export function reminderStillValid(
+  reminder: DueReminder,
+  status: BallotStatus,
+  now: number,
+  cureDeadline?: number,
+): boolean {
+  if (reminder.kind === 'return') return status === 'outbound';
+  return status === 'challenged' && (cureDeadline === undefined || now < cureDeadline);
+}
+
+/**
+ * The next notice for one channel. Only the current status is ever told (so several statuses that
+ * became due while the channel waited coalesce into one, and an action-needed notice goes out only
+ * while it is still current); a reminder goes out only when no status notice is owed.
+ */
+export function nextNotice(input: {
+  status: BallotStatus;
+  told: ReadonlySet<string>;
+  reminders: readonly DueReminder[];
+  now: number;
+  cureDeadline?: number;
+}): Notice | undefined {
+  const { status, told } = input;
+  if (isNotifiable(status) && !told.has(noticeKey(status, 0)))
+    return { key: noticeKey(status, 0), status, sequence: 0 };
+  for (const reminder of input.reminders) {
+    const notice = reminderNotice(reminder);
+    if (!told.has(notice.key) && reminderStillValid(reminder, status, input.now, input.cureDeadline)) return notice;
+  }
+  return undefined;
+}
+
+/**
+ * A cure deadline as an instant: a full timestamp as given, a bare date as 17:00 that day in the
+ * election's time zone (California's cure statements are due by 5 p.m.).
+ */
+export function cureDeadlineInstant(deadline: string | undefined, electionTimeZone: string): number | undefined {
+  if (!deadline) return undefined;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(deadline)) return zonedTimeToInstant(deadline, '17:00', electionTimeZone);
+  return Date.parse(deadline);
+}
+
+/** Cure reminder instants (deadline minus each offset in days), earliest first, numbered from 1. */
+export function cureReminderSchedule(deadline: number, daysBefore: readonly number[]): DueReminder[] {
+  return [...new Set(daysBefore)]
+    .filter((days) => days > 0)
+    .sort((a, b) => b - a)
+    .map((days, index) => ({ kind: 'cure' as const, sequence: index + 1, dueAt: deadline - days * 86_400_000 }));
+}
+
+/**
+ * The message a notice is worded with. "Will be counted" before Election Day and "was counted" from
+ * Election Day on, judged by the calendar day in the election's time zone at the moment of sending.
+ */
+export function messageKeyFor(
+  notice: Notice,
+  context: { sendAt: number; electionDay: string; electionTimeZone: string; expectedDeliveryDate?: string },
+): string {
+  if (notice.reminder) return `reminder.${notice.reminder}`;
+  switch (notice.status) {
+    case 'outbound':
+      return context.expectedDeliveryDate ? 'status.outbound.with_delivery_date' : 'status.outbound';
+    case 'accepted':
+      return localDate(context.sendAt, context.electionTimeZone) < context.electionDay
+        ? 'status.accepted.will_be_counted'
+        : 'status.accepted.was_counted';
+    default:
+      return `status.${notice.status}`;
+  }
+}

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { EVENT_TYPES } from './ballot-status.js';
+
+/**
+ * The scan event contract, shared by the API (request validation, OpenAPI) and the ballot workflow
+ * (the `recordEvent` update validator), so both reject the same malformed events.
+ */
+
+export const ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+export const idSchema = z.string().regex(ID_PATTERN, 'letters, digits, ".", "_" or "-", 1 to 64 characters');
+
+const instantSchema = z.iso.datetime({
+  offset: true,
+  error: 'an ISO 8601 date-time with an offset, e.g. 2026-10-06T14:03:00-07:00',
+});
+const dateSchema = z.iso.date({ error: 'a date as YYYY-MM-DD' });
+
+export const scanEventSchema = z.object({
+  eventId: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'),
+  type: z.enum(EVENT_TYPES),
+  occurredAt: instantSchema,
+  source: z.string().min(1).max(64).optional(),
+  reason: z.string().min(1).max(500).optional(),
+  cureDeadline: z.union([instantSchema, dateSchema]).optional(),
+  expectedDeliveryDate: dateSchema.optional(),
+  facilityZip: z
+    .string()
+    .regex(/^\d{5}$/, 'five digits')
+    .optional(),
+});
+
+/** One event as the workflow stores it: IDs, codes and dates only. */
+export type ScanEvent = z.output<typeof scanEventSchema>;
+
+export const issuanceSchema = z.object({
+  voterId: idSchema,
+  county: z.string().min(1).max(64),
+  imb: z
+    .string()
+    .regex(/^\d{20,31}$/, '20 to 31 digits')
+    .optional(),
+});
+
+/** The ballot's issuance record: who it belongs to, by ID. */
+export type Issuance = z.output<typeof issuanceSchema>;
+
+/** Human-readable reasons for every problem, e.g. `occurredAt: an ISO 8601 date-time ...`. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || 'event'}: ${issue.message}`).join('; ');
+}
