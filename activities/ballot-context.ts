@@ -1,4 +1,5 @@
 import type { Sql } from '../db/client.js';
+import { findElectionSettings } from '../db/elections.js';
 import { CHANNELS, type Channel, type DeliveryPlan, type ElectionSettings } from '../domain/notices.js';
 
 export interface BallotContext {
@@ -20,20 +21,7 @@ const NO_CHANNELS: Omit<DeliveryPlan, 'timeZone'> = {
 export function createBallotContextActivities({ sql }: { sql: Sql }) {
   return {
     async loadBallotContext(input: { electionId: string; voterId: string }): Promise<BallotContext> {
-      const [election] = await sql<
-        {
-          election_day: string;
-          timezone: string;
-          closes_at: Date | null;
-          cure_deadline: Date | null;
-          receipt_deadline: Date | null;
-          return_reminder_days_before: number;
-          cure_reminder_days_before: number[];
-        }[]
-      >`
-        SELECT to_char(election_day, 'YYYY-MM-DD') AS election_day, timezone, closes_at, cure_deadline,
-               receipt_deadline, return_reminder_days_before, cure_reminder_days_before
-        FROM elections WHERE election_id = ${input.electionId}`;
+      const election = await findElectionSettings(sql, input.electionId);
 
       const rows = await sql<
         { language: string; window_start: string; window_end: string; timezone: string; channel: Channel | null }[]
@@ -57,17 +45,7 @@ export function createBallotContextActivities({ sql }: { sql: Sql }) {
         : { ...NO_CHANNELS, timeZone: electionTimeZone };
 
       return {
-        election: election
-          ? {
-              electionDay: election.election_day,
-              timezone: election.timezone,
-              ...(election.closes_at ? { closesAt: election.closes_at.toISOString() } : {}),
-              ...(election.cure_deadline ? { cureDeadline: election.cure_deadline.toISOString() } : {}),
-              ...(election.receipt_deadline ? { receiptDeadline: election.receipt_deadline.toISOString() } : {}),
-              returnReminderDaysBefore: election.return_reminder_days_before,
-              cureReminderDaysBefore: election.cure_reminder_days_before,
-            }
-          : null,
+        election,
         plan,
       };
     },

@@ -1,10 +1,14 @@
+import type { Client } from '@temporalio/client';
 import type { Sql } from '../db/client.js';
 import { createBallotContextActivities } from './ballot-context.js';
+import { createElectionActivities } from './election.js';
 import { createNoticeActivities } from './notices.js';
 import { createSmokeTestActivities } from './smoke-test.js';
 
 export interface ActivityDeps {
   sql: Sql;
+  /** For activities that signal other workflows (the election's sweeps). */
+  temporal: Client;
 }
 
 /** Every activity the worker registers, built from narrowly typed dependencies (tests pass their own). */
@@ -13,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSmokeTestActivities(deps),
     ...createBallotContextActivities(deps),
     ...createNoticeActivities(deps),
+    ...createElectionActivities(deps),
   };
 }
 

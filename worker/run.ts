@@ -1,3 +1,4 @@
+import { Client } from '@temporalio/client';
 import { DefaultLogger, type LogLevel } from '@temporalio/worker';
 import type { Config } from '../config/env.js';
 import { createActivities } from '../activities/index.js';
@@ -34,14 +35,15 @@ export async function runWorker(config: Config, logger: Logger): Promise<Running
   const applied = await migrate(sql);
   if (applied.length > 0) logger.info({ applied }, 'applied migrations');
 
-  const client = await connectClient(config);
-  await registerSearchAttributes(client, config.TEMPORAL_NAMESPACE, logger);
-  await client.close();
+  const clientConnection = await connectClient(config);
+  await registerSearchAttributes(clientConnection, config.TEMPORAL_NAMESPACE, logger);
+  const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
 
   const connection = await connectWorker(config);
-  const worker = await createWorker(config, connection, createActivities({ sql }));
+  const worker = await createWorker(config, connection, createActivities({ sql, temporal }));
   const done = worker.run().finally(async () => {
     await connection.close();
+    await clientConnection.close();
     await sql.end({ timeout: 5 });
   });
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');

@@ -1,2 +1,3 @@
 export { ballotWorkflow } from './ballot.js';
+export { electionWorkflow } from './election.js';
 export { smokeTestWorkflow } from './smoke-test.js';

@@ -38,7 +38,7 @@ describe('the shared Temporal dev server', () => {
       connection: env.nativeConnection,
       taskQueue,
       ...workflowSource(),
-      activities: createActivities({ sql: db.sql }),
+      activities: createActivities({ sql: db.sql, temporal: env.client }),
     });
     const result = await worker.runUntil(async () => {
       const handle = await env.client.workflow.start(smokeTestWorkflow, {

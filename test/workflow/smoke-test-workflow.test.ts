@@ -21,7 +21,7 @@ describe('smoke-test workflow on the time-skipping server', () => {
       connection: env.nativeConnection,
       taskQueue,
       ...workflowSource(),
-      activities: createActivities({ sql: db.sql }),
+      activities: createActivities({ sql: db.sql, temporal: env.client }),
     });
     running = worker.run();
   });

@@ -1,0 +1,95 @@
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { Issuance, ScanEvent } from '../domain/scan-event.js';
+import { ballotWorkflow, issueSignal, scanEventSignal, workflowIdFor } from '../workflows/ballot.js';
+import { electionSettingsChangedSignal, electionWorkflow, electionWorkflowId } from '../workflows/election.js';
+import { BallotStatus, County, ElectionId, NeedsAttention } from '../workflows/search-attributes.js';
+
+/**
+ * How the API (and the CLI importer) reach workflows. Every call is one `signalWithStart`: it starts
+ * the workflow if none is open and signals it either way, so whichever record arrives first starts
+ * the ballot. A closed ballot is never started again (its story is over); the caller treats that
+ * as delivered, since the ballot's history already holds its final state.
+ */
+
+/** `delivered`: the open ballot has it. `ballot-closed`: the ballot's workflow already completed. */
+export type ForwardOutcome = 'delivered' | 'ballot-closed';
+
+async function closedIsFinal(send: () => Promise<unknown>): Promise<ForwardOutcome> {
+  try {
+    await send();
+    return 'delivered';
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return 'ballot-closed';
+    throw error;
+  }
+}
+
+const ballotStartOptions = {
+  workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+  workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+} as const;
+
+export async function forwardIssuance(
+  client: Client,
+  taskQueue: string,
+  target: { electionId: string; ballotId: string },
+  issuance: Issuance,
+): Promise<ForwardOutcome> {
+  return closedIsFinal(() =>
+    client.workflow.signalWithStart(ballotWorkflow, {
+      taskQueue,
+      workflowId: workflowIdFor(target.electionId, target.ballotId),
+      args: [target],
+      signal: issueSignal,
+      signalArgs: [issuance],
+      // Set at start, these are free; the workflow upserts only what changes later.
+      typedSearchAttributes: [
+        { key: ElectionId, value: target.electionId },
+        { key: County, value: issuance.county },
+        { key: BallotStatus, value: 'issued' },
+        { key: NeedsAttention, value: false },
+      ],
+      staticSummary: `Ballot ${target.ballotId} of election ${target.electionId}`,
+      ...ballotStartOptions,
+    }),
+  );
+}
+
+export async function forwardScan(
+  client: Client,
+  taskQueue: string,
+  target: { electionId: string; ballotId: string },
+  event: ScanEvent,
+): Promise<ForwardOutcome> {
+  return closedIsFinal(() =>
+    client.workflow.signalWithStart(ballotWorkflow, {
+      taskQueue,
+      workflowId: workflowIdFor(target.electionId, target.ballotId),
+      args: [target],
+      signal: scanEventSignal,
+      signalArgs: [event],
+      typedSearchAttributes: [
+        { key: ElectionId, value: target.electionId },
+        { key: BallotStatus, value: 'issued' },
+        { key: NeedsAttention, value: false },
+      ],
+      staticSummary: `Ballot ${target.ballotId} of election ${target.electionId}`,
+      ...ballotStartOptions,
+    }),
+  );
+}
+
+/** Starts the election's clock workflow, or tells the running one that its settings changed. */
+export async function ensureElectionWorkflow(client: Client, taskQueue: string, electionId: string): Promise<void> {
+  await client.workflow.signalWithStart(electionWorkflow, {
+    taskQueue,
+    workflowId: electionWorkflowId(electionId),
+    args: [{ electionId }],
+    signal: electionSettingsChangedSignal,
+    signalArgs: [],
+    typedSearchAttributes: [{ key: ElectionId, value: electionId }],
+    staticSummary: `Election ${electionId}: return reminders and closing`,
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+  });
+}
