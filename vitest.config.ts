@@ -1,4 +1,6 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+const HISTORY_AUDIT = 'test/integration/no-personal-data-in-histories.test.ts';
 
 export default defineConfig({
   test: {
@@ -19,8 +21,30 @@ export default defineConfig({
         test: {
           name: 'system',
           include: ['test/workflow/**/*.test.ts', 'test/integration/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, HISTORY_AUDIT],
           // One Temporal dev server and one PostgreSQL for the whole run; files get their own databases.
           globalSetup: ['test/global-setup.ts'],
+          setupFiles: ['test/setup-runtime.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Replays of recorded histories and the history helpers' own tests: no server needed.
+          name: 'replay',
+          include: ['test/replay/**/*.test.ts'],
+          setupFiles: ['test/setup-runtime.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Walks every history the system tests left on their dev server: so it runs after them
+          // (groups run in ascending order; the others are group 0) and borrows that server.
+          name: 'audit',
+          include: [HISTORY_AUDIT],
+          sequence: { groupOrder: 1 },
+          globalSetup: ['test/helpers/history-audit-setup.ts'],
           setupFiles: ['test/setup-runtime.ts'],
         },
       },
