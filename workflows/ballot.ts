@@ -7,6 +7,7 @@ import {
   defineSignal,
   defineUpdate,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -418,6 +419,21 @@ export async function ballotWorkflow(input: BallotWorkflowInput): Promise<Ballot
     return CHANNELS.every((channel) => dueFor(channel) === undefined && !inFlight[channel]);
   }
 
+  /**
+   * While a channel waits for its window, its scheduled entry shows the notice that will go out:
+   * when a newer status replaces it, the entry follows at once (same time, no new timer).
+   */
+  function refreshScheduled(): void {
+    for (const channel of CHANNELS) {
+      const waiting = [...notices.values()].find((entry) => entry.channel === channel && entry.state === 'scheduled');
+      const due = dueFor(channel);
+      if (!waiting || !due || waiting.key === due.key) continue;
+      const at = Date.parse(waiting.at);
+      skipScheduled(channel, 'replaced by a newer notice', due.key);
+      record(channel, due, 'scheduled', at);
+    }
+  }
+
   function updateDetails(): void {
     const counts = { sent: 0, scheduled: 0, failed: 0, skipped: 0 };
     for (const notice of notices.values()) counts[notice.state] += 1;
@@ -458,6 +474,8 @@ export async function ballotWorkflow(input: BallotWorkflowInput): Promise<Ballot
       upserted.status = status;
       upserted.county = issuance?.county;
     }
+    // Added after histories of v1 were recorded: replays of those keep the old behaviour.
+    if (patched('refresh-scheduled-notices')) refreshScheduled();
     updateDetails();
     if (closed || (isFinal(status) && context !== undefined && allTold())) break;
   }
