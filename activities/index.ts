@@ -2,13 +2,16 @@ import type { Client } from '@temporalio/client';
 import type { Sql } from '../db/client.js';
 import { createBallotContextActivities } from './ballot-context.js';
 import { createElectionActivities } from './election.js';
-import { createNoticeActivities } from './notices.js';
+import { createNoticeActivities, type NoticeLinks, type Senders } from './notices.js';
 import { createSmokeTestActivities } from './smoke-test.js';
 
 export interface ActivityDeps {
   sql: Sql;
   /** For activities that signal other workflows (the election's sweeps). */
   temporal: Client;
+  /** One adapter per configured channel (the sandbox fakes in development and tests). */
+  senders: Senders;
+  links: NoticeLinks;
 }
 
 /** Every activity the worker registers, built from narrowly typed dependencies (tests pass their own). */

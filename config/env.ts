@@ -67,6 +67,81 @@ export const envSchema = z
       .min(0)
       .default(500)
       .describe('sticky workflow cache size (bounded explicitly; sleeping ballots are evicted)'),
+    PUBLIC_BASE_URL: z
+      .url()
+      .default('http://127.0.0.1:3000')
+      .describe('public URL of the API: provider webhooks, manage and unsubscribe links (Twilio signs over it)'),
+    MANAGE_TOKEN_SECRET: z
+      .string()
+      .min(32, 'at least 32 characters')
+      .optional()
+      .describe('HMAC secret of the manage/unsubscribe links in every message (required in production)'),
+    PROVIDER_TIMEOUT: duration.default(15_000).describe('HTTP timeout of one provider call'),
+    TWILIO_ACCOUNT_SID: z.string().min(1).optional().describe('Twilio account SID (SMS and voice)'),
+    TWILIO_AUTH_TOKEN: z.string().min(1).optional().describe('Twilio auth token (also verifies webhook signatures)'),
+    TWILIO_MESSAGING_SERVICE_SID: z.string().min(1).optional().describe('Twilio Messaging Service for SMS (preferred)'),
+    TWILIO_SMS_FROM: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('SMS sender number (E.164) when no Messaging Service is used'),
+    TWILIO_VOICE_FROM: z.string().min(1).optional().describe('caller number (E.164) for voice notices'),
+    TWILIO_API_BASE_URL: z.url().optional().describe('replaces https://api.twilio.com (the local sandbox only)'),
+    SENDGRID_API_KEY: z.string().min(1).optional().describe('SendGrid API key (email)'),
+    SENDGRID_FROM_EMAIL: z.email().optional().describe("verified sender address (a county's own domain)"),
+    SENDGRID_FROM_NAME: z.string().min(1).optional().describe('sender display name'),
+    SENDGRID_API_BASE_URL: z.url().optional().describe('replaces https://api.sendgrid.com (the local sandbox only)'),
+    SENDGRID_WEBHOOK_PUBLIC_KEY: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('public key (base64 DER) that verifies the SendGrid event webhook'),
+    BALLOT_TRACKER_DEV_KEY: z
+      .string()
+      .min(16, 'at least 16 characters')
+      .optional()
+      .describe(
+        'development only: a bearer key with every scope and county (start-up warns); production refuses to start with it set',
+      ),
+    API_RATE_LIMIT_PER_MINUTE: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(600)
+      .describe('requests per minute per API key (a key may carry its own limit)'),
+    API_MAX_BODY_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(5 * 1024 * 1024)
+      .describe('largest JSON request body in bytes (413 beyond); NDJSON is streamed and has no total limit'),
+    FORWARDER_ENABLED: z
+      .stringbool()
+      .default(true)
+      .describe('whether this API process forwards the outbox to Temporal (any number of processes may)'),
+    FORWARDER_BATCH_SIZE: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(2_000)
+      .describe('outbox rows one forwarder transaction claims (larger passes keep more calls in flight)'),
+    FORWARDER_CONCURRENCY: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1_000)
+      .default(64)
+      .describe('signalWithStart calls in flight per forwarder (ballots in parallel, each ballot in order)'),
+    FORWARDER_POLL_INTERVAL: duration
+      .default(1_000)
+      .describe('how often an idle forwarder looks for rows written by other processes or due for a retry'),
+    FORWARDER_MAX_BACKLOG: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(200_000)
+      .describe('pending outbox rows beyond which write endpoints answer 503 with Retry-After'),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.TEMPORAL_TLS_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_KEY_PATH)) {
@@ -75,6 +150,25 @@ export const envSchema = z
         code: 'custom',
         path: [missing],
         message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together',
+      });
+    }
+    if (env.NODE_ENV === 'production' && !env.MANAGE_TOKEN_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['MANAGE_TOKEN_SECRET'], message: 'is required in production' });
+    }
+    for (const sandboxOnly of ['TWILIO_API_BASE_URL', 'SENDGRID_API_BASE_URL'] as const) {
+      if (env.NODE_ENV === 'production' && env[sandboxOnly]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [sandboxOnly],
+          message: 'points at a sandbox; not allowed in production',
+        });
+      }
+    }
+    if (env.NODE_ENV === 'production' && env.BALLOT_TRACKER_DEV_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BALLOT_TRACKER_DEV_KEY'],
+        message: 'must not be set in production (it grants every scope and county)',
       });
     }
   });
@@ -114,3 +208,6 @@ export function parseDuration(text: string): number {
   const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
   return Number(match[1]) * unit;
 }
+
+/** Used only outside production, where MANAGE_TOKEN_SECRET is required. */
+export const DEVELOPMENT_MANAGE_TOKEN_SECRET = 'development-only-manage-token-secret-do-not-use';

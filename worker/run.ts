@@ -2,6 +2,12 @@ import { Client } from '@temporalio/client';
 import { DefaultLogger, type LogLevel } from '@temporalio/worker';
 import type { Config } from '../config/env.js';
 import { createActivities } from '../activities/index.js';
+import {
+  createNoticeLinks,
+  createSenders,
+  deliverySettingsFromConfig,
+  manageTokenSecret,
+} from '../delivery/senders.js';
 import { createSql } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import type { Logger } from '../lib/logger.js';
@@ -40,7 +46,16 @@ export async function runWorker(config: Config, logger: Logger): Promise<Running
   const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
 
   const connection = await connectWorker(config);
-  const worker = await createWorker(config, connection, createActivities({ sql, temporal }));
+  const worker = await createWorker(
+    config,
+    connection,
+    createActivities({
+      sql,
+      temporal,
+      senders: createSenders(deliverySettingsFromConfig(config)),
+      links: createNoticeLinks(config.PUBLIC_BASE_URL.replace(/\/$/, ''), manageTokenSecret(config)),
+    }),
+  );
   const done = worker.run().finally(async () => {
     await connection.close();
     await clientConnection.close();

@@ -343,15 +343,32 @@ export async function ballotWorkflow(input: BallotWorkflowInput): Promise<Ballot
       });
       inFlight[channel] = notice;
       try {
-        const send = senderUntil(windowEndAfter(now(), plan.window, plan.timeZone));
+        const windowEnd = windowEndAfter(now(), plan.window, plan.timeZone);
+        const send = senderUntil(windowEnd);
+        const challenged = latestEventOf('challenged');
+        const deadline = cureDeadline();
+        const details = {
+          ...(notice.status === 'rejected' && latestEventOf('rejected')?.reason
+            ? { reason: latestEventOf('rejected')!.reason! }
+            : {}),
+          ...(notice.status === 'challenged' && challenged?.reason ? { reason: challenged.reason } : {}),
+          ...(deadline !== undefined ? { cureDeadline: iso(deadline) } : {}),
+          ...(latestEventOf('outbound')?.expectedDeliveryDate
+            ? { expectedDeliveryDate: latestEventOf('outbound')!.expectedDeliveryDate! }
+            : {}),
+          ...(election?.electionDay ? { electionDay: election.electionDay } : {}),
+        };
         const result = await send({
           electionId: input.electionId,
           ballotId: input.ballotId,
+          voterId: issuance!.voterId,
           channel,
           noticeKey: notice.key,
           sequence: notice.sequence,
           messageKey,
           language: plan.language,
+          details,
+          ...(Number.isFinite(windowEnd) ? { windowClosesAt: iso(windowEnd) } : {}),
         });
         told[channel].add(notice.key);
         record(channel, notice, result.outcome === 'sent' ? 'sent' : 'skipped', now(), {

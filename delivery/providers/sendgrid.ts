@@ -61,7 +61,11 @@ export function createSendGridEmailSender(options: SendGridOptions): EmailSender
     async send(input: EmailSendInput) {
       const correlation = input.correlation ?? {};
       assertCorrelation(correlation);
-      if (!/^https:\/\//.test(input.unsubscribeUrl)) {
+      // Mail clients only honour one-click unsubscribe over https; the local sandbox runs on http.
+      if (
+        !/^https:\/\//.test(input.unsubscribeUrl) &&
+        !(options.apiBaseUrl && /^http:\/\//.test(input.unsubscribeUrl))
+      ) {
         throw new TypeError('unsubscribeUrl must be an https URL (one-click unsubscribe is a POST to it)');
       }
       try {

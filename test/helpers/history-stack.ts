@@ -18,6 +18,7 @@ import { startTemporalDevServer, type RunningTemporal } from '../../scripts/temp
 import { ensureTemporalCli } from '../../scripts/tools.js';
 import { createWorker } from '../../worker/worker.js';
 import { freePort } from '../global-setup.js';
+import { seedCounty, startTestDelivery, type TestDelivery } from './delivery.js';
 
 export interface HistoryStack {
   client: Client;
@@ -47,6 +48,7 @@ export async function startHistoryStack(options: { name: string; log: (line: str
   let nativeConnection: NativeConnection | undefined;
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
+  let delivery: TestDelivery | undefined;
 
   const stop = async () => {
     if (worker?.getState() === 'RUNNING') worker.shutdown();
@@ -54,7 +56,7 @@ export async function startHistoryStack(options: { name: string; log: (line: str
     await nativeConnection?.close().catch(() => {});
     await connection?.close().catch(() => {});
     await sql?.end({ timeout: 5 }).catch(() => {});
-    await Promise.allSettled([temporal?.stop(), postgres?.stop()]);
+    await Promise.allSettled([temporal?.stop(), postgres?.stop(), delivery?.close()]);
     for (const dir of [workDir, pgDir]) rmSync(dir, { recursive: true, force: true });
   };
 
@@ -88,6 +90,8 @@ export async function startHistoryStack(options: { name: string; log: (line: str
     sql = createSql({ DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: 20 });
     const applied = await migrate(sql);
     log(`migrations: ${applied.length > 0 ? applied.join(', ') : 'up to date'}`);
+    await seedCounty(sql, 'sacramento');
+    delivery = await startTestDelivery();
 
     connection = await Connection.connect({ address: temporal.address });
     await registerSearchAttributes(connection, namespace);
@@ -102,7 +106,7 @@ export async function startHistoryStack(options: { name: string; log: (line: str
         WORKER_MAX_CACHED_WORKFLOWS: 500,
       },
       nativeConnection,
-      createActivities({ sql, temporal: client }),
+      createActivities({ sql, temporal: client, senders: delivery.senders, links: delivery.links }),
     );
     running = worker.run();
     log(`worker on task queue ${taskQueue} (workflows bundled in ${ms(bundled)})`);

@@ -11,6 +11,7 @@ import { workflowSource } from '../../worker/worker.js';
 import { statusQuery, workflowIdFor } from '../../workflows/ballot.js';
 import { electionProgressQuery, electionWorkflowId } from '../../workflows/election.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { seedCounty, startTestDelivery, type TestDelivery } from '../helpers/delivery.js';
 import { devServerEnvironment, uniqueTaskQueue } from '../helpers/temporal.js';
 
 const ELECTION = `e-${randomUUID().slice(0, 8)}`;
@@ -50,6 +51,7 @@ async function sentKeys(sql: Sql, ballotId: string): Promise<string[]> {
 describe('ballot workflows on the dev server with real activities and PostgreSQL', () => {
   let env: TestWorkflowEnvironment;
   let db: TestDatabase;
+  let delivery: TestDelivery;
   let client: Client;
   let worker: Worker;
   let running: Promise<void>;
@@ -60,17 +62,18 @@ describe('ballot workflows on the dev server with real activities and PostgreSQL
       connection: env.nativeConnection,
       taskQueue,
       ...workflowSource(),
-      activities: createActivities({ sql: db.sql, temporal: client }),
+      activities: createActivities({ sql: db.sql, temporal: client, ...delivery }),
     });
     running = worker.run();
   }
 
   beforeAll(async () => {
-    [env, db] = await Promise.all([devServerEnvironment(), createTestDatabase()]);
+    [env, db, delivery] = await Promise.all([devServerEnvironment(), createTestDatabase(), startTestDelivery()]);
     client = env.client;
     const electionDay = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
     await db.sql`INSERT INTO elections (election_id, name, election_day, timezone)
                  VALUES (${ELECTION}, 'Test General', ${electionDay}, 'UTC')`;
+    await seedCounty(db.sql, 'sacramento');
     await startWorker();
   });
 
@@ -79,6 +82,7 @@ describe('ballot workflows on the dev server with real activities and PostgreSQL
     await running;
     await env?.teardown();
     await db?.drop();
+    await delivery?.close();
   });
 
   it('starts from the issuance record or from a scan, whichever arrives first', async () => {

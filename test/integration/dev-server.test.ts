@@ -8,19 +8,22 @@ import { workflowSource } from '../../worker/worker.js';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { finishSignal, smokeTestWorkflow } from '../../workflows/smoke-test.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { startTestDelivery, type TestDelivery } from '../helpers/delivery.js';
 import { devServerEnvironment, uniqueTaskQueue } from '../helpers/temporal.js';
 
 describe('the shared Temporal dev server', () => {
   let env: TestWorkflowEnvironment;
   let db: TestDatabase;
+  let delivery: TestDelivery;
 
   beforeAll(async () => {
-    [env, db] = await Promise.all([devServerEnvironment(), createTestDatabase()]);
+    [env, db, delivery] = await Promise.all([devServerEnvironment(), createTestDatabase(), startTestDelivery()]);
   });
 
   afterAll(async () => {
     await env?.teardown();
     await db?.drop();
+    await delivery?.close();
   });
 
   it('has the four custom search attributes, and registering them again adds nothing', async () => {
@@ -38,7 +41,7 @@ describe('the shared Temporal dev server', () => {
       connection: env.nativeConnection,
       taskQueue,
       ...workflowSource(),
-      activities: createActivities({ sql: db.sql, temporal: env.client }),
+      activities: createActivities({ sql: db.sql, temporal: env.client, ...delivery }),
     });
     const result = await worker.runUntil(async () => {
       const handle = await env.client.workflow.start(smokeTestWorkflow, {

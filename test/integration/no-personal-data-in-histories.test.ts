@@ -20,6 +20,7 @@ import { forwardIssuance, forwardScan } from '../../lib/workflow-client.js';
 import { workflowSource } from '../../worker/worker.js';
 import { workflowIdFor } from '../../workflows/ballot.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { seedCounty, startTestDelivery, type TestDelivery } from '../helpers/delivery.js';
 import { findPersonalData, type PiiFinding } from '../helpers/history-pii.js';
 import { FIXTURE_PEOPLE, seedFixtureVoter } from '../helpers/history-pii-fixtures.js';
 import { devServerEnvironment, uniqueTaskQueue } from '../helpers/temporal.js';
@@ -65,6 +66,7 @@ async function auditAllHistories(env: TestWorkflowEnvironment, concurrency = 16)
 describe('workflow histories on the shared dev server', () => {
   let env: TestWorkflowEnvironment;
   let db: TestDatabase;
+  let delivery: TestDelivery;
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   const taskQueue = uniqueTaskQueue('audit');
@@ -80,12 +82,13 @@ describe('workflow histories on the shared dev server', () => {
   });
 
   beforeAll(async () => {
-    [env, db] = await Promise.all([devServerEnvironment(), createTestDatabase()]);
+    [env, db, delivery] = await Promise.all([devServerEnvironment(), createTestDatabase(), startTestDelivery()]);
+    await seedCounty(db.sql, 'sacramento');
     worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue,
       ...workflowSource(),
-      activities: createActivities({ sql: db.sql, temporal: env.client }),
+      activities: createActivities({ sql: db.sql, temporal: env.client, ...delivery }),
     });
     running = worker.run();
 
@@ -130,6 +133,7 @@ describe('workflow histories on the shared dev server', () => {
     await running;
     await env?.teardown();
     await db?.drop();
+    await delivery?.close();
   });
 
   it('hold no name, birth date, phone number or email address of any fixture person', async () => {

@@ -6,22 +6,24 @@ import { createActivities } from '../../activities/index.js';
 import { workflowSource } from '../../worker/worker.js';
 import { finishSignal, smokeTestWorkflow } from '../../workflows/smoke-test.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { startTestDelivery, type TestDelivery } from '../helpers/delivery.js';
 import { timeSkippingEnvironment, uniqueTaskQueue } from '../helpers/temporal.js';
 
 describe('smoke-test workflow on the time-skipping server', () => {
   let env: TestWorkflowEnvironment;
   let db: TestDatabase;
+  let delivery: TestDelivery;
   let worker: Worker;
   let running: Promise<void>;
   const taskQueue = uniqueTaskQueue('smoke');
 
   beforeAll(async () => {
-    [env, db] = await Promise.all([timeSkippingEnvironment(), createTestDatabase()]);
+    [env, db, delivery] = await Promise.all([timeSkippingEnvironment(), createTestDatabase(), startTestDelivery()]);
     worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue,
       ...workflowSource(),
-      activities: createActivities({ sql: db.sql, temporal: env.client }),
+      activities: createActivities({ sql: db.sql, temporal: env.client, ...delivery }),
     });
     running = worker.run();
   });
@@ -31,6 +33,7 @@ describe('smoke-test workflow on the time-skipping server', () => {
     await running;
     await env?.teardown();
     await db?.drop();
+    await delivery?.close();
   });
 
   it('waits a whole day durably, then records its run in Postgres, in seconds of real time', async () => {
