@@ -1,4 +1,5 @@
 import type { NoticeLinks, Senders } from '../../activities/notices.js';
+import type { Sql } from '../../db/client.js';
 import { createNoticeLinks, createSenders } from '../../delivery/senders.js';
 import { startSandbox, type Sandbox, type FakeSendGridOptions, type FakeTwilioOptions } from '../../sandbox/index.js';
 
@@ -43,7 +44,7 @@ export async function startTestDelivery(
 }
 
 /** The county row every notice needs (name, phone and URL appear in every message). */
-export async function seedCounty(sql: import('../../db/client.js').Sql, county = 'sacramento'): Promise<void> {
+export async function seedCounty(sql: Sql, county = 'sacramento'): Promise<void> {
   await sql`
     INSERT INTO counties (county, name, phone, url, timezone, cure_url)
     VALUES (${county}, ${`${county[0]!.toUpperCase()}${county.slice(1)} County Elections`}, '(916) 555-0100',
