@@ -77,6 +77,11 @@ export const envSchema = z
       .optional()
       .describe('HMAC secret of the manage/unsubscribe links in every message (required in production)'),
     PROVIDER_TIMEOUT: duration.default(15_000).describe('HTTP timeout of one provider call'),
+    SMS_MESSAGES_PER_SECOND: z.coerce
+      .number()
+      .positive()
+      .default(1)
+      .describe('SMS sends per second across all workers (a US long code sends about 1 segment per second)'),
     TWILIO_ACCOUNT_SID: z.string().min(1).optional().describe('Twilio account SID (SMS and voice)'),
     TWILIO_AUTH_TOKEN: z.string().min(1).optional().describe('Twilio auth token (also verifies webhook signatures)'),
     TWILIO_MESSAGING_SERVICE_SID: z.string().min(1).optional().describe('Twilio Messaging Service for SMS (preferred)'),

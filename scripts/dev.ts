@@ -14,6 +14,7 @@ import { loadConfig, ConfigError } from '../config/env.js';
 import { createLogger } from '../lib/logger.js';
 import { runApi, type RunningApi } from '../api/run.js';
 import { runWorker, temporalLogger, type RunningWorker } from '../worker/run.js';
+import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { startEmbeddedPostgres, type RunningPostgres } from './embedded-postgres.js';
 import { startTemporalDevServer, type RunningTemporal } from './temporal-dev-server.js';
 import { DATA_DIR, ensurePostgres, ensureTemporalCli, ProvisionError } from './tools.js';
@@ -27,6 +28,7 @@ let temporal: RunningTemporal | undefined;
 let postgres: RunningPostgres | undefined;
 let worker: RunningWorker | undefined;
 let api: RunningApi | undefined;
+let sandbox: Sandbox | undefined;
 let stopping = false;
 
 async function stopAll(): Promise<void> {
@@ -35,7 +37,7 @@ async function stopAll(): Promise<void> {
   process.stderr.write('\nstopping: api, worker, Temporal dev server, PostgreSQL ...\n');
   await api?.stop().catch(() => {});
   await worker?.stop().catch(() => {});
-  await Promise.allSettled([temporal?.stop(), postgres?.stop()]);
+  await Promise.allSettled([temporal?.stop(), postgres?.stop(), sandbox?.close()]);
   process.stderr.write('stopped; data kept under .data/\n');
 }
 
@@ -70,6 +72,17 @@ try {
     process.env.DATABASE_URL = postgres.url;
   }
 
+  // No provider credentials: the real SDKs talk to local fakes, and /dev/outbox shows what was "sent".
+  if (!process.env.TWILIO_ACCOUNT_SID && !process.env.SENDGRID_API_KEY) {
+    sandbox = await startSandbox();
+    Object.assign(process.env, sandbox.env, {
+      TWILIO_SMS_FROM: '+15005550006',
+      TWILIO_VOICE_FROM: '+15005550006',
+      SENDGRID_FROM_EMAIL: 'notices@elections.example',
+      SENDGRID_FROM_NAME: 'County Elections',
+    });
+  }
+
   const config = loadConfig({ NODE_ENV: 'development', ...process.env });
   const logger = createLogger(config, 'dev');
   Runtime.install({
@@ -95,6 +108,7 @@ try {
       `  Temporal gRPC    ${config.TEMPORAL_ADDRESS}  namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}`,
       `  PostgreSQL       ${postgres ? `embedded on 127.0.0.1:${POSTGRES_PORT}, data in .data/postgres` : 'external (DATABASE_URL)'}`,
       `  Worker metrics   ${config.WORKER_METRICS_PORT > 0 ? `http://127.0.0.1:${config.WORKER_METRICS_PORT}/metrics` : 'off'}`,
+      `  Providers        ${sandbox ? `sandbox fakes (Twilio ${sandbox.twilio.url}, SendGrid ${sandbox.sendgrid.url})` : 'configured credentials'}`,
       `  Logs             .data/logs/`,
       'Press Ctrl-C to stop.',
       '',

@@ -12,7 +12,7 @@ import { createSql } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import type { Logger } from '../lib/logger.js';
 import { connectClient, registerSearchAttributes } from '../lib/temporal.js';
-import { connectWorker, createWorker } from './worker.js';
+import { connectWorker, createSmsWorker, createWorker } from './worker.js';
 
 export interface RunningWorker {
   /** Stops polling, lets in-flight activities finish within the grace time, closes connections. */
@@ -46,25 +46,36 @@ export async function runWorker(config: Config, logger: Logger): Promise<Running
   const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
 
   const connection = await connectWorker(config);
-  const worker = await createWorker(
-    config,
-    connection,
-    createActivities({
-      sql,
-      temporal,
-      senders: createSenders(deliverySettingsFromConfig(config)),
-      links: createNoticeLinks(config.PUBLIC_BASE_URL.replace(/\/$/, ''), manageTokenSecret(config)),
-    }),
-  );
-  const done = worker.run().finally(async () => {
-    await connection.close();
-    await clientConnection.close();
-    await sql.end({ timeout: 5 });
+  const activities = createActivities({
+    sql,
+    temporal,
+    senders: createSenders(deliverySettingsFromConfig(config)),
+    links: createNoticeLinks(config.PUBLIC_BASE_URL.replace(/\/$/, ''), manageTokenSecret(config)),
   });
+  const workers = [
+    await createWorker(config, connection, activities),
+    await createSmsWorker(
+      {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        namespace: config.TEMPORAL_NAMESPACE,
+        messagesPerSecond: config.SMS_MESSAGES_PER_SECOND,
+        shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE_TIME,
+      },
+      connection,
+      activities,
+    ),
+  ];
+  const done = Promise.all(workers.map((worker) => worker.run()))
+    .then(() => undefined)
+    .finally(async () => {
+      await connection.close();
+      await clientConnection.close();
+      await sql.end({ timeout: 5 });
+    });
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');
   return {
     async stop() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;
     },
     done,

@@ -4,6 +4,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { Config } from '../config/env.js';
 import { temporalConnectionOptions } from '../lib/temporal.js';
 import type { Activities } from '../activities/index.js';
+import { smsTaskQueueFor } from '../workflows/task-queues.js';
 
 type WorkerConfig = Pick<
   Config,
@@ -39,5 +40,24 @@ export async function createWorker(
     shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE_TIME,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     ...overrides,
+  });
+}
+
+/**
+ * The worker of the SMS task queue: only the send activity, paced by the server to the sender's
+ * messages per second across every worker process (`maxTaskQueueActivitiesPerSecond`).
+ */
+export async function createSmsWorker(
+  options: { taskQueue: string; namespace?: string; messagesPerSecond: number; shutdownGraceTime?: number },
+  connection: NativeConnection,
+  activities: Pick<Activities, 'sendNotice'>,
+): Promise<Worker> {
+  return Worker.create({
+    connection,
+    ...(options.namespace ? { namespace: options.namespace } : {}),
+    taskQueue: smsTaskQueueFor(options.taskQueue),
+    activities: { sendNotice: activities.sendNotice },
+    maxTaskQueueActivitiesPerSecond: options.messagesPerSecond,
+    ...(options.shutdownGraceTime !== undefined ? { shutdownGraceTime: options.shutdownGraceTime } : {}),
   });
 }

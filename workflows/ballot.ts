@@ -38,6 +38,7 @@ import {
   type ScanEvent,
 } from '../domain/scan-event.js';
 import { BallotStatus as BallotStatusKey, County, ElectionId, NeedsAttention } from './search-attributes.js';
+import { smsTaskQueueFor } from './task-queues.js';
 
 // ---- contract -------------------------------------------------------------------------------------
 
@@ -120,8 +121,9 @@ const HOUR = 3_600_000;
 const MAX_SEND_SPAN = 12 * HOUR;
 
 /** Sends retry with backoff until the voter's window closes; then the workflow waits for the next. */
-function senderUntil(deadline: number) {
+function senderUntil(deadline: number, channel: Channel) {
   return proxyActivities<Activities>({
+    ...(channel === 'sms' ? { taskQueue: smsTaskQueueFor(workflowInfo().taskQueue) } : {}),
     startToCloseTimeout: '1 minute',
     scheduleToCloseTimeout: Math.max(60_000, Math.min(deadline - Date.now(), MAX_SEND_SPAN)),
     retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
@@ -344,7 +346,7 @@ export async function ballotWorkflow(input: BallotWorkflowInput): Promise<Ballot
       inFlight[channel] = notice;
       try {
         const windowEnd = windowEndAfter(now(), plan.window, plan.timeZone);
-        const send = senderUntil(windowEnd);
+        const send = senderUntil(windowEnd, channel);
         const challenged = latestEventOf('challenged');
         const deadline = cureDeadline();
         const details = {

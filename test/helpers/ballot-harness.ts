@@ -9,7 +9,7 @@ import type { SendNoticeInput, SendNoticeResult } from '../../activities/notices
 import type { Channel, DeliveryPlan, ElectionSettings } from '../../domain/notices.js';
 import type { Issuance, ScanEvent } from '../../domain/scan-event.js';
 import { registerSearchAttributes } from '../../lib/temporal.js';
-import { workflowSource } from '../../worker/worker.js';
+import { createSmsWorker, workflowSource } from '../../worker/worker.js';
 import { ballotWorkflow, issueSignal, scanEventSignal, workflowIdFor } from '../../workflows/ballot.js';
 import { timeSkippingEnvironment, uniqueTaskQueue } from './temporal.js';
 
@@ -60,6 +60,7 @@ export class BallotHarness {
   private readonly attempts = new Map<string, number>();
   private running?: Promise<void>;
   worker!: Worker;
+  smsWorker!: Worker;
   readonly taskQueue = uniqueTaskQueue('ballot');
 
   private constructor(readonly env: TestWorkflowEnvironment) {}
@@ -90,17 +91,24 @@ export class BallotHarness {
   }
 
   async startWorker(): Promise<void> {
+    const activities = this.activities();
     this.worker = await Worker.create({
       connection: this.env.nativeConnection,
       taskQueue: this.taskQueue,
       ...workflowSource(),
-      activities: this.activities(),
+      activities,
     });
-    this.running = this.worker.run();
+    this.smsWorker = await createSmsWorker(
+      { taskQueue: this.taskQueue, messagesPerSecond: 1_000 },
+      this.env.nativeConnection,
+      activities,
+    );
+    this.running = Promise.all([this.worker.run(), this.smsWorker.run()]).then(() => undefined);
   }
 
   async stopWorker(): Promise<void> {
     this.worker.shutdown();
+    this.smsWorker.shutdown();
     await this.running;
   }
 

@@ -16,7 +16,7 @@ import { registerSearchAttributes } from '../../lib/temporal.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../scripts/embedded-postgres.js';
 import { startTemporalDevServer, type RunningTemporal } from '../../scripts/temporal-dev-server.js';
 import { ensureTemporalCli } from '../../scripts/tools.js';
-import { createWorker } from '../../worker/worker.js';
+import { createSmsWorker, createWorker } from '../../worker/worker.js';
 import { freePort } from '../global-setup.js';
 import { seedCounty, startTestDelivery, type TestDelivery } from './delivery.js';
 
@@ -47,11 +47,12 @@ export async function startHistoryStack(options: { name: string; log: (line: str
   let connection: Connection | undefined;
   let nativeConnection: NativeConnection | undefined;
   let worker: Worker | undefined;
+  let smsWorker: Worker | undefined;
   let running: Promise<void> | undefined;
   let delivery: TestDelivery | undefined;
 
   const stop = async () => {
-    if (worker?.getState() === 'RUNNING') worker.shutdown();
+    for (const each of [worker, smsWorker]) if (each?.getState() === 'RUNNING') each.shutdown();
     await running?.catch(() => {});
     await nativeConnection?.close().catch(() => {});
     await connection?.close().catch(() => {});
@@ -98,17 +99,16 @@ export async function startHistoryStack(options: { name: string; log: (line: str
     const client = new Client({ connection, namespace });
     nativeConnection = await NativeConnection.connect({ address: temporal.address });
     const bundled = performance.now();
-    worker = await createWorker(
-      {
-        TEMPORAL_NAMESPACE: namespace,
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        WORKER_SHUTDOWN_GRACE_TIME: 5_000,
-        WORKER_MAX_CACHED_WORKFLOWS: 500,
-      },
-      nativeConnection,
-      createActivities({ sql, temporal: client, senders: delivery.senders, links: delivery.links }),
-    );
-    running = worker.run();
+    const activities = createActivities({ sql, temporal: client, senders: delivery.senders, links: delivery.links });
+    const workerConfig = {
+      TEMPORAL_NAMESPACE: namespace,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      WORKER_SHUTDOWN_GRACE_TIME: 5_000,
+      WORKER_MAX_CACHED_WORKFLOWS: 500,
+    };
+    worker = await createWorker(workerConfig, nativeConnection, activities);
+    smsWorker = await createSmsWorker({ taskQueue, namespace, messagesPerSecond: 1_000 }, nativeConnection, activities);
+    running = Promise.all([worker.run(), smsWorker.run()]).then(() => undefined);
     log(`worker on task queue ${taskQueue} (workflows bundled in ${ms(bundled)})`);
 
     return { client, sql, taskQueue, namespace, temporalAddress: temporal.address, worker, workDir, stop };

@@ -7,7 +7,7 @@ import { createActivities } from '../../activities/index.js';
 import type { Sql } from '../../db/client.js';
 import type { ScanEvent } from '../../domain/scan-event.js';
 import { ensureElectionWorkflow, forwardIssuance, forwardScan } from '../../lib/workflow-client.js';
-import { workflowSource } from '../../worker/worker.js';
+import { createSmsWorker, workflowSource } from '../../worker/worker.js';
 import { statusQuery, workflowIdFor } from '../../workflows/ballot.js';
 import { electionProgressQuery, electionWorkflowId } from '../../workflows/election.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
@@ -54,17 +54,20 @@ describe('ballot workflows on the dev server with real activities and PostgreSQL
   let delivery: TestDelivery;
   let client: Client;
   let worker: Worker;
+  let smsWorker: Worker;
   let running: Promise<void>;
   const taskQueue = uniqueTaskQueue('ballots');
 
   async function startWorker() {
-    worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      ...workflowSource(),
-      activities: createActivities({ sql: db.sql, temporal: client, ...delivery }),
-    });
-    running = worker.run();
+    const activities = createActivities({ sql: db.sql, temporal: client, ...delivery });
+    worker = await Worker.create({ connection: env.nativeConnection, taskQueue, ...workflowSource(), activities });
+    smsWorker = await createSmsWorker({ taskQueue, messagesPerSecond: 100 }, env.nativeConnection, activities);
+    running = Promise.all([worker.run(), smsWorker.run()]).then(() => undefined);
+  }
+
+  function stopWorker() {
+    for (const each of [worker, smsWorker]) if (each?.getState() === 'RUNNING') each.shutdown();
+    return running;
   }
 
   beforeAll(async () => {
@@ -78,8 +81,7 @@ describe('ballot workflows on the dev server with real activities and PostgreSQL
   });
 
   afterAll(async () => {
-    if (worker?.getState() === 'RUNNING') worker.shutdown();
-    await running;
+    await stopWorker();
     await env?.teardown();
     await db?.drop();
     await delivery?.close();
@@ -139,8 +141,7 @@ describe('ballot workflows on the dev server with real activities and PostgreSQL
       (await handle.query(statusQuery)).notices[0]?.state === 'scheduled' ? true : undefined,
     );
 
-    worker.shutdown();
-    await running;
+    await stopWorker();
     expect(await sentKeys(db.sql, 'restart')).toEqual([]);
     await startWorker();
 

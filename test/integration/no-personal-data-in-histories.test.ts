@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import type { ScanEvent } from '../../domain/scan-event.js';
 import { forwardIssuance, forwardScan } from '../../lib/workflow-client.js';
-import { workflowSource } from '../../worker/worker.js';
+import { createSmsWorker, workflowSource } from '../../worker/worker.js';
 import { workflowIdFor } from '../../workflows/ballot.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { seedCounty, startTestDelivery, type TestDelivery } from '../helpers/delivery.js';
@@ -68,6 +68,7 @@ describe('workflow histories on the shared dev server', () => {
   let db: TestDatabase;
   let delivery: TestDelivery;
   let worker: Worker | undefined;
+  let smsWorker: Worker | undefined;
   let running: Promise<void> | undefined;
   const taskQueue = uniqueTaskQueue('audit');
   const electionId = `e-audit-${randomUUID().slice(0, 8)}`;
@@ -84,13 +85,10 @@ describe('workflow histories on the shared dev server', () => {
   beforeAll(async () => {
     [env, db, delivery] = await Promise.all([devServerEnvironment(), createTestDatabase(), startTestDelivery()]);
     await seedCounty(db.sql, 'sacramento');
-    worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      ...workflowSource(),
-      activities: createActivities({ sql: db.sql, temporal: env.client, ...delivery }),
-    });
-    running = worker.run();
+    const activities = createActivities({ sql: db.sql, temporal: env.client, ...delivery });
+    worker = await Worker.create({ connection: env.nativeConnection, taskQueue, ...workflowSource(), activities });
+    smsWorker = await createSmsWorker({ taskQueue, messagesPerSecond: 100 }, env.nativeConnection, activities);
+    running = Promise.all([worker.run(), smsWorker.run()]).then(() => undefined);
 
     // Every fixture person in PostgreSQL, every channel, and a ballot that reads their delivery plan.
     await db.sql`INSERT INTO elections (election_id, name, election_day, timezone)
@@ -130,6 +128,7 @@ describe('workflow histories on the shared dev server', () => {
       .terminate('history audit canary')
       .catch(() => {});
     worker?.shutdown();
+    smsWorker?.shutdown();
     await running;
     await env?.teardown();
     await db?.drop();
