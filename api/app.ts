@@ -1,14 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
+import { Gauge } from 'prom-client';
 import type { Logger } from '../lib/logger.js';
 import { errorMiddleware, notFound } from './errors.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
 import { createMetrics } from './metrics.js';
+import { createDevOutboxRouter } from './dev-outbox.js';
+import { v1Routes, type V1Deps } from './v1.js';
+import {
+  createSendGridWebhookRouter,
+  createTwilioWebhookRouter,
+  type SendGridWebhookDeps,
+  type TwilioWebhookDeps,
+} from './webhooks/index.js';
 
 export interface AppDeps {
   logger: Logger;
   readiness: Record<string, ReadinessCheck>;
+  /** The vendor and operator API under /v1; omitted, only health and metrics are served. */
+  v1?: V1Deps;
+  /** Provider webhooks, each mounted when its provider is configured (they verify signatures). */
+  twilioWebhooks?: TwilioWebhookDeps;
+  sendgridWebhooks?: SendGridWebhookDeps;
+  /** Development only: what the sandbox providers "sent", at /dev/outbox and /dev/outbox.json. */
+  devOutbox?: Parameters<typeof createDevOutboxRouter>[0]['sandbox'];
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -44,7 +60,23 @@ export function createApp(deps: AppDeps): Express {
   app.use(metrics.middleware);
 
   app.use(healthRoutes(deps.readiness));
+  // Webhooks bring their own body parsers (SendGrid's signature covers the raw bytes).
+  if (deps.twilioWebhooks) app.use('/webhooks/twilio', createTwilioWebhookRouter(deps.twilioWebhooks));
+  if (deps.sendgridWebhooks) app.use('/webhooks/sendgrid', createSendGridWebhookRouter(deps.sendgridWebhooks));
+  if (deps.devOutbox) app.use(createDevOutboxRouter({ sandbox: deps.devOutbox }));
   app.get('/metrics', metrics.handler);
+  if (deps.v1) {
+    const { backlog } = deps.v1;
+    new Gauge({
+      name: 'outbox_pending_rows',
+      help: 'accepted records not yet forwarded to their workflows (all API processes together)',
+      registers: [metrics.registry],
+      async collect() {
+        this.set(await backlog());
+      },
+    });
+    app.use('/v1', v1Routes(deps.v1));
+  }
 
   app.use(notFound);
   app.use(errorMiddleware(deps.logger));

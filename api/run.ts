@@ -1,25 +1,78 @@
+import { Client } from '@temporalio/client';
 import type { Config } from '../config/env.js';
 import { createSql } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import type { Logger } from '../lib/logger.js';
 import { connectClient } from '../lib/temporal.js';
-import { createApp } from './app.js';
+import { signalVoterBallots } from '../lib/workflow-client.js';
+import { createApp, type AppDeps } from './app.js';
 import { postgresCheck, temporalCheck } from './health.js';
+import { createKeyVerifier } from './keys.js';
+import { OutboxForwarder } from './outbox-forwarder.js';
 import { startServer, type RunningServer } from './server.js';
 
 export type RunningApi = RunningServer;
 
 /** Everything an API process does, shared by `api/main.ts` and the dev runner. */
-export async function runApi(config: Config, logger: Logger): Promise<RunningApi> {
+export async function runApi(
+  config: Config,
+  logger: Logger,
+  options: { sandbox?: NonNullable<AppDeps['devOutbox']> } = {},
+): Promise<RunningApi> {
   const sql = createSql(config);
   const applied = await migrate(sql);
   if (applied.length > 0) logger.info({ applied }, 'applied migrations');
   const connection = await connectClient(config);
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const devKey = config.NODE_ENV === 'development' ? config.BALLOT_TRACKER_DEV_KEY : undefined;
+  if (devKey) {
+    logger.warn('BALLOT_TRACKER_DEV_KEY is set: that key has every scope and county (development only)');
+  } else if (config.BALLOT_TRACKER_DEV_KEY) {
+    logger.warn({ nodeEnv: config.NODE_ENV }, 'BALLOT_TRACKER_DEV_KEY is ignored outside development');
+  }
+  const forwarder = new OutboxForwarder({
+    sql,
+    temporal,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    logger: logger.child({ component: 'outbox' }),
+    batchSize: config.FORWARDER_BATCH_SIZE,
+    concurrency: config.FORWARDER_CONCURRENCY,
+    pollIntervalMs: config.FORWARDER_POLL_INTERVAL,
+  });
+  if (config.FORWARDER_ENABLED) forwarder.start();
+  const webhookBase = {
+    sql,
+    logger: logger.child({ component: 'webhooks' }),
+    signalVoterBallots: (voterId: string) => signalVoterBallots(temporal, sql, voterId),
+  };
+  const publicBaseUrl = config.PUBLIC_BASE_URL.replace(/\/$/, '');
   const app = createApp({
     logger,
+    ...(config.TWILIO_AUTH_TOKEN
+      ? { twilioWebhooks: { ...webhookBase, config: { publicBaseUrl, twilioAuthToken: config.TWILIO_AUTH_TOKEN } } }
+      : {}),
+    ...(config.SENDGRID_WEBHOOK_PUBLIC_KEY
+      ? {
+          sendgridWebhooks: {
+            ...webhookBase,
+            config: { sendgridWebhookPublicKey: config.SENDGRID_WEBHOOK_PUBLIC_KEY },
+          },
+        }
+      : {}),
+    ...(config.NODE_ENV === 'development' && options.sandbox ? { devOutbox: options.sandbox } : {}),
     readiness: {
       temporal: temporalCheck(connection, config.TEMPORAL_NAMESPACE),
       postgres: postgresCheck(sql),
+    },
+    v1: {
+      sql,
+      temporal,
+      verifyKey: createKeyVerifier(sql, { devKey }),
+      backlog: () => forwarder.backlog(),
+      outboxWritten: () => forwarder.kick(),
+      rateLimitPerMinute: config.API_RATE_LIMIT_PER_MINUTE,
+      maxBodyBytes: config.API_MAX_BODY_BYTES,
+      maxBacklog: config.FORWARDER_MAX_BACKLOG,
     },
   });
   const running = await startServer(app, config.API_HOST, config.API_PORT);
@@ -28,6 +81,7 @@ export async function runApi(config: Config, logger: Logger): Promise<RunningApi
     ...running,
     async stop() {
       await running.stop();
+      await forwarder.stop();
       await connection.close();
       await sql.end({ timeout: 5 });
     },

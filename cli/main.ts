@@ -1,25 +1,141 @@
 /** Operator CLI: `npm run cli -- <command>` in development, `node dist/cli/main.js <command>` in production. */
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config/env.js';
-import { createSql } from '../db/client.js';
+import { createSql, type Sql } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
+import { createApiKey, listApiKeys, revokeApiKey } from '../api/keys.js';
+import { ALL_SCOPES, type Scope } from '../ingest/principal.js';
+import { registerImportCommand } from './import.js';
 
 const program = new Command()
   .name('ballot-tracker')
   .description('Ballot Tracker operator commands (configuration from the environment, as for the api and worker)');
 
+/** Runs `work` with a connection pool that is always closed afterwards. */
+export async function withSql<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+  const sql = createSql(loadConfig());
+  try {
+    return await work(sql);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
 program
   .command('migrate')
   .description('apply pending database migrations (safe to run while other processes start)')
-  .action(async () => {
-    const sql = createSql(loadConfig());
-    try {
+  .action(() =>
+    withSql(async (sql) => {
       const applied = await migrate(sql);
       console.log(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'database is up to date');
-    } finally {
-      await sql.end({ timeout: 5 });
-    }
-  });
+    }),
+  );
+
+function scopesOption(value: string): Scope[] {
+  const scopes = value.split(',').map((scope) => scope.trim());
+  const wrong = scopes.filter((scope) => !(ALL_SCOPES as readonly string[]).includes(scope));
+  if (wrong.length > 0)
+    throw new InvalidArgumentError(`unknown scope ${wrong.join(', ')}; use ${ALL_SCOPES.join(', ')}`);
+  return scopes as Scope[];
+}
+
+function countiesOption(value: string): string[] | null {
+  if (value === 'all') return null;
+  const counties = value.split(',').map((county) => county.trim());
+  if (counties.some((county) => county === '' || county.length > 64)) {
+    throw new InvalidArgumentError('a comma-separated list of county codes, or "all"');
+  }
+  return counties;
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a positive integer');
+  return n;
+}
+
+const keys = program.command('keys').description('create, list and revoke API keys (stored only as hashes)');
+
+keys
+  .command('create')
+  .description('create a key and print it once; it cannot be shown again')
+  .requiredOption('--name <name>', 'who the key is for, e.g. "Acme Mail, Alameda"')
+  .requiredOption('--scopes <list>', `comma-separated: ${ALL_SCOPES.join(', ')}, or "all"`, (value) =>
+    value === 'all' ? [...ALL_SCOPES] : scopesOption(value),
+  )
+  .requiredOption('--counties <list>', 'comma-separated county codes, or "all"', countiesOption)
+  .option(
+    '--rate-limit <perMinute>',
+    'requests per minute for this key (default API_RATE_LIMIT_PER_MINUTE)',
+    positiveInteger,
+  )
+  .option('--json', 'print JSON')
+  .action((options: { name: string; scopes: Scope[]; counties: string[] | null; rateLimit?: number; json?: boolean }) =>
+    withSql(async (sql) => {
+      const { key, record } = await createApiKey(sql, {
+        name: options.name,
+        scopes: options.scopes,
+        counties: options.counties,
+        rateLimitPerMinute: options.rateLimit ?? null,
+      });
+      if (options.json) {
+        console.log(JSON.stringify({ key, ...record }));
+        return;
+      }
+      console.log(`key id:   ${record.keyId}`);
+      console.log(`scopes:   ${record.scopes.join(', ')}`);
+      console.log(`counties: ${record.counties?.join(', ') ?? 'all'}`);
+      console.log(`key:      ${key}`);
+      console.log('Store the key now: only its hash is kept, it cannot be shown again.');
+    }),
+  );
+
+keys
+  .command('list')
+  .description('list keys (never the keys themselves)')
+  .option('--all', 'include revoked keys')
+  .option('--json', 'print JSON')
+  .action((options: { all?: boolean; json?: boolean }) =>
+    withSql(async (sql) => {
+      const records = await listApiKeys(sql, { includeRevoked: options.all ?? false });
+      if (options.json) {
+        console.log(JSON.stringify(records));
+        return;
+      }
+      if (records.length === 0) console.log('no keys');
+      for (const r of records) {
+        console.log(
+          [
+            r.keyId,
+            r.name,
+            `scopes=${r.scopes.join(',')}`,
+            `counties=${r.counties?.join(',') ?? 'all'}`,
+            `rate=${r.rateLimitPerMinute ?? 'default'}`,
+            `created=${r.createdAt.toISOString()}`,
+            `last-used=${r.lastUsedAt?.toISOString() ?? 'never'}`,
+            ...(r.revokedAt ? [`revoked=${r.revokedAt.toISOString()}`] : []),
+          ].join('  '),
+        );
+      }
+    }),
+  );
+
+keys
+  .command('revoke')
+  .description('revoke a key by its key id; requests with it get 401 from the next request on')
+  .argument('<keyId>')
+  .action((keyId: string) =>
+    withSql(async (sql) => {
+      if (await revokeApiKey(sql, keyId)) {
+        console.log(`revoked ${keyId}`);
+      } else {
+        console.error(`no live key ${keyId}`);
+        process.exitCode = 1;
+      }
+    }),
+  );
+
+registerImportCommand(program, withSql);
 
 try {
   await program.parseAsync();

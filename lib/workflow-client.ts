@@ -1,7 +1,15 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Sql } from '../db/client.js';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Issuance, ScanEvent } from '../domain/scan-event.js';
-import { ballotWorkflow, issueSignal, scanEventSignal, workflowIdFor } from '../workflows/ballot.js';
+import type { subscriberAddedSignal } from '../workflows/ballot.js';
+import {
+  ballotWorkflow,
+  issueSignal,
+  preferencesChangedSignal,
+  scanEventSignal,
+  workflowIdFor,
+} from '../workflows/ballot.js';
 import { electionSettingsChangedSignal, electionWorkflow, electionWorkflowId } from '../workflows/election.js';
 import { BallotStatus, County, ElectionId, NeedsAttention } from '../workflows/search-attributes.js';
 
@@ -92,4 +100,28 @@ export async function ensureElectionWorkflow(client: Client, taskQueue: string, 
     staticSummary: `Election ${electionId}: return reminders and closing`,
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
   });
+}
+
+/**
+ * Tells every open ballot of a voter that their contacts or preferences changed (the workflow reloads
+ * its delivery plan before it sends again). Closed ballots are skipped.
+ */
+export async function signalVoterBallots(
+  client: Client,
+  sql: Sql,
+  voterId: string,
+  signal: typeof preferencesChangedSignal | typeof subscriberAddedSignal = preferencesChangedSignal,
+): Promise<void> {
+  const ballots = await sql<{ election_id: string; ballot_id: string }[]>`
+    SELECT election_id, ballot_id FROM ballots WHERE voter_id = ${voterId}`;
+  await Promise.all(
+    ballots.map(({ election_id, ballot_id }) =>
+      client.workflow
+        .getHandle(workflowIdFor(election_id, ballot_id))
+        .signal(signal)
+        .catch((error: unknown) => {
+          if (!(error instanceof WorkflowNotFoundError)) throw error;
+        }),
+    ),
+  );
 }

@@ -74,7 +74,11 @@ try {
 
   // No provider credentials: the real SDKs talk to local fakes, and /dev/outbox shows what was "sent".
   if (!process.env.TWILIO_ACCOUNT_SID && !process.env.SENDGRID_API_KEY) {
-    sandbox = await startSandbox();
+    const publicBaseUrl = (process.env.PUBLIC_BASE_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
+    sandbox = await startSandbox({
+      twilio: { inboundSmsUrl: `${publicBaseUrl}/webhooks/twilio/inbound` },
+      sendgrid: { eventWebhookUrl: `${publicBaseUrl}/webhooks/sendgrid/events`, events: { enabled: true } },
+    });
     Object.assign(process.env, sandbox.env, {
       TWILIO_SMS_FROM: '+15005550006',
       TWILIO_VOICE_FROM: '+15005550006',
@@ -93,7 +97,7 @@ try {
     shutdownSignals: [],
   });
   worker = await runWorker(config, logger.child({ component: 'worker' }));
-  api = await runApi(config, logger.child({ component: 'api' }));
+  api = await runApi(config, logger.child({ component: 'api' }), sandbox ? { sandbox } : {});
   worker.done.catch((error: unknown) => {
     logger.error({ err: error }, 'worker failed');
     process.kill(process.pid, 'SIGTERM');
@@ -108,6 +112,7 @@ try {
       `  Temporal gRPC    ${config.TEMPORAL_ADDRESS}  namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}`,
       `  PostgreSQL       ${postgres ? `embedded on 127.0.0.1:${POSTGRES_PORT}, data in .data/postgres` : 'external (DATABASE_URL)'}`,
       `  Worker metrics   ${config.WORKER_METRICS_PORT > 0 ? `http://127.0.0.1:${config.WORKER_METRICS_PORT}/metrics` : 'off'}`,
+      ...(sandbox ? [`  Dev outbox       ${api.url}/dev/outbox`] : []),
       `  Providers        ${sandbox ? `sandbox fakes (Twilio ${sandbox.twilio.url}, SendGrid ${sandbox.sendgrid.url})` : 'configured credentials'}`,
       `  Logs             .data/logs/`,
       'Press Ctrl-C to stop.',

@@ -1,0 +1,248 @@
+import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { z } from 'zod';
+import type { Sql } from '../db/client.js';
+import { describeIssues, idSchema } from '../domain/scan-event.js';
+import { ballotCounties, ballotKey, ingestBallots } from '../ingest/ballots.js';
+import { putElection } from '../ingest/elections.js';
+import { allowsCounty } from '../ingest/principal.js';
+import { ingestScans } from '../ingest/scans.js';
+import {
+  ballotsBatchSchema,
+  electionSchema,
+  scansBatchSchema,
+  summarize,
+  votersBatchSchema,
+  type ItemResult,
+} from '../ingest/schemas.js';
+import { ingestVoters } from '../ingest/voters.js';
+import { statusQuery, workflowIdFor, type BallotView } from '../workflows/ballot.js';
+import { authenticate, backPressure, principalOf, rateLimitPerKey, requireScope } from './auth.js';
+import { ApiError } from './errors.js';
+import type { KeyVerifier } from './keys.js';
+import { ndjsonLines } from '../ingest/parsers/ndjson.js';
+import { docsPage, openApiDocument } from './openapi.js';
+
+export interface V1Deps {
+  sql: Sql;
+  temporal: Client;
+  verifyKey: KeyVerifier;
+  /** Pending outbox rows (for back-pressure). */
+  backlog: () => Promise<number>;
+  /** Called after rows were written to the outbox, so the local forwarder looks at once. */
+  outboxWritten: () => void;
+  rateLimitPerMinute: number;
+  maxBodyBytes: number;
+  maxBacklog: number;
+  /** Items per database round trip when streaming NDJSON. */
+  ndjsonChunk?: number;
+  queryTimeoutMs?: number;
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new ApiError(400, 'invalid_request', `${what}: ${describeIssues(parsed.error)}`);
+  }
+  return parsed.data;
+}
+
+const requireJson: RequestHandler = (req, _res, next) => {
+  if (!req.is('application/json')) {
+    return next(new ApiError(415, 'unsupported_media_type', 'Send Content-Type: application/json.'));
+  }
+  next();
+};
+
+/** The vendor and operator API, mounted at /v1. */
+export function v1Routes(deps: V1Deps): Router {
+  const router = Router();
+  const json = express.json({ limit: deps.maxBodyBytes, type: 'application/json' });
+  const auth = [authenticate(deps.verifyKey), rateLimitPerKey(deps.rateLimitPerMinute)];
+  const guarded = backPressure(deps.backlog, deps.maxBacklog);
+  const batchAnswer = (res: Response, results: ItemResult[]) => {
+    deps.outboxWritten();
+    res.status(202).json({ results, summary: summarize(results) });
+  };
+
+  router.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
+  });
+  router.get('/docs', (_req, res) => {
+    res.type('html').send(docsPage());
+  });
+
+  router.put(
+    '/elections/:electionId',
+    ...auth,
+    requireScope('elections:write'),
+    requireJson,
+    json,
+    async (req: Request<{ electionId: string }>, res) => {
+      const electionId = parse(idSchema, req.params.electionId, 'electionId');
+      const input = parse(electionSchema, req.body, 'body');
+      const { created, changed, election } = await putElection(deps.sql, electionId, input);
+      if (changed) deps.outboxWritten();
+      res.status(created ? 201 : 200).json(election);
+    },
+  );
+
+  router.post('/voters', ...auth, requireScope('voters:write'), requireJson, json, async (req, res) => {
+    const { voters } = parse(votersBatchSchema, req.body, 'body');
+    const results = await ingestVoters(deps.sql, principalOf(res), voters);
+    res.status(202).json({ results, summary: summarize(results) });
+  });
+
+  router.post('/ballots', ...auth, requireScope('ballots:write'), guarded, requireJson, json, async (req, res) => {
+    const { ballots } = parse(ballotsBatchSchema, req.body, 'body');
+    batchAnswer(res, await ingestBallots(deps.sql, principalOf(res), ballots));
+  });
+
+  router.post('/scans', ...auth, requireScope('scans:write'), guarded, async (req, res) => {
+    if (req.is('application/x-ndjson')) return streamScans(req, res, deps);
+    if (!req.is('application/json')) {
+      throw new ApiError(415, 'unsupported_media_type', 'Send application/json or application/x-ndjson.');
+    }
+    await new Promise<void>((resolve, reject) =>
+      json(req, res, (error?: unknown) => (error ? reject(error) : resolve())),
+    );
+    const { events } = parse(scansBatchSchema, req.body, 'body');
+    batchAnswer(res, await ingestScans(deps.sql, principalOf(res), events));
+  });
+
+  router.get(
+    '/ballots/:electionId/:ballotId',
+    ...auth,
+    requireScope('ballots:read'),
+    async (req: Request<{ electionId: string; ballotId: string }>, res) => {
+      const electionId = parse(idSchema, req.params.electionId, 'electionId');
+      const ballotId = parse(idSchema, req.params.ballotId, 'ballotId');
+      const principal = principalOf(res);
+      const storedCounty = (await ballotCounties(deps.sql, [{ electionId, ballotId }])).get(
+        ballotKey(electionId, ballotId),
+      );
+      if (storedCounty !== undefined && !allowsCounty(principal, storedCounty)) {
+        throw new ApiError(403, 'county_forbidden', `This key may not read ballots of county ${storedCounty}.`);
+      }
+      let view: BallotView | undefined;
+      try {
+        view = await deps.temporal.connection.withDeadline(Date.now() + (deps.queryTimeoutMs ?? 10_000), () =>
+          deps.temporal.workflow.getHandle(workflowIdFor(electionId, ballotId)).query(statusQuery),
+        );
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) {
+          req.log?.warn({ err: error }, 'status query failed');
+          throw new ApiError(503, 'status_unavailable', 'The ballot status cannot be read right now.', undefined, {
+            'Retry-After': '5',
+          });
+        }
+      }
+      const county = storedCounty ?? view?.county;
+      if (!view && storedCounty === undefined) {
+        throw new ApiError(404, 'not_found', `No ballot ${ballotId} in election ${electionId}.`);
+      }
+      if (county === undefined ? principal.counties !== null : !allowsCounty(principal, county)) {
+        throw new ApiError(403, 'county_forbidden', 'This key may not read this ballot.');
+      }
+      res.json({
+        electionId,
+        ballotId,
+        county: county ?? null,
+        // Stored but not yet forwarded (Temporal unreachable): the issuance is the only thing known.
+        status: view?.status ?? 'issued',
+        awaitingIssuance: view?.awaitingIssuance ?? false,
+        events: view?.events ?? [],
+        notices: (view?.notices ?? []).map(({ status, channel, state, at, reason }) => ({
+          status,
+          channel,
+          state,
+          at,
+          ...(reason ? { reason } : {}),
+        })),
+      });
+    },
+  );
+
+  // Client errors raised by Express itself (e.g. a path segment that is not valid percent-encoding)
+  // carry a 4xx status; they are the caller's problem, not a 500.
+  router.use(((error, _req, _res, next) => {
+    const status =
+      (error as { status?: unknown; statusCode?: unknown })?.status ?? (error as { statusCode?: unknown })?.statusCode;
+    if (!(error instanceof ApiError) && typeof status === 'number' && status >= 400 && status < 500) {
+      const type = (error as { type?: unknown }).type;
+      if (typeof type === 'string') return next(error); // body-parser errors: mapped by the error middleware
+      return next(new ApiError(status, 'bad_request', 'The request could not be understood.'));
+    }
+    next(error);
+  }) as ErrorRequestHandler);
+
+  return router;
+}
+
+/**
+ * `application/x-ndjson`: any number of events, read and recorded in chunks so memory stays bounded.
+ * The 202 and the opening of the results array go out with the first chunk; results follow as each
+ * chunk is recorded. A failure after that point (the status is sent) ends the body with an `error`
+ * member: the results before it stand, the rest of the body was not recorded.
+ */
+async function streamScans(req: Request, res: Response, deps: V1Deps): Promise<void> {
+  const principal = principalOf(res);
+  const chunkSize = deps.ndjsonChunk ?? 500;
+  const summary = { accepted: 0, duplicate: 0, invalid: 0 };
+  let index = 0;
+  let started = false;
+  let first = true;
+
+  const write = (results: ItemResult[]) => {
+    if (!started) {
+      res.status(202).type('application/json');
+      res.write('{"results":[');
+      started = true;
+    }
+    for (const result of results) {
+      summary[result.outcome] += 1;
+      res.write((first ? '' : ',') + JSON.stringify(result));
+      first = false;
+    }
+  };
+
+  let items: unknown[] = [];
+  let lines: number[] = [];
+  const bad: ItemResult[] = [];
+  const flush = async () => {
+    const recorded = items.length > 0 ? await ingestScans(deps.sql, principal, items, lines) : [];
+    const merged = [...recorded.map((result, i) => ({ ...result, index: index + i })), ...bad].sort(
+      (a, b) => a.line! - b.line!,
+    );
+    merged.forEach((result, i) => (result.index = index + i));
+    index += merged.length;
+    write(merged);
+    items = [];
+    lines = [];
+    bad.length = 0;
+    deps.outboxWritten();
+  };
+
+  try {
+    for await (const entry of ndjsonLines(req)) {
+      if (entry.error) {
+        bad.push({ index: -1, line: entry.line, outcome: 'invalid', error: entry.error });
+      } else {
+        items.push(entry.value);
+        lines.push(entry.line);
+      }
+      if (items.length + bad.length >= chunkSize) await flush();
+    }
+    await flush();
+    res.end(`],"summary":${JSON.stringify(summary)}}`);
+  } catch (error) {
+    if (!started) throw error;
+    req.log?.error({ err: error }, 'NDJSON scan stream failed after the answer began');
+    res.end(
+      `],"summary":${JSON.stringify(summary)},"error":${JSON.stringify({
+        code: 'stream_failed',
+        message: 'Recording stopped here; the results above stand, the rest of the body was not recorded.',
+      })}}`,
+    );
+  }
+}

@@ -1,0 +1,171 @@
+import { describeIssues } from '../domain/scan-event.js';
+import type { Sql } from '../db/client.js';
+import { knownElections } from './elections.js';
+import { allowsCounty, type Principal } from './principal.js';
+import { ballotItemSchema, stringField, type BallotItem, type ItemResult } from './schemas.js';
+
+export interface BallotResult extends ItemResult {
+  electionId?: string;
+  ballotId?: string;
+}
+
+interface BallotRow {
+  election_id: string;
+  ballot_id: string;
+  voter_id: string;
+  county: string;
+  issued_at: Date | null;
+  imb: string | null;
+}
+
+const keyOf = (electionId: string, ballotId: string) => `${electionId}\u0000${ballotId}`;
+
+function sameRecord(row: BallotRow, ballot: BallotItem): boolean {
+  return (
+    row.voter_id === ballot.voterId &&
+    row.county === ballot.county &&
+    (row.imb ?? undefined) === ballot.imb &&
+    (row.issued_at?.getTime() ?? undefined) === (ballot.issuedAt ? Date.parse(ballot.issuedAt) : undefined)
+  );
+}
+
+/**
+ * Stores issued ballots and, in the same transaction, an `issuance` outbox row for each new one, so
+ * the record reaches the ballot's workflow even if Temporal is down now. An identical record is
+ * `duplicate`; a different record for an existing ballot is `invalid` (`conflict`): the workflow keeps
+ * the first issuance, and a replacement ballot needs a new ballot ID and a `superseded` scan on the old.
+ */
+export async function ingestBallots(
+  sql: Sql,
+  principal: Principal,
+  items: readonly unknown[],
+  lines?: readonly number[],
+): Promise<BallotResult[]> {
+  const results: BallotResult[] = items.map((item, index) => {
+    const electionId = stringField(item, 'electionId');
+    const ballotId = stringField(item, 'ballotId');
+    return {
+      index,
+      ...(lines ? { line: lines[index]! } : {}),
+      ...(electionId !== undefined ? { electionId } : {}),
+      ...(ballotId !== undefined ? { ballotId } : {}),
+      outcome: 'accepted',
+    };
+  });
+  const candidates: { index: number; ballot: BallotItem }[] = [];
+  items.forEach((item, index) => {
+    const parsed = ballotItemSchema.safeParse(item);
+    const result = results[index]!;
+    if (!parsed.success) {
+      result.outcome = 'invalid';
+      result.error = { code: 'invalid_item', message: describeIssues(parsed.error) };
+    } else if (!allowsCounty(principal, parsed.data.county)) {
+      result.outcome = 'invalid';
+      result.error = {
+        code: 'county_forbidden',
+        message: `This key may not write ballots of county ${parsed.data.county}.`,
+        status: 403,
+      };
+    } else {
+      candidates.push({ index, ballot: parsed.data });
+    }
+  });
+  if (candidates.length === 0) return results;
+
+  const elections = await knownElections(sql, [...new Set(candidates.map(({ ballot }) => ballot.electionId))]);
+  const stored = candidates.filter(({ index, ballot }) => {
+    if (elections.has(ballot.electionId)) return true;
+    results[index]!.outcome = 'invalid';
+    results[index]!.error = {
+      code: 'unknown_election',
+      message: `Election ${ballot.electionId} does not exist; PUT /v1/elections/${ballot.electionId} first.`,
+      status: 404,
+    };
+    return false;
+  });
+  if (stored.length === 0) return results;
+
+  await sql.begin(async (tx) => {
+    const rows = stored.map(({ ballot }) => ({
+      election_id: ballot.electionId,
+      ballot_id: ballot.ballotId,
+      voter_id: ballot.voterId,
+      county: ballot.county,
+      issued_at: ballot.issuedAt ?? null,
+      imb: ballot.imb ?? null,
+    }));
+    // A ballot repeated within the batch: the first occurrence is inserted, later ones compared below.
+    const inserted = await tx<BallotRow[]>`
+      INSERT INTO ballots (election_id, ballot_id, voter_id, county, issued_at, imb)
+      SELECT election_id, ballot_id, voter_id, county, issued_at, imb
+      FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb) AS (election_id text, ballot_id text, voter_id text, county text, issued_at timestamptz, imb text))
+           WITH ORDINALITY AS r(election_id, ballot_id, voter_id, county, issued_at, imb, n)
+      ORDER BY n
+      ON CONFLICT (election_id, ballot_id) DO NOTHING
+      RETURNING election_id, ballot_id, voter_id, county, issued_at, imb`;
+    const fresh = new Set(inserted.map((row) => keyOf(row.election_id, row.ballot_id)));
+    if (inserted.length > 0) {
+      const outbox = inserted.map((row) => ({
+        election_id: row.election_id,
+        ballot_id: row.ballot_id,
+        payload: { voterId: row.voter_id, county: row.county, ...(row.imb ? { imb: row.imb } : {}) },
+      }));
+      await tx`
+        INSERT INTO workflow_outbox (kind, election_id, ballot_id, payload, key_id)
+        SELECT 'issuance', election_id, ballot_id, payload, ${principal.keyId}
+        FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(outbox)}::text::jsonb) AS (election_id text, ballot_id text, payload jsonb))
+           WITH ORDINALITY AS r(election_id, ballot_id, payload, n)
+        ORDER BY n`;
+    }
+    const others = stored.filter(({ ballot }) => !fresh.has(keyOf(ballot.electionId, ballot.ballotId)));
+    const existing = new Map<string, BallotRow>();
+    if (others.length > 0) {
+      const pairs = others.map(({ ballot }) => ({ election_id: ballot.electionId, ballot_id: ballot.ballotId }));
+      const found = await tx<BallotRow[]>`
+        SELECT b.election_id, b.ballot_id, b.voter_id, b.county, b.issued_at, b.imb
+        FROM ballots b
+        JOIN jsonb_to_recordset(${JSON.stringify(pairs)}::text::jsonb) AS p(election_id text, ballot_id text)
+          USING (election_id, ballot_id)`;
+      for (const row of found) existing.set(keyOf(row.election_id, row.ballot_id), row);
+    }
+    const firstSeen = new Set<string>();
+    for (const { index, ballot } of stored) {
+      const key = keyOf(ballot.electionId, ballot.ballotId);
+      const result = results[index]!;
+      if (fresh.has(key) && !firstSeen.has(key)) {
+        firstSeen.add(key);
+        continue;
+      }
+      const row = fresh.has(key) ? inserted.find((r) => keyOf(r.election_id, r.ballot_id) === key) : existing.get(key);
+      if (row && sameRecord(row, ballot)) {
+        result.outcome = 'duplicate';
+      } else {
+        result.outcome = 'invalid';
+        result.error = {
+          code: 'conflict',
+          message:
+            'This ballot was already issued with different details; issue a replacement under a new ballotId ' +
+            'and send a superseded scan for this one.',
+          status: 409,
+        };
+      }
+    }
+  });
+  return results;
+}
+
+/** County of each known ballot, for scoping scans and status reads. */
+export async function ballotCounties(
+  sql: Sql,
+  pairs: readonly { electionId: string; ballotId: string }[],
+): Promise<Map<string, string>> {
+  if (pairs.length === 0) return new Map();
+  const rows = await sql<{ election_id: string; ballot_id: string; county: string }[]>`
+    SELECT b.election_id, b.ballot_id, b.county
+    FROM ballots b
+    JOIN jsonb_to_recordset(${JSON.stringify(pairs.map((p) => ({ election_id: p.electionId, ballot_id: p.ballotId })))}::text::jsonb)
+      AS p(election_id text, ballot_id text) USING (election_id, ballot_id)`;
+  return new Map(rows.map((row) => [keyOf(row.election_id, row.ballot_id), row.county]));
+}
+
+export { keyOf as ballotKey };

@@ -1,0 +1,176 @@
+import { createReadStream, statSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import type { Sql } from '../db/client.js';
+import { ingestBallots } from './ballots.js';
+import { csvRecords } from './parsers/csv.js';
+import { isImbHeader, parseImbRow, type OperationTable } from './parsers/imb.js';
+import { ndjsonLines } from './parsers/ndjson.js';
+import type { SourceRecord } from './parsers/source.js';
+import { OPERATOR, type Principal } from './principal.js';
+import { ingestScans } from './scans.js';
+import type { ItemResult, Outcome } from './schemas.js';
+import { ingestVoters } from './voters.js';
+
+export type ImportKind = 'voters' | 'ballots' | 'scans';
+export type ImportFormat = 'csv' | 'ndjson' | 'imb';
+
+export interface ImportProblem {
+  line: number;
+  outcome: Outcome;
+  code?: string;
+  message?: string;
+}
+
+export interface ImportSummary {
+  accepted: number;
+  duplicate: number;
+  invalid: number;
+  /** IMb rows whose operation the table maps to `ignore`. */
+  skipped: number;
+  lines: number;
+}
+
+export function formatFor(file: string, explicit?: string): ImportFormat {
+  if (explicit === 'csv' || explicit === 'ndjson' || explicit === 'imb') return explicit;
+  if (explicit) throw new Error(`unknown format ${explicit}; use csv, ndjson or imb`);
+  if (/\.csv$/i.test(file)) return 'csv';
+  if (/\.(ndjson|jsonl)$/i.test(file)) return 'ndjson';
+  if (/\.(txt|dat|imb)$/i.test(file)) return 'imb';
+  throw new Error(`cannot tell the format of ${file} from its name; pass --format csv|ndjson|imb`);
+}
+
+/**
+ * IMb rows become scan items: the 20-digit tracking code finds the ballot through `ballots.imb`
+ * (pieces match on the first 20 digits). A barcode no issued ballot carries is `invalid`
+ * (`unknown_barcode`): import the mailing file, then run the scan file again (safe: every scan has a
+ * deterministic event ID, so rows already taken come back `duplicate`).
+ */
+async function* imbRecords(
+  stream: Readable,
+  sql: Sql,
+  table: OperationTable,
+  skipped: (line: number) => void,
+): AsyncGenerator<SourceRecord> {
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  let line = 0;
+  let pending: { line: number; scan: Extract<ReturnType<typeof parseImbRow>, { ok: true }>['scan'] }[] = [];
+  async function* resolve(): AsyncGenerator<SourceRecord> {
+    const codes = [...new Set(pending.map((p) => p.scan.trackingCode))];
+    const rows = await sql<{ code: string; election_id: string; ballot_id: string }[]>`
+      SELECT left(imb, 20) AS code, election_id, ballot_id FROM ballots WHERE left(imb, 20) = ANY(${codes})`;
+    const ballots = new Map(rows.map((row) => [row.code, row]));
+    for (const { line: at, scan } of pending) {
+      const ballot = ballots.get(scan.trackingCode);
+      if (!ballot) {
+        yield {
+          line: at,
+          error: { code: 'unknown_barcode', message: `no issued ballot carries barcode ${scan.trackingCode}` },
+        };
+        continue;
+      }
+      yield {
+        line: at,
+        value: {
+          eventId: scan.eventId,
+          electionId: ballot.election_id,
+          ballotId: ballot.ballot_id,
+          type: scan.type,
+          occurredAt: scan.occurredAt,
+          facilityZip: scan.facilityZip,
+          source: `usps-op-${scan.operationCode}`,
+        },
+      };
+    }
+    pending = [];
+  }
+  for await (const text of lines) {
+    line += 1;
+    if (text.trim() === '' || (line === 1 && isImbHeader(text))) continue;
+    const parsed = parseImbRow(text, table);
+    if (!parsed.ok) {
+      yield { line, error: { code: parsed.code, message: parsed.message } };
+    } else if (parsed.scan.type === 'ignore') {
+      skipped(line);
+    } else {
+      pending.push({ line, scan: parsed.scan });
+      if (pending.length >= 500) yield* resolve();
+    }
+  }
+  if (pending.length > 0) yield* resolve();
+}
+
+/**
+ * Imports a file through the same services as the API (same validation, same duplicate rules, same
+ * outbox), in chunks so memory stays bounded. Reports every duplicate and invalid line through
+ * `onProblem` as it goes, and the bytes read through `onProgress`.
+ */
+export async function importFile(options: {
+  sql: Sql;
+  kind: ImportKind;
+  file: string;
+  format: ImportFormat;
+  operations?: OperationTable;
+  principal?: Principal;
+  chunkSize?: number;
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+  onProblem?: (problem: ImportProblem) => void;
+}): Promise<ImportSummary> {
+  const { sql, kind, file, format } = options;
+  const principal = options.principal ?? OPERATOR;
+  const chunkSize = options.chunkSize ?? 500;
+  const total = statSync(file).size;
+  const stream = createReadStream(file);
+  let bytesRead = 0;
+  stream.on('data', (chunk) => {
+    bytesRead += chunk.length;
+    options.onProgress?.(bytesRead, total);
+  });
+  const summary: ImportSummary = { accepted: 0, duplicate: 0, invalid: 0, skipped: 0, lines: 0 };
+
+  if (format === 'imb' && kind !== 'scans') throw new Error('the IMb tracing format holds scans only');
+  if (format === 'imb' && !options.operations)
+    throw new Error('the IMb format needs an operation table (--operations FILE)');
+  const records =
+    format === 'csv'
+      ? csvRecords(stream)
+      : format === 'ndjson'
+        ? ndjsonLines(stream)
+        : imbRecords(stream, sql, options.operations!, () => (summary.skipped += 1));
+
+  const ingest = { voters: ingestVoters, ballots: ingestBallots, scans: ingestScans }[kind];
+  let items: unknown[] = [];
+  let lines: number[] = [];
+  const report = (result: ItemResult) => {
+    summary[result.outcome] += 1;
+    if (result.outcome !== 'accepted') {
+      options.onProblem?.({
+        line: result.line ?? 0,
+        outcome: result.outcome,
+        ...(result.error ? { code: result.error.code, message: result.error.message } : {}),
+      });
+    }
+  };
+  let unreadable: ItemResult[] = [];
+  const flush = async () => {
+    const results = items.length > 0 ? await ingest(sql, principal, items, lines) : [];
+    for (const result of [...results, ...unreadable].sort((a, b) => a.line! - b.line!)) report(result);
+    items = [];
+    lines = [];
+    unreadable = [];
+  };
+
+  for await (const record of records) {
+    summary.lines = Math.max(summary.lines, record.line);
+    if (record.error) {
+      unreadable.push({ index: -1, line: record.line, outcome: 'invalid', error: record.error });
+    } else {
+      items.push(record.value);
+      lines.push(record.line);
+    }
+    if (items.length + unreadable.length >= chunkSize) await flush();
+  }
+  await flush();
+  options.onProgress?.(total, total);
+  return summary;
+}

@@ -1,0 +1,106 @@
+import { describeIssues } from '../domain/scan-event.js';
+import type { Sql } from '../db/client.js';
+import { allowsCounty, type Principal } from './principal.js';
+import { stringField, voterItemSchema, type ItemResult, type VoterItem } from './schemas.js';
+
+export interface VoterResult extends ItemResult {
+  voterId?: string;
+}
+
+const forbidden = (county: string) => ({
+  code: 'county_forbidden',
+  message: `This key may not write voters of county ${county}.`,
+  status: 403,
+});
+
+/**
+ * Upserts voters by voterId. An unchanged record is `duplicate`; a voter may not be moved into or out
+ * of a county the key does not cover (403 for that item). Items that repeat a voterId within one batch
+ * are applied in request order.
+ */
+export async function ingestVoters(
+  sql: Sql,
+  principal: Principal,
+  items: readonly unknown[],
+  lines?: readonly number[],
+): Promise<VoterResult[]> {
+  const results: VoterResult[] = items.map((item, index) => {
+    const voterId = stringField(item, 'voterId');
+    return {
+      index,
+      ...(lines ? { line: lines[index]! } : {}),
+      ...(voterId !== undefined ? { voterId } : {}),
+      outcome: 'accepted',
+    };
+  });
+  const rounds: { index: number; voter: VoterItem }[][] = [];
+  const seenInBatch = new Map<string, number>();
+  items.forEach((item, index) => {
+    const parsed = voterItemSchema.safeParse(item);
+    const result = results[index]!;
+    if (!parsed.success) {
+      result.outcome = 'invalid';
+      result.error = { code: 'invalid_item', message: describeIssues(parsed.error) };
+      return;
+    }
+    const voter = { ...parsed.data, zip: parsed.data.zip.slice(0, 5) };
+    if (!allowsCounty(principal, voter.county)) {
+      result.outcome = 'invalid';
+      result.error = forbidden(voter.county);
+      return;
+    }
+    const round = seenInBatch.get(voter.voterId) ?? 0;
+    seenInBatch.set(voter.voterId, round + 1);
+    (rounds[round] ??= []).push({ index, voter });
+  });
+
+  for (const round of rounds) {
+    const rows = round.map(({ voter }) => ({
+      voter_id: voter.voterId,
+      county: voter.county,
+      first_name: voter.firstName,
+      last_name: voter.lastName,
+      date_of_birth: voter.dateOfBirth,
+      zip: voter.zip,
+      status: voter.status ?? 'active',
+      language: voter.language ?? null,
+    }));
+    const allowed = principal.counties === null ? null : [...principal.counties];
+    const written = await sql<{ voter_id: string }[]>`
+      INSERT INTO voters AS v (voter_id, county, first_name, last_name, date_of_birth, zip, status, language)
+      SELECT voter_id, county, first_name, last_name, date_of_birth, zip, status, language
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb) AS r(voter_id text, county text, first_name text,
+           last_name text, date_of_birth date, zip text, status text, language text)
+      ON CONFLICT (voter_id) DO UPDATE SET
+        county = EXCLUDED.county, first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
+        date_of_birth = EXCLUDED.date_of_birth, zip = EXCLUDED.zip, status = EXCLUDED.status,
+        language = EXCLUDED.language, updated_at = now()
+      WHERE (${allowed}::text[] IS NULL OR v.county = ANY(${allowed}::text[]))
+        AND (v.county, v.first_name, v.last_name, v.date_of_birth, v.zip, v.status, v.language)
+          IS DISTINCT FROM (EXCLUDED.county, EXCLUDED.first_name, EXCLUDED.last_name, EXCLUDED.date_of_birth,
+                            EXCLUDED.zip, EXCLUDED.status, EXCLUDED.language)
+      RETURNING voter_id`;
+    const writtenIds = new Set(written.map((row) => row.voter_id));
+    const untouched = round.filter(({ voter }) => !writtenIds.has(voter.voterId)).map(({ voter }) => voter.voterId);
+    const existing = untouched.length
+      ? new Map(
+          (
+            await sql<{ voter_id: string; county: string }[]>`
+              SELECT voter_id, county FROM voters WHERE voter_id = ANY(${untouched})`
+          ).map((row) => [row.voter_id, row.county]),
+        )
+      : new Map<string, string>();
+    for (const { index, voter } of round) {
+      if (writtenIds.has(voter.voterId)) continue;
+      const result = results[index]!;
+      const county = existing.get(voter.voterId);
+      if (county !== undefined && !allowsCounty(principal, county)) {
+        result.outcome = 'invalid';
+        result.error = forbidden(county);
+      } else {
+        result.outcome = 'duplicate';
+      }
+    }
+  }
+  return results;
+}

@@ -1,0 +1,201 @@
+/** The operator CLI as an operator runs it: a child process configured only by the environment. */
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { freePort } from '../global-setup.js';
+import { election, eventually, startApiHarness, type ApiHarness } from './api-harness.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../fixtures/imports/', import.meta.url));
+const run = promisify(execFile);
+
+describe('operator CLI: keys and imports', () => {
+  let h: ApiHarness;
+
+  async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '',
+          DATABASE_URL: h.db.url,
+          TEMPORAL_ADDRESS: inject('temporalAddress'),
+          TEMPORAL_TASK_QUEUE: h.taskQueue,
+        },
+      });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const failed = error as { code: number; stdout: string; stderr: string };
+      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+    }
+  }
+
+  beforeAll(async () => {
+    h = await startApiHarness({ temporalAddress: inject('temporalAddress') });
+    expect((await h.call('PUT', '/v1/elections/imp-2099', { body: election() })).status).toBe(201);
+  });
+
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('creates a key shown once, lists it without the secret, and revokes it', async () => {
+    const created = await cli(
+      'keys',
+      'create',
+      '--name',
+      'Acme Mail',
+      '--scopes',
+      'scans:write,ballots:read',
+      '--counties',
+      'ALA,SF',
+      '--json',
+    );
+    expect(created.code).toBe(0);
+    const { key, keyId } = JSON.parse(created.stdout) as { key: string; keyId: string };
+    expect(key).toMatch(/^bt_[0-9a-f]{12}_/);
+    const [row] = await h.db.sql`SELECT key_hash, scopes, counties FROM api_keys WHERE key_id = ${keyId}`;
+    expect(row).toMatchObject({ scopes: ['scans:write', 'ballots:read'], counties: ['ALA', 'SF'] });
+    expect(row!.key_hash).not.toContain(key.split('_')[2]);
+    expect((await h.call('GET', '/v1/ballots/imp-2099/none', { key })).status).toBe(404);
+
+    const listed = await cli('keys', 'list');
+    expect(listed.stdout).toContain(keyId);
+    expect(listed.stdout).toContain('counties=ALA,SF');
+    expect(listed.stdout).not.toContain(key);
+
+    expect((await cli('keys', 'revoke', keyId)).stdout).toContain(`revoked ${keyId}`);
+    expect((await cli('keys', 'revoke', keyId)).code).toBe(1);
+    expect((await h.call('GET', '/v1/ballots/imp-2099/none', { key })).status).toBe(401);
+    expect((await cli('keys', 'list')).stdout).not.toContain(keyId);
+    expect((await cli('keys', 'list', '--all')).stdout).toContain('revoked=');
+
+    const bad = await cli('keys', 'create', '--name', 'x', '--scopes', 'everything', '--counties', 'all');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/unknown scope everything/);
+  });
+
+  it('imports voters from CSV with a summary by line, and a re-run changes nothing', async () => {
+    const first = await cli('import', 'voters', `${FIXTURES}voters.csv`);
+    expect(first.code).toBe(2); // some rows are invalid
+    expect(first.stdout).toMatch(/accepted\s+3/);
+    expect(first.stdout).toMatch(/duplicate\s+1/);
+    expect(first.stdout).toMatch(/invalid\s+1/);
+    expect(first.stdout).toMatch(/line 4: invalid \(invalid_item\): firstName/);
+    expect(first.stdout).toMatch(/line 6: duplicate/);
+    const [molly] = await h.db.sql`SELECT first_name, zip, status FROM voters WHERE voter_id = 'V-103'`;
+    expect(molly).toEqual({ first_name: 'Mary "Molly"', zip: '94110', status: 'inactive' });
+    const again = await cli('import', 'voters', `${FIXTURES}voters.csv`);
+    expect(again.stdout).toMatch(/accepted\s+0/);
+    expect(again.stdout).toMatch(/duplicate\s+4/);
+  });
+
+  it('imports ballots from NDJSON, forwards the issuance, and scans from CSV and USPS IMb rows', async () => {
+    const ballots = await cli('import', 'ballots', `${FIXTURES}ballots.ndjson`);
+    expect(ballots.stdout).toMatch(/accepted\s+3/);
+    expect(ballots.stdout).toMatch(/line 5: invalid \(invalid_json\)/);
+    expect(ballots.stdout).toMatch(/line 6: duplicate/);
+    expect(ballots.stdout).toContain('forwarded to the ballot workflows');
+
+    const scans = await cli('import', 'scans', `${FIXTURES}scans.csv`);
+    expect(scans.stdout).toMatch(/accepted\s+2/);
+    expect(scans.stdout).toMatch(/line 4: invalid \(invalid_item\): type/);
+    expect(scans.stdout).toMatch(/line 5: duplicate/);
+
+    const imb = await cli(
+      'import',
+      'scans',
+      `${FIXTURES}usps-tracing.txt`,
+      '--operations',
+      `${FIXTURES}usps-operations.json`,
+    );
+    expect(imb.stdout).toMatch(/accepted\s+3/);
+    expect(imb.stdout).toMatch(/skipped\s+1/);
+    expect(imb.stdout).toMatch(/line 6: invalid \(unknown_barcode\)/);
+    expect(imb.stdout).toMatch(/line 7: invalid \(unknown_operation\)/);
+    expect(imb.stdout).toMatch(/line 8: invalid \(invalid_row\)/);
+    expect(imb.stdout).toMatch(/line 9: duplicate/);
+    const rerun = await cli(
+      'import',
+      'scans',
+      `${FIXTURES}usps-tracing.txt`,
+      '--operations',
+      `${FIXTURES}usps-operations.json`,
+    );
+    expect(rerun.stdout).toMatch(/accepted\s+0/);
+    expect(rerun.stdout).toMatch(/duplicate\s+4/);
+
+    const b100 = await eventually(async () => {
+      const view = await h.call('GET', '/v1/ballots/imp-2099/B-100');
+      return view.body?.events?.length === 1 ? view.body : undefined;
+    });
+    expect(b100).toMatchObject({ status: 'outbound', county: 'ALA' });
+    expect(b100.events[0]).toMatchObject({
+      type: 'outbound',
+      occurredAt: '2026-10-06T14:03:27-07:00',
+      facilityZip: '94612',
+      source: 'usps-op-919',
+    });
+    const b101 = await eventually(async () => {
+      const view = await h.call('GET', '/v1/ballots/imp-2099/B-101');
+      return view.body?.events?.length === 2 ? view.body : undefined;
+    });
+    expect(b101.status).toBe('inbound');
+    const b102 = await eventually(async () => {
+      const view = await h.call('GET', '/v1/ballots/imp-2099/B-102');
+      return view.body?.status === 'challenged' ? view.body : undefined;
+    });
+    expect(b102.events.map((e: { eventId: string }) => e.eventId)).toEqual(['csv-1', 'csv-2']);
+  });
+
+  it('the api process warns about the development key and honours it; production refuses to start with it', async () => {
+    const devKey = 'local-dev-key-0123456789';
+    const port = await freePort();
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      DATABASE_URL: h.db.url,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_TASK_QUEUE: h.taskQueue,
+      API_HOST: '127.0.0.1',
+      API_PORT: String(port),
+      BALLOT_TRACKER_DEV_KEY: devKey,
+      LOG_LEVEL: 'warn',
+    };
+    const api = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
+      cwd: ROOT,
+      env: { ...env, NODE_ENV: 'development' },
+    });
+    let output = '';
+    api.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    api.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      const status = await eventually(
+        async () =>
+          (
+            await fetch(`http://127.0.0.1:${port}/v1/ballots/imp-2099/B-100`, {
+              headers: { authorization: `Bearer ${devKey}` },
+            })
+          ).status,
+        60_000,
+      );
+      expect(status).toBe(200);
+      expect(output).toContain('BALLOT_TRACKER_DEV_KEY is set');
+    } finally {
+      api.kill('SIGTERM');
+      await once(api, 'exit');
+    }
+    const production = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
+      cwd: ROOT,
+      env: { ...env, NODE_ENV: 'production' },
+    });
+    let refused = '';
+    production.stderr.on('data', (chunk: Buffer) => (refused += chunk.toString()));
+    const [code] = await once(production, 'exit');
+    expect(code).toBe(78);
+    expect(refused).toMatch(/BALLOT_TRACKER_DEV_KEY: must not be set in production/);
+  });
+});

@@ -1,0 +1,193 @@
+/** Shared set-up of the API integration tests (not a test file itself). */
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities/index.js';
+import { createApp } from '../../api/app.js';
+import { createApiKey, createKeyVerifier } from '../../api/keys.js';
+import { OutboxForwarder } from '../../api/outbox-forwarder.js';
+import { startServer, type RunningServer } from '../../api/server.js';
+import type { V1Deps } from '../../api/v1.js';
+import type { Scope } from '../../ingest/principal.js';
+import { ALL_SCOPES } from '../../ingest/principal.js';
+import { createLogger } from '../../lib/logger.js';
+import { workflowSource } from '../../worker/worker.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { uniqueTaskQueue } from '../helpers/temporal.js';
+
+/** These voters have no subscriptions, so no notice is ever sent: no senders needed. */
+const NO_DELIVERY = { senders: {}, links: { manageUrl: () => '', unsubscribeUrl: () => '' } };
+
+export const logger = createLogger(
+  { LOG_LEVEL: (process.env.TEST_LOG_LEVEL as 'silent' | undefined) ?? 'silent' },
+  'test',
+);
+
+export interface ApiHarness {
+  db: TestDatabase;
+  temporal: Client;
+  taskQueue: string;
+  forwarder: OutboxForwarder;
+  server: RunningServer;
+  url: string;
+  /** A key with every scope and county. */
+  adminKey: string;
+  key(options?: { scopes?: Scope[]; counties?: string[] | null; rateLimitPerMinute?: number }): Promise<string>;
+  call(
+    method: string,
+    path: string,
+    options?: {
+      key?: string | null;
+      body?: unknown;
+      raw?: string | Uint8Array;
+      contentType?: string;
+      headers?: Record<string, string>;
+    },
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read JSON answers of every shape
+  ): Promise<{ status: number; headers: Headers; body: any; text: string }>;
+  stop(): Promise<void>;
+}
+
+export async function startApiHarness(options: {
+  temporalAddress: string;
+  /** Without a worker the API still records; workflows just do not run. */
+  worker?: boolean;
+  v1?: Partial<V1Deps>;
+  forwarder?: { pollIntervalMs?: number; callTimeoutMs?: number; maxBackoffMs?: number };
+}): Promise<ApiHarness> {
+  const db = await createTestDatabase();
+  const connection = await Connection.connect({ address: options.temporalAddress });
+  const temporal = new Client({ connection });
+  const taskQueue = uniqueTaskQueue('api');
+  let worker: Worker | undefined;
+  let workerRun: Promise<void> | undefined;
+  let nativeConnection: NativeConnection | undefined;
+  if (options.worker ?? true) {
+    nativeConnection = await NativeConnection.connect({ address: options.temporalAddress });
+    worker = await Worker.create({
+      connection: nativeConnection,
+      taskQueue,
+      ...workflowSource(),
+      activities: createActivities({ sql: db.sql, temporal, ...NO_DELIVERY }),
+    });
+    workerRun = worker.run();
+  }
+  const forwarder = new OutboxForwarder({
+    sql: db.sql,
+    temporal,
+    taskQueue,
+    logger,
+    pollIntervalMs: options.forwarder?.pollIntervalMs ?? 200,
+    callTimeoutMs: options.forwarder?.callTimeoutMs ?? 3_000,
+    maxBackoffMs: options.forwarder?.maxBackoffMs ?? 2_000,
+  });
+  forwarder.start();
+  const server = await startServer(
+    createApp({
+      logger,
+      readiness: {},
+      v1: {
+        sql: db.sql,
+        temporal,
+        verifyKey: createKeyVerifier(db.sql),
+        backlog: () => forwarder.backlog(),
+        outboxWritten: () => forwarder.kick(),
+        rateLimitPerMinute: 10_000,
+        maxBodyBytes: 1024 * 1024,
+        maxBacklog: 1_000_000,
+        ...options.v1,
+      },
+    }),
+    '127.0.0.1',
+    0,
+  );
+  const key: ApiHarness['key'] = async (keyOptions = {}) =>
+    (
+      await createApiKey(db.sql, {
+        name: 'test',
+        scopes: keyOptions.scopes ?? [...ALL_SCOPES],
+        counties: keyOptions.counties === undefined ? null : keyOptions.counties,
+        rateLimitPerMinute: keyOptions.rateLimitPerMinute ?? null,
+      })
+    ).key;
+  const adminKey = await key();
+
+  const call: ApiHarness['call'] = async (method, path, callOptions = {}) => {
+    const headers: Record<string, string> = { ...callOptions.headers };
+    const bearer = callOptions.key === undefined ? adminKey : callOptions.key;
+    if (bearer !== null) headers.authorization = `Bearer ${bearer}`;
+    let body: string | Uint8Array | undefined = callOptions.raw;
+    if (callOptions.body !== undefined) body = JSON.stringify(callOptions.body);
+    if (body !== undefined) headers['content-type'] = callOptions.contentType ?? 'application/json';
+    const response = await fetch(`${server.url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    return { status: response.status, headers: response.headers, body: parsed, text };
+  };
+
+  return {
+    db,
+    temporal,
+    taskQueue,
+    forwarder,
+    server,
+    url: server.url,
+    adminKey,
+    key,
+    call,
+    async stop() {
+      await server.stop().catch(() => {});
+      await forwarder.stop();
+      if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+      await workerRun?.catch(() => {});
+      await nativeConnection?.close().catch(() => {});
+      await connection.close();
+      await db.drop();
+    },
+  };
+}
+
+/** Polls `check` until it returns a value that is not undefined. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+  everyMs = 250,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+export const election = (overrides: Record<string, unknown> = {}) => ({
+  name: 'General Election',
+  electionDay: '2099-11-03',
+  timezone: 'America/Los_Angeles',
+  ...overrides,
+});
+
+let counter = 0;
+export function scanItem(electionId: string, ballotId: string, type: string, extra: Record<string, unknown> = {}) {
+  counter += 1;
+  return {
+    eventId: `ev-${Date.now().toString(36)}-${counter}`,
+    electionId,
+    ballotId,
+    type,
+    occurredAt: '2026-10-06T10:00:00-07:00',
+    ...extra,
+  };
+}
