@@ -33,59 +33,47 @@ async function closedIsFinal(send: () => Promise<unknown>): Promise<ForwardOutco
   }
 }
 
-const ballotStartOptions = {
-  workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-  workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-} as const;
+type BallotTarget = { electionId: string; ballotId: string };
 
-export async function forwardIssuance(
+/**
+ * One signalWithStart into a ballot: a closed ballot is never started again (reuse policy), an open
+ * one receives the signal. Search attributes set at start are free; the workflow upserts only what
+ * changes later (the county is known only from the issuance record).
+ */
+async function signalBallot(
   client: Client,
   taskQueue: string,
-  target: { electionId: string; ballotId: string },
-  issuance: Issuance,
+  target: BallotTarget,
+  signal:
+    | { signal: typeof issueSignal; signalArgs: [Issuance] }
+    | { signal: typeof scanEventSignal; signalArgs: [ScanEvent] },
+  county?: string,
 ): Promise<ForwardOutcome> {
   return closedIsFinal(() =>
     client.workflow.signalWithStart(ballotWorkflow, {
       taskQueue,
       workflowId: workflowIdFor(target.electionId, target.ballotId),
       args: [target],
-      signal: issueSignal,
-      signalArgs: [issuance],
-      // Set at start, these are free; the workflow upserts only what changes later.
+      ...(signal as { signal: typeof scanEventSignal; signalArgs: [ScanEvent] }),
       typedSearchAttributes: [
         { key: ElectionId, value: target.electionId },
-        { key: County, value: issuance.county },
+        ...(county ? [{ key: County, value: county }] : []),
         { key: BallotStatus, value: 'issued' },
         { key: NeedsAttention, value: false },
       ],
       staticSummary: `Ballot ${target.ballotId} of election ${target.electionId}`,
-      ...ballotStartOptions,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     }),
   );
 }
 
-export async function forwardScan(
-  client: Client,
-  taskQueue: string,
-  target: { electionId: string; ballotId: string },
-  event: ScanEvent,
-): Promise<ForwardOutcome> {
-  return closedIsFinal(() =>
-    client.workflow.signalWithStart(ballotWorkflow, {
-      taskQueue,
-      workflowId: workflowIdFor(target.electionId, target.ballotId),
-      args: [target],
-      signal: scanEventSignal,
-      signalArgs: [event],
-      typedSearchAttributes: [
-        { key: ElectionId, value: target.electionId },
-        { key: BallotStatus, value: 'issued' },
-        { key: NeedsAttention, value: false },
-      ],
-      staticSummary: `Ballot ${target.ballotId} of election ${target.electionId}`,
-      ...ballotStartOptions,
-    }),
-  );
+export function forwardIssuance(client: Client, taskQueue: string, target: BallotTarget, issuance: Issuance) {
+  return signalBallot(client, taskQueue, target, { signal: issueSignal, signalArgs: [issuance] }, issuance.county);
+}
+
+export function forwardScan(client: Client, taskQueue: string, target: BallotTarget, event: ScanEvent) {
+  return signalBallot(client, taskQueue, target, { signal: scanEventSignal, signalArgs: [event] });
 }
 
 /** Starts the election's clock workflow, or tells the running one that its settings changed. */

@@ -37,6 +37,7 @@ import {
 } from './dates.js';
 import { DEFAULT_LANGUAGE, LANGUAGES, type Language } from './languages.js';
 import { MAX_SMS_SEGMENTS, smsSegments, type SmsSegments } from './sms-segments.js';
+import { EVENT_TYPES, type EventType } from '../../domain/ballot-status.js';
 
 export { LANGUAGES, DEFAULT_LANGUAGE, INTL_LOCALE, isLanguage, resolveLanguage } from './languages.js';
 export type { Language, ResolvedLanguage } from './languages.js';
@@ -485,19 +486,9 @@ export function renderVoice<K extends VoiceKey>(key: K, lang: Language, vars: Me
 // ---------------------------------------------------------------------------------------------
 // Which message a status change gets
 
-export const NOTICE_STATUSES = [
-  'outbound',
-  'undeliverable',
-  'inbound',
-  'received',
-  'challenged',
-  'cured',
-  'accepted',
-  'rejected',
-  'voted_in_person',
-  'superseded',
-] as const;
-export type NoticeStatus = (typeof NOTICE_STATUSES)[number];
+/** Every status a vendor can report is one a voter hears about. */
+export const NOTICE_STATUSES = EVENT_TYPES;
+export type NoticeStatus = EventType;
 
 export interface StatusMessageContext {
   /** When the notice is actually sent (after any quiet-hours wait), epoch ms. */
