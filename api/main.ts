@@ -12,16 +12,23 @@ try {
   process.exit(78); // EX_CONFIG
 }
 const logger = createLogger(config, 'api');
-const running = await runApi(config, logger);
+// Handlers first: a SIGTERM that arrives while the API is still starting must stop it too.
+let running: Awaited<ReturnType<typeof runApi>> | undefined;
+let stopRequested = false;
+const stop = (api: NonNullable<typeof running>) =>
+  api.stop().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    },
+  );
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     logger.info({ signal }, 'shutting down');
-    running.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    stopRequested = true;
+    if (running) void stop(running);
   });
 }
+running = await runApi(config, logger);
+if (stopRequested) void stop(running);

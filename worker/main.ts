@@ -28,12 +28,17 @@ Runtime.install({
   shutdownSignals: [],
 });
 
-const running = await runWorker(config, logger);
+// Handlers first: a SIGTERM that arrives while the worker is still starting must stop it too.
+let running: Awaited<ReturnType<typeof runWorker>> | undefined;
+let stopRequested = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     logger.info({ signal, graceMs: config.WORKER_SHUTDOWN_GRACE_TIME }, 'shutting down');
-    void running.stop();
+    stopRequested = true;
+    void running?.stop();
   });
 }
+running = await runWorker(config, logger);
+if (stopRequested) void running.stop();
 await running.done;
 logger.info('worker stopped');

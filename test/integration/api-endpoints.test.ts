@@ -287,7 +287,9 @@ describe('vendor API: elections, voters, ballots, scans, status', () => {
         const ballotIds = ['B-multi-0', 'B-multi-1', 'B-multi-2'];
         const posted = new Map<string, string[]>(ballotIds.map((id) => [id, []]));
         const types = ['outbound', 'undeliverable', 'inbound', 'received'];
-        await Promise.all(
+        // Concurrent requests have no order between them; within a request, and between a request
+        // and the ones sent after its answer, the order must hold at every ballot.
+        const requests = await Promise.all(
           Array.from({ length: 8 }, async (_, request) => {
             await new Promise((resolve) => setTimeout(resolve, request * 15));
             const events = Array.from({ length: 9 }, (_, i) =>
@@ -296,13 +298,36 @@ describe('vendor API: elections, voters, ballots, scans, status', () => {
             expect((await h.call('POST', '/v1/scans', { body: { events } })).status).toBe(202);
             return events;
           }),
-        ).then(() => undefined);
-        const rows = await h.db.sql<{ ballot_id: string; event_id: string }[]>`
-          SELECT ballot_id, event_id FROM workflow_outbox WHERE ballot_id LIKE 'B-multi-%' ORDER BY seq`;
-        for (const row of rows) posted.get(row.ballot_id)!.push(row.event_id);
+        );
+        const sequential = Array.from({ length: 3 }, (_, i) =>
+          Array.from({ length: 3 }, (_, j) => scanItem(E, ballotIds[j]!, types[(i + j) % types.length]!)),
+        );
+        for (const events of sequential) {
+          expect((await h.call('POST', '/v1/scans', { body: { events } })).status).toBe(202);
+        }
+        for (const events of [...requests, ...sequential]) {
+          for (const event of events) posted.get(event.ballotId)!.push(event.eventId);
+        }
         for (const ballotId of ballotIds) {
           const view = await untilEvents(E, ballotId, posted.get(ballotId)!);
-          expect(view.events.map((event: { eventId: string }) => event.eventId)).toEqual(posted.get(ballotId));
+          const delivered: string[] = view.events.map((event: { eventId: string }) => event.eventId);
+          expect([...delivered].sort()).toEqual([...posted.get(ballotId)!].sort());
+          const position = (eventId: string) => delivered.indexOf(eventId);
+          for (const events of requests) {
+            const mine = events.filter((event) => event.ballotId === ballotId).map((event) => position(event.eventId));
+            expect(mine).toEqual([...mine].sort((a, b) => a - b));
+          }
+          const sequentialPositions = sequential.map((events) =>
+            position(events.find((event) => event.ballotId === ballotId)!.eventId),
+          );
+          expect(sequentialPositions).toEqual([...sequentialPositions].sort((a, b) => a - b));
+          const lastConcurrent = Math.max(
+            ...requests
+              .flat()
+              .filter((event) => event.ballotId === ballotId)
+              .map((event) => position(event.eventId)),
+          );
+          expect(sequentialPositions[0]).toBeGreaterThan(lastConcurrent);
         }
       } finally {
         await Promise.all(others.map((forwarder) => forwarder.stop()));
