@@ -13,9 +13,8 @@ try {
 }
 const logger = createLogger(config, 'api');
 // Handlers first: a SIGTERM that arrives while the API is still starting must stop it too.
-let running: Awaited<ReturnType<typeof runApi>> | undefined;
-let stopRequested = false;
-const stop = (api: NonNullable<typeof running>) =>
+const started: { process?: Awaited<ReturnType<typeof runApi>>; stopRequested?: boolean } = {};
+const stop = (api: NonNullable<typeof started.process>) =>
   api.stop().then(
     () => process.exit(0),
     (error: unknown) => {
@@ -26,9 +25,9 @@ const stop = (api: NonNullable<typeof running>) =>
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     logger.info({ signal }, 'shutting down');
-    stopRequested = true;
-    if (running) void stop(running);
+    started.stopRequested = true;
+    if (started.process) void stop(started.process);
   });
 }
-running = await runApi(config, logger);
-if (stopRequested) void stop(running);
+started.process = await runApi(config, logger);
+if (started.stopRequested) void stop(started.process);

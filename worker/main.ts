@@ -29,16 +29,15 @@ Runtime.install({
 });
 
 // Handlers first: a SIGTERM that arrives while the worker is still starting must stop it too.
-let running: Awaited<ReturnType<typeof runWorker>> | undefined;
-let stopRequested = false;
+const started: { process?: Awaited<ReturnType<typeof runWorker>>; stopRequested?: boolean } = {};
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     logger.info({ signal, graceMs: config.WORKER_SHUTDOWN_GRACE_TIME }, 'shutting down');
-    stopRequested = true;
-    void running?.stop();
+    started.stopRequested = true;
+    void started.process?.stop();
   });
 }
-running = await runWorker(config, logger);
-if (stopRequested) void running.stop();
-await running.done;
+started.process = await runWorker(config, logger);
+if (started.stopRequested) void started.process.stop();
+await started.process.done;
 logger.info('worker stopped');
