@@ -103,8 +103,10 @@ export function createNoticeActivities({ sql, senders, links }: { sql: Sql; send
         FOR UPDATE`;
       if (previous?.state === 'sent' || previous?.state === 'skipped')
         return { done: previous.state, deliveryId: previous.delivery_id };
-      if (previous?.state === 'sending' && previous.provider_status) {
-        await tx`UPDATE notice_deliveries SET state = 'sent', sent_at = coalesce(sent_at, now()), updated_at = now()
+      // A status callback already named this delivery's message: an earlier attempt whose answer was
+      // lost (or that failed after the provider took it) did send it.
+      if (previous && previous.state !== 'failed' && previous.provider_status) {
+        await tx`UPDATE notice_deliveries SET state = 'sent', sent_at = coalesce(sent_at, now()), error_code = NULL, updated_at = now()
                  WHERE delivery_id = ${previous.delivery_id}`;
         return { done: 'sent', deliveryId: previous.delivery_id };
       }
@@ -116,6 +118,7 @@ export function createNoticeActivities({ sql, senders, links }: { sql: Sql; send
         ON CONFLICT (election_id, ballot_id, notice_key, channel, sequence) DO UPDATE SET
           state = 'sending', attempts = notice_deliveries.attempts + 1, message_key = EXCLUDED.message_key,
           language = EXCLUDED.language, unknown_outcomes = notice_deliveries.unknown_outcomes + ${unknown},
+          error_code = NULL,
           updated_at = now()
         RETURNING delivery_id`;
       if (unknown) log.warn('previous attempt has an unknown outcome; sending again', { deliveryId: row!.delivery_id });

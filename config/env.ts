@@ -76,7 +76,10 @@ export const envSchema = z
       .min(32, 'at least 32 characters')
       .optional()
       .describe('HMAC secret of the manage/unsubscribe links in every message (required in production)'),
-    PROVIDER_TIMEOUT: duration.default(15_000).describe('HTTP timeout of one provider call'),
+    PROVIDER_TIMEOUT: duration
+      .default(15_000)
+      .refine((ms) => ms >= 1_000 && ms <= 25_000, 'between 1s and 25s (a send attempt is given 30s in all)')
+      .describe('HTTP timeout of one provider call'),
     SMS_MESSAGES_PER_SECOND: z.coerce
       .number()
       .positive()

@@ -124,9 +124,11 @@ const MAX_SEND_SPAN = 12 * HOUR;
 function senderUntil(deadline: number, channel: Channel) {
   return proxyActivities<Activities>({
     ...(channel === 'sms' ? { taskQueue: smsTaskQueueFor(workflowInfo().taskQueue) } : {}),
-    startToCloseTimeout: '1 minute',
+    // Above PROVIDER_TIMEOUT (at most 25 s) plus the ledger writes, and short enough that a send
+    // lost with a killed worker is retried soon.
+    startToCloseTimeout: '30 seconds',
     scheduleToCloseTimeout: Math.max(60_000, Math.min(deadline - Date.now(), MAX_SEND_SPAN)),
-    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
   }).sendNotice;
 }
 

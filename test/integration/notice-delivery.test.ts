@@ -121,6 +121,22 @@ describe('sending a notice through the real provider SDKs (sandbox fakes) with t
     expect(delivery.sandbox.twilio.messages).toHaveLength(before);
   });
 
+  it('does not send again when a callback names the message after an unknown outcome and a rate limit', async () => {
+    const { voterId } = await voterWith('sms', '+19165550149');
+    const input = notice(voterId, 'sms');
+    delivery.sandbox.twilio.failNext(
+      { kind: 'server_error', status: 500 },
+      { kind: 'rate_limit', retryAfterSeconds: 1 },
+    );
+    await expect(run(input)).rejects.toMatchObject({ type: 'UnknownOutcome' });
+    await expect(run(input)).rejects.toMatchObject({ nextRetryDelay: 1_000 });
+    await db.sql`UPDATE notice_deliveries SET provider_status = 'sent' WHERE ballot_id = ${input.ballotId}`;
+    const before = delivery.sandbox.twilio.messages.length;
+    expect(await run(input)).toEqual({ outcome: 'sent' });
+    expect(delivery.sandbox.twilio.messages).toHaveLength(before);
+    expect(await ledger(input)).toMatchObject({ state: 'sent', error_code: null });
+  });
+
   it.each([
     ['+15005550001', 'InvalidRecipient', 'disabled_reason'],
     ['+15005550004', 'RecipientOptedOut', 'opted_out_at'],
