@@ -24,20 +24,29 @@ export function createBallotContextActivities({ sql }: { sql: Sql }) {
       const election = await findElectionSettings(sql, input.electionId);
 
       const rows = await sql<
-        { language: string; window_start: string; window_end: string; timezone: string; channel: Channel | null }[]
+        {
+          language: string;
+          window_start: string;
+          window_end: string;
+          timezone: string;
+          channel: Channel | null;
+          opted_out: boolean | null;
+        }[]
       >`
-        SELECT s.language, s.window_start, s.window_end, s.timezone, c.channel
+        SELECT s.language, s.window_start, s.window_end, s.timezone, c.channel, c.opted_out_at IS NOT NULL AS opted_out
         FROM subscriptions s
         LEFT JOIN contacts c ON c.subscription_id = s.subscription_id
-          AND c.verified_at IS NOT NULL AND c.opted_out_at IS NULL AND c.disabled_reason IS NULL
+          AND c.verified_at IS NOT NULL AND c.disabled_reason IS NULL
         WHERE s.voter_id = ${input.voterId} AND s.status = 'active'`;
 
       const electionTimeZone = election?.timezone ?? 'America/Los_Angeles';
       const first = rows[0];
-      const present = new Set(rows.map((row) => row.channel).filter((channel): channel is Channel => channel !== null));
+      const present = new Set(rows.filter((row) => row.channel && !row.opted_out).map((row) => row.channel!));
+      const optedOut = CHANNELS.filter((channel) => rows.some((row) => row.channel === channel && row.opted_out));
       const plan: DeliveryPlan = first
         ? {
             channels: CHANNELS.filter((channel) => present.has(channel)),
+            ...(optedOut.length > 0 ? { optedOut } : {}),
             language: first.language,
             window: { start: first.window_start, end: first.window_end },
             timeZone: first.timezone,

@@ -12,6 +12,8 @@ export type Channel = (typeof CHANNELS)[number];
 /** How to reach a voter, without addresses: those stay in Postgres. */
 export interface DeliveryPlan {
   channels: Channel[];
+  /** Channels the voter stopped (SMS STOP, email unsubscribe): their notices are recorded as skipped. */
+  optedOut?: Channel[];
   language: string;
   window: DailyWindow;
   timeZone: string;

@@ -440,6 +440,17 @@ export async function ballotWorkflow(input: BallotWorkflowInput): Promise<Ballot
     return CHANNELS.every((channel) => dueFor(channel) === undefined && !inFlight[channel]);
   }
 
+  /** A notice owed to a channel the voter opted out of is recorded as skipped, and never sent later. */
+  function recordOptedOut(): void {
+    for (const channel of context?.plan.optedOut ?? []) {
+      if (!issuance || closed || contextStale()) return;
+      const notice = nextNotice({ status, told: told[channel], reminders, now: now(), cureDeadline: cureDeadline() });
+      if (!notice) continue;
+      told[channel].add(notice.key);
+      record(channel, notice, 'skipped', now(), { reason: 'opted out' });
+    }
+  }
+
   /**
    * While a channel waits for its window, its scheduled entry shows the notice that will go out:
    * when a newer status replaces it, the entry follows at once (same time, no new timer).
@@ -497,6 +508,7 @@ export async function ballotWorkflow(input: BallotWorkflowInput): Promise<Ballot
     }
     // Added after histories of v1 were recorded: replays of those keep the old behaviour.
     if (patched('refresh-scheduled-notices')) refreshScheduled();
+    recordOptedOut();
     updateDetails();
     if (closed || (isFinal(status) && context !== undefined && allTold())) break;
   }
