@@ -135,6 +135,37 @@ keys
     }),
   );
 
+function httpUrl(value: string): string {
+  if (!/^https?:\/\/\S+$/.test(value)) throw new InvalidArgumentError('must be an http(s) URL');
+  return value;
+}
+
+program
+  .command('county')
+  .description("set a county's name, phone, website and cure form (every message names the county)")
+  .argument('<county>', 'county code as used in voter and ballot records')
+  .requiredOption('--name <name>', 'display name, e.g. "Sacramento County Elections"')
+  .requiredOption('--phone <phone>', 'public phone number')
+  .requiredOption('--url <url>', 'elections office website (https)', httpUrl)
+  .option('--cure-url <url>', 'cure form; the ballot ID is appended as ?ballot=', httpUrl)
+  .option('--timezone <zone>', 'IANA time zone', 'America/Los_Angeles')
+  .option('--email-from <address>', "the county's own verified email sender")
+  .action(
+    (
+      county: string,
+      options: { name: string; phone: string; url: string; cureUrl?: string; timezone: string; emailFrom?: string },
+    ) =>
+      withSql(async (sql) => {
+        await sql`
+        INSERT INTO counties (county, name, phone, url, cure_url, timezone, email_from, updated_at)
+        VALUES (${county}, ${options.name}, ${options.phone}, ${options.url}, ${options.cureUrl ?? null},
+                ${options.timezone}, ${options.emailFrom ?? null}, now())
+        ON CONFLICT (county) DO UPDATE SET name = EXCLUDED.name, phone = EXCLUDED.phone, url = EXCLUDED.url,
+          cure_url = EXCLUDED.cure_url, timezone = EXCLUDED.timezone, email_from = EXCLUDED.email_from, updated_at = now()`;
+        console.log(`county ${county} saved`);
+      }),
+  );
+
 registerImportCommand(program, withSql);
 
 try {

@@ -42,6 +42,33 @@ describe('operator CLI: keys and imports', () => {
     await h?.stop();
   });
 
+  it('sets a county that every message names, and refuses a website that is not a URL', async () => {
+    const saved = await cli(
+      'county',
+      'placer',
+      '--name',
+      'Placer County Elections',
+      '--phone',
+      '(530) 886-5650',
+      '--url',
+      'https://placer.example',
+      '--cure-url',
+      'https://placer.example/cure',
+    );
+    expect(saved).toMatchObject({ code: 0, stdout: 'county placer saved\n' });
+    const [row] = await h.db.sql`SELECT name, phone, url, cure_url, timezone FROM counties WHERE county = 'placer'`;
+    expect(row).toEqual({
+      name: 'Placer County Elections',
+      phone: '(530) 886-5650',
+      url: 'https://placer.example',
+      cure_url: 'https://placer.example/cure',
+      timezone: 'America/Los_Angeles',
+    });
+    const refused = await cli('county', 'placer', '--name', 'X', '--phone', '1', '--url', 'placer dot gov');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/--url.*must be an http\(s\) URL/);
+  });
+
   it('creates a key shown once, lists it without the secret, and revokes it', async () => {
     const created = await cli(
       'keys',
