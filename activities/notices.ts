@@ -205,7 +205,7 @@ export function createNoticeActivities({ sql, senders, links }: { sql: Sql; send
         cureUrl: cureUrl(contact.county_cure_url ?? contact.county_url, input.ballotId),
         timeZone,
         ...(input.details?.reason ? { reason: input.details.reason } : { reason: 'unknown' }),
-        ...(input.details?.cureDeadline ? { cureDeadline: input.details.cureDeadline } : {}),
+        ...(input.details?.cureDeadline ? { cureDeadline: Date.parse(input.details.cureDeadline) } : {}),
         ...(input.details?.expectedDeliveryDate ? { expectedDeliveryDate: input.details.expectedDeliveryDate } : {}),
         ...(input.details?.electionDay ? { electionDay: input.details.electionDay } : {}),
       } as unknown as MessageVars<MessageKey>;

@@ -7,7 +7,6 @@ import {
   defineSignal,
   defineUpdate,
   log,
-  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -506,8 +505,7 @@ export async function ballotWorkflow(input: BallotWorkflowInput): Promise<Ballot
       upserted.status = status;
       upserted.county = issuance?.county;
     }
-    // Added after histories of v1 were recorded: replays of those keep the old behaviour.
-    if (patched('refresh-scheduled-notices')) refreshScheduled();
+    refreshScheduled();
     recordOptedOut();
     updateDetails();
     if (closed || (isFinal(status) && context !== undefined && allTold())) break;

@@ -95,6 +95,29 @@ describe('sending a notice through the real provider SDKs (sandbox fakes) with t
     expect(await ledger(input)).toMatchObject({ state: 'sent', provider_message_id: message!.sid, attempts: 1 });
   });
 
+  it.each(['sms', 'email', 'voice'] as const)(
+    'words a challenged ballot on %s with the reason, the cure deadline and the county cure form',
+    async (channel) => {
+      const address = channel === 'email' ? 'cure.check@example.org' : `+1916555016${channel === 'sms' ? 1 : 2}`;
+      const { voterId } = await voterWith(channel, address, 'en');
+      const input = notice(voterId, channel, {
+        language: 'en',
+        noticeKey: 'challenged#0',
+        messageKey: 'status.challenged',
+        details: { reason: 'signature_mismatch', cureDeadline: '2099-11-06T01:00:00.000Z' },
+      });
+      expect(await run(input)).toEqual({ outcome: 'sent' });
+      const text =
+        channel === 'email'
+          ? delivery.sandbox.sendgrid.messages.at(-1)!.text!
+          : channel === 'sms'
+            ? delivery.sandbox.twilio.messages.at(-1)!.body!
+            : delivery.sandbox.twilio.messages.at(-1)!.twiml!;
+      expect(text).toMatch(/November 5/);
+      if (channel !== 'voice') expect(text).toContain(`elections.sacramento.example/cure?ballot=${input.ballotId}`);
+    },
+  );
+
   it('does not send again when a retried attempt finds the notice already sent', async () => {
     const { voterId } = await voterWith('sms', '+19165550143');
     const input = notice(voterId, 'sms');
