@@ -45,7 +45,7 @@ export async function runApi(
     logger: logger.child({ component: 'webhooks' }),
     signalVoterBallots: (voterId: string) => signalVoterBallots(temporal, sql, voterId),
   };
-  const publicBaseUrl = config.PUBLIC_BASE_URL.replace(/\/$/, '');
+  const publicBaseUrl = config.PUBLIC_BASE_URL;
   const app = createApp({
     logger,
     ...(config.TWILIO_AUTH_TOKEN

@@ -70,6 +70,7 @@ export const envSchema = z
     PUBLIC_BASE_URL: z
       .url()
       .default('http://127.0.0.1:3000')
+      .transform((url) => url.replace(/\/+$/, ''))
       .describe('public URL of the API: provider webhooks, manage and unsubscribe links (Twilio signs over it)'),
     MANAGE_TOKEN_SECRET: z
       .string()

@@ -74,7 +74,7 @@ export function createNoticeLinks(publicBaseUrl: string, manageTokenSecret: stri
 /** Provider settings from the configuration: a provider is used when its credentials are set. */
 export function deliverySettingsFromConfig(config: Config): DeliverySettings {
   return {
-    publicBaseUrl: config.PUBLIC_BASE_URL.replace(/\/$/, ''),
+    publicBaseUrl: config.PUBLIC_BASE_URL,
     timeoutMs: config.PROVIDER_TIMEOUT,
     ...(config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN
       ? {

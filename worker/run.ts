@@ -50,7 +50,7 @@ export async function runWorker(config: Config, logger: Logger): Promise<Running
     sql,
     temporal,
     senders: createSenders(deliverySettingsFromConfig(config)),
-    links: createNoticeLinks(config.PUBLIC_BASE_URL.replace(/\/$/, ''), manageTokenSecret(config)),
+    links: createNoticeLinks(config.PUBLIC_BASE_URL, manageTokenSecret(config)),
   });
   const workers = [
     await createWorker(config, connection, activities),

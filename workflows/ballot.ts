@@ -336,29 +336,27 @@ export async function ballotWorkflow(input: BallotWorkflowInput): Promise<Ballot
       if (!notice) continue;
       skipScheduled(channel, 'replaced by a newer notice', notice.key);
       const election = context!.election;
+      const expectedDeliveryDate = latestEventOf('outbound')?.expectedDeliveryDate;
       const messageKey = messageKeyFor(notice, {
         sendAt: now(),
         electionDay: election?.electionDay ?? '9999-12-31',
         electionTimeZone: election?.timezone ?? plan.timeZone,
-        ...(latestEventOf('outbound')?.expectedDeliveryDate
-          ? { expectedDeliveryDate: latestEventOf('outbound')!.expectedDeliveryDate! }
-          : {}),
+        ...(expectedDeliveryDate ? { expectedDeliveryDate } : {}),
       });
       inFlight[channel] = notice;
       try {
         const windowEnd = windowEndAfter(now(), plan.window, plan.timeZone);
         const send = senderUntil(windowEnd, channel);
-        const challenged = latestEventOf('challenged');
+        // Reason codes only travel with the notice they explain.
+        const reason =
+          notice.status === 'rejected' || notice.status === 'challenged'
+            ? latestEventOf(notice.status)?.reason
+            : undefined;
         const deadline = cureDeadline();
         const details = {
-          ...(notice.status === 'rejected' && latestEventOf('rejected')?.reason
-            ? { reason: latestEventOf('rejected')!.reason! }
-            : {}),
-          ...(notice.status === 'challenged' && challenged?.reason ? { reason: challenged.reason } : {}),
+          ...(reason ? { reason } : {}),
           ...(deadline !== undefined ? { cureDeadline: iso(deadline) } : {}),
-          ...(latestEventOf('outbound')?.expectedDeliveryDate
-            ? { expectedDeliveryDate: latestEventOf('outbound')!.expectedDeliveryDate! }
-            : {}),
+          ...(expectedDeliveryDate ? { expectedDeliveryDate } : {}),
           ...(election?.electionDay ? { electionDay: election.electionDay } : {}),
         };
         const result = await send({

@@ -151,26 +151,7 @@ export async function startApiHarness(options: {
   };
 }
 
-/** Polls `check` until it returns a value that is not undefined. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-  everyMs = 250,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
+export { eventually } from '../helpers/eventually.js';
 
 export const election = (overrides: Record<string, unknown> = {}) => ({
   name: 'General Election',

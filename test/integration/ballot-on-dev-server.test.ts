@@ -11,20 +11,11 @@ import { createSmsWorker, workflowSource } from '../../worker/worker.js';
 import { statusQuery, workflowIdFor } from '../../workflows/ballot.js';
 import { electionProgressQuery, electionWorkflowId } from '../../workflows/election.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { eventually } from '../helpers/eventually.js';
 import { seedCounty, startTestDelivery, type TestDelivery } from '../helpers/delivery.js';
 import { devServerEnvironment, uniqueTaskQueue } from '../helpers/temporal.js';
 
 const ELECTION = `e-${randomUUID().slice(0, 8)}`;
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 let eventCounter = 0;
 function scan(type: ScanEvent['type']): ScanEvent {

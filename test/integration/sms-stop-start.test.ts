@@ -12,21 +12,12 @@ import { createSmsWorker, workflowSource } from '../../worker/worker.js';
 import { statusQuery, workflowIdFor } from '../../workflows/ballot.js';
 import { freePort } from '../global-setup.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { eventually } from '../helpers/eventually.js';
 import { seedCounty, startTestDelivery, type TestDelivery } from '../helpers/delivery.js';
 import { devServerEnvironment, uniqueTaskQueue } from '../helpers/temporal.js';
 
 const ELECTION = `e-stop-${randomUUID().slice(0, 6)}`;
 const PHONE = '+19165550177';
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 describe('STOP and START by SMS, end to end through the signed inbound webhook and the ballot workflow', () => {
   let env: TestWorkflowEnvironment;
