@@ -151,6 +151,24 @@ export const envSchema = z
       .min(1)
       .default(200_000)
       .describe('pending outbox rows beyond which write endpoints answer 503 with Retry-After'),
+    VOTER_RATE_LIMIT_PER_ADDRESS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(60)
+      .describe('voter sign-up, verify, status and manage requests per client address per hour (429 beyond)'),
+    VOTER_RATE_LIMIT_PER_IDENTITY: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(10)
+      .describe('attempts per looked-up identity (name, birth date, ZIP) or subscription per hour (429 beyond)'),
+    CONTACT_DATA_RETENTION_DAYS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(30)
+      .describe("days after an election closes before its voters' contacts and consent records are purged"),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.TEMPORAL_TLS_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_KEY_PATH)) {

@@ -1,0 +1,142 @@
+import type { Language } from '../delivery/templates/index.js';
+
+/**
+ * What the voter-facing surfaces (the JSON API under /v1/subscriptions and the server-rendered pages)
+ * ask of the voter service. Both call the same service, so matching, verification, consent and rate
+ * limits behave the same whichever surface a voter uses. Outcomes are plain values, never exceptions:
+ * each surface maps them to its own answer (HTTP status + JSON, or a page in the voter's language).
+ */
+
+export type ContactChannel = 'email' | 'sms' | 'voice';
+export const CONTACT_CHANNELS: readonly ContactChannel[] = ['email', 'sms', 'voice'];
+
+/** The four facts a voter gives to find themselves on the roll, plus the voter ID when asked for it. */
+export interface VoterIdentityInput {
+  firstName: string;
+  lastName: string;
+  /** YYYY-MM-DD */
+  dateOfBirth: string;
+  zip: string;
+  voterId?: string;
+}
+
+export interface SignUpInput extends VoterIdentityInput {
+  contacts: Partial<Record<ContactChannel, string>>;
+  language: Language;
+  /** HH:MM local time; default 08:00-21:00. */
+  quietHours?: { start: string; end: string };
+  /** IANA zone; default: the voter's county. */
+  timezone?: string;
+}
+
+/** Who is asking and from where: rate limits and the consent record use it. Never logged. */
+export interface RequestOrigin {
+  /** The client's address (rate limits only; not stored). */
+  clientAddress: string;
+  /** Where consent was given, e.g. 'web:/' or 'api:POST /v1/subscriptions'. */
+  source: string;
+  /** Version of the consent text the voter was shown (the web form's, or the API client's). */
+  consentTextVersion?: string;
+}
+
+/** A field's problem: a stable code (web pages translate it) and an English message (the API's). */
+export interface FieldProblem {
+  code: string;
+  message: string;
+}
+
+/** Keys are field paths as the JSON body spells them: 'firstName', 'contacts.sms', 'quietHours.start'. */
+export type FieldProblems = Record<string, FieldProblem>;
+
+export type Refusal =
+  | { outcome: 'invalid'; fields: FieldProblems }
+  | { outcome: 'rate_limited'; retryAfterSeconds: number };
+
+export type LookupRefusal = Refusal | { outcome: 'no_match' } | { outcome: 'multiple_matches' };
+
+export type SignUpResult =
+  | { outcome: 'subscribed'; subscriptionId: string; pendingVerification: ContactChannel[] }
+  | LookupRefusal;
+
+export type VerifyResult =
+  | { outcome: 'verified'; subscriptionId: string; channel: ContactChannel; manageToken: string }
+  | { outcome: 'invalid_code'; attemptsRemaining: number }
+  | { outcome: 'code_expired' }
+  | { outcome: 'too_many_attempts' }
+  | { outcome: 'already_verified' }
+  | { outcome: 'not_found' }
+  | Refusal;
+
+export type ResendResult =
+  | { outcome: 'sent'; channel: ContactChannel }
+  | { outcome: 'already_verified' }
+  | { outcome: 'not_found' }
+  | Refusal;
+
+export interface ContactView {
+  channel: ContactChannel;
+  /** Masked: '•••-•••-4567', 'j•••@e•••.org'. */
+  address: string;
+  verified: boolean;
+  /** A code was sent and not yet confirmed (a new contact, or a changed address). */
+  pendingVerification: boolean;
+  optedOut: boolean;
+}
+
+export interface PreferencesView {
+  subscriptionId: string;
+  status: 'active' | 'unsubscribed';
+  language: Language;
+  quietHours: { start: string; end: string };
+  timezone: string;
+  contacts: ContactView[];
+}
+
+/** PATCH body: contacts given replace that channel's address (null removes the channel). */
+export interface PreferencesPatch {
+  contacts?: Partial<Record<ContactChannel, string | null>>;
+  language?: Language;
+  quietHours?: { start: string; end: string };
+  timezone?: string;
+}
+
+export type PreferencesResult = { outcome: 'ok'; preferences: PreferencesView } | { outcome: 'not_found' };
+
+export type UpdateResult =
+  | { outcome: 'updated'; preferences: PreferencesView; pendingVerification: ContactChannel[] }
+  | { outcome: 'not_found' }
+  | Refusal;
+
+export type UnsubscribeResult = { outcome: 'unsubscribed' } | { outcome: 'not_found' };
+
+/** One ballot's story for the status page: no personal data, statuses and times only. */
+export interface BallotTimeline {
+  electionId: string;
+  electionName: string;
+  ballotId: string;
+  status: string;
+  events: { status: string; at: string }[];
+}
+
+export type StatusLookupResult = { outcome: 'found'; ballots: BallotTimeline[] } | LookupRefusal;
+
+export type ManageTokenResult =
+  | { outcome: 'ok'; subscriptionId: string }
+  | { outcome: 'invalid_token' }
+  | { outcome: 'token_expired' };
+
+export interface VoterService {
+  signUp(input: unknown, origin: RequestOrigin): Promise<SignUpResult>;
+  verify(subscriptionId: string, input: unknown, origin: RequestOrigin): Promise<VerifyResult>;
+  resendCode(subscriptionId: string, input: unknown, origin: RequestOrigin): Promise<ResendResult>;
+  /** The channels of a subscription still waiting for a code (the /verify page lists them). */
+  pendingChannels(subscriptionId: string): Promise<ContactChannel[] | undefined>;
+  preferences(subscriptionId: string): Promise<PreferencesResult>;
+  updatePreferences(subscriptionId: string, patch: unknown, origin: RequestOrigin): Promise<UpdateResult>;
+  unsubscribe(subscriptionId: string, origin: RequestOrigin): Promise<UnsubscribeResult>;
+  lookupStatus(input: unknown, origin: RequestOrigin): Promise<StatusLookupResult>;
+  /** Checks a manage token (signature, expiry); the caller compares the subscription ID. */
+  checkManageToken(token: string): ManageTokenResult;
+  /** A token for the subscription, expiring with its voter's latest election. */
+  manageTokenFor(subscriptionId: string): Promise<string>;
+}
