@@ -3,6 +3,7 @@ import type { Sql } from '../db/client.js';
 import { createBallotContextActivities } from './ballot-context.js';
 import { createElectionActivities } from './election.js';
 import { createNoticeActivities, type NoticeLinks, type Senders } from './notices.js';
+import { createPurgeActivities } from './purge.js';
 import { createSmokeTestActivities } from './smoke-test.js';
 
 export interface ActivityDeps {
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createBallotContextActivities(deps),
     ...createNoticeActivities(deps),
     ...createElectionActivities(deps),
+    ...createPurgeActivities(deps),
   };
 }
 

@@ -5,6 +5,7 @@ import { createSql, type Sql } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import { createApiKey, listApiKeys, revokeApiKey } from '../api/keys.js';
 import { ALL_SCOPES, type Scope } from '../ingest/principal.js';
+import { purgeContactData } from '../privacy/purge.js';
 import { registerImportCommand } from './import.js';
 
 const program = new Command()
@@ -165,6 +166,39 @@ program
         console.log(`county ${county} saved`);
       }),
   );
+
+function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError('a whole number of days (0 or more)');
+  return n;
+}
+
+program
+  .command('purge-contacts')
+  .description(
+    'delete contact addresses and consent records of voters whose elections closed N days ago or longer ' +
+      '(the daily contact-data-purge schedule does the same); the voter roll stays',
+  )
+  .option('--days <n>', 'days after an election closes (default CONTACT_DATA_RETENTION_DAYS)', nonNegativeInteger)
+  .option('--dry-run', 'count what would be deleted, delete nothing')
+  .option('--json', 'print JSON')
+  .action((options: { days?: number; dryRun?: boolean; json?: boolean }) => {
+    const retentionDays = options.days ?? loadConfig().CONTACT_DATA_RETENTION_DAYS;
+    return withSql(async (sql) => {
+      const report = await purgeContactData(sql, { retentionDays, dryRun: options.dryRun ?? false });
+      if (options.json) {
+        console.log(JSON.stringify(report));
+        return;
+      }
+      const verb = report.dryRun ? 'would delete' : 'deleted';
+      console.log(`elections closed ${retentionDays}+ days ago: ${report.elections.due.join(', ') || 'none'}`);
+      console.log(`elections not yet due:       ${report.elections.notDue.join(', ') || 'none'}`);
+      console.log(
+        `${verb}: ${report.subscriptions} subscriptions, ${report.contacts} contacts, ${report.consents} consent records`,
+      );
+    });
+  });
 
 registerImportCommand(program, withSql);
 

@@ -12,6 +12,7 @@ import { createSql } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import type { Logger } from '../lib/logger.js';
 import { connectClient, registerSearchAttributes } from '../lib/temporal.js';
+import { ensureContactDataPurgeSchedule } from './schedules.js';
 import { connectWorker, createSmsWorker, createWorker } from './worker.js';
 
 export interface RunningWorker {
@@ -44,6 +45,14 @@ export async function runWorker(config: Config, logger: Logger): Promise<Running
   const clientConnection = await connectClient(config);
   await registerSearchAttributes(clientConnection, config.TEMPORAL_NAMESPACE, logger);
   const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  // The daily purge is housekeeping: a schedule that cannot be created must not stop ballot notices.
+  await ensureContactDataPurgeSchedule(
+    temporal,
+    { taskQueue: config.TEMPORAL_TASK_QUEUE, retentionDays: config.CONTACT_DATA_RETENTION_DAYS },
+    logger,
+  ).catch((error: unknown) =>
+    logger.error({ err: error }, 'cannot create or update the contact-data purge schedule; purge with the CLI'),
+  );
 
   const connection = await connectWorker(config);
   const activities = createActivities({

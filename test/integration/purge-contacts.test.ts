@@ -1,0 +1,262 @@
+/**
+ * The contact-data purge against a real database: exactly the contacts and consent records of voters
+ * whose elections closed long enough ago go; the voter roll, ballots and the notice ledger stay.
+ */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Sql } from '../../db/client.js';
+import { createPurgeActivities } from '../../activities/purge.js';
+import { purgeContactData } from '../../privacy/purge.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { FIXTURE_PEOPLE, type FixturePerson } from '../helpers/history-pii-fixtures.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const run = promisify(execFile);
+const DAY = 86_400_000;
+const NOW = new Date('2026-12-15T12:00:00Z');
+const daysAgo = (days: number) => new Date(NOW.getTime() - days * DAY);
+
+interface SeedSubscription {
+  voterId: string;
+  status?: 'active' | 'unsubscribed';
+  createdDaysAgo: number;
+  updatedDaysAgo?: number;
+  person?: FixturePerson;
+}
+
+/** A subscription with verified sms and email contacts, one consent per channel and an open code. */
+async function seedSubscription(sql: Sql, seed: SeedSubscription): Promise<string> {
+  const person = seed.person ?? FIXTURE_PEOPLE[0]!;
+  const [row] = await sql<{ subscription_id: string }[]>`
+    INSERT INTO subscriptions (voter_id, timezone, status, created_at, updated_at)
+    VALUES (${seed.voterId}, 'America/Los_Angeles', ${seed.status ?? 'active'}, ${daysAgo(seed.createdDaysAgo)},
+            ${daysAgo(seed.updatedDaysAgo ?? seed.createdDaysAgo)})
+    RETURNING subscription_id`;
+  const subscriptionId = row!.subscription_id;
+  for (const [channel, address] of [
+    ['sms', person.phone],
+    ['email', person.email],
+  ] as const) {
+    const [contact] = await sql<{ contact_id: string }[]>`
+      INSERT INTO contacts (subscription_id, channel, address, verified_at)
+      VALUES (${subscriptionId}, ${channel}, ${address}, ${daysAgo(seed.createdDaysAgo)})
+      RETURNING contact_id`;
+    await sql`
+      INSERT INTO consents (subscription_id, channel, address, source, consent_text_version, language, consented_at)
+      VALUES (${subscriptionId}, ${channel}, ${address}, 'POST /', 'v1', 'en', ${daysAgo(seed.createdDaysAgo)})`;
+    if (channel === 'email') {
+      await sql`
+        INSERT INTO contact_verifications (contact_id, address, code_hash, expires_at)
+        VALUES (${contact!.contact_id}, ${person.email}, 'hash', ${daysAgo(seed.createdDaysAgo)})`;
+    }
+  }
+  return subscriptionId;
+}
+
+async function seedVoter(sql: Sql, voterId: string, person: FixturePerson, elections: string[]): Promise<void> {
+  await sql`
+    INSERT INTO voters (voter_id, county, first_name, last_name, date_of_birth, zip)
+    VALUES (${voterId}, 'sacramento', ${person.firstName}, ${person.lastName}, ${person.dateOfBirth}, ${person.zip})`;
+  for (const electionId of elections) {
+    await sql`
+      INSERT INTO ballots (election_id, ballot_id, voter_id, county)
+      VALUES (${electionId}, ${`b-${voterId}`}, ${voterId}, 'sacramento')`;
+  }
+}
+
+describe('purging contact data after elections close', () => {
+  let db: TestDatabase;
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  beforeEach(async () => {
+    const { sql } = db;
+    await sql`TRUNCATE elections, voters, ballots, subscriptions, notice_deliveries CASCADE`;
+    // 'closed' closed 40 days ago, 'recent' 10 days ago, 'open' closes in 20 days; 'undated' has no
+    // closing date: Election Day 100 days ago, so it counts as closed 10 days ago (90 days after).
+    await sql`
+      INSERT INTO elections (election_id, name, election_day, timezone, closes_at) VALUES
+        ('closed', 'Primary', ${daysAgo(70).toISOString().slice(0, 10)}, 'UTC', ${daysAgo(40)}),
+        ('recent', 'Special', ${daysAgo(40).toISOString().slice(0, 10)}, 'UTC', ${daysAgo(10)}),
+        ('open', 'General', ${daysAgo(-5).toISOString().slice(0, 10)}, 'UTC', ${daysAgo(-20)}),
+        ('undated', 'Recall', ${daysAgo(100).toISOString().slice(0, 10)}, 'UTC', NULL)`;
+    const [thaddeus, xiomara, evangelina, marisol] = FIXTURE_PEOPLE as [
+      FixturePerson,
+      FixturePerson,
+      FixturePerson,
+      FixturePerson,
+    ];
+    await seedVoter(sql, 'v-closed', thaddeus, ['closed']);
+    await seedVoter(sql, 'v-closed-and-open', xiomara, ['closed', 'open']);
+    await seedVoter(sql, 'v-recent', evangelina, ['recent']);
+    await seedVoter(sql, 'v-undated', marisol, ['undated']);
+    await seedVoter(sql, 'v-signed-up-since', thaddeus, ['closed']);
+    await seedVoter(sql, 'v-no-ballot', xiomara, []);
+    await seedVoter(sql, 'v-no-ballot-gone', evangelina, []);
+
+    ids.closed = await seedSubscription(sql, { voterId: 'v-closed', createdDaysAgo: 80 });
+    ids.closedOldUnsubscribed = await seedSubscription(sql, {
+      voterId: 'v-closed',
+      status: 'unsubscribed',
+      createdDaysAgo: 90,
+      updatedDaysAgo: 85,
+    });
+    ids.closedAndOpen = await seedSubscription(sql, {
+      voterId: 'v-closed-and-open',
+      createdDaysAgo: 80,
+      person: xiomara,
+    });
+    ids.recent = await seedSubscription(sql, { voterId: 'v-recent', createdDaysAgo: 60, person: evangelina });
+    ids.undated = await seedSubscription(sql, { voterId: 'v-undated', createdDaysAgo: 120, person: marisol });
+    ids.signedUpSince = await seedSubscription(sql, { voterId: 'v-signed-up-since', createdDaysAgo: 5 });
+    ids.noBallot = await seedSubscription(sql, { voterId: 'v-no-ballot', createdDaysAgo: 400, person: xiomara });
+    ids.noBallotGone = await seedSubscription(sql, {
+      voterId: 'v-no-ballot-gone',
+      status: 'unsubscribed',
+      createdDaysAgo: 400,
+      updatedDaysAgo: 31,
+      person: evangelina,
+    });
+    const [contact] = await sql<{ contact_id: string }[]>`
+      SELECT contact_id FROM contacts WHERE subscription_id = ${ids.closed!} AND channel = 'sms'`;
+    await sql`
+      INSERT INTO notice_deliveries (election_id, ballot_id, notice_key, channel, message_key, language, contact_id, voter_id)
+      VALUES ('closed', 'b-v-closed', 'received', 'sms', 'received', 'en', ${contact!.contact_id}, 'v-closed')`;
+  });
+
+  async function remainingSubscriptions(): Promise<string[]> {
+    const rows = await db.sql<{ subscription_id: string }[]>`SELECT subscription_id FROM subscriptions`;
+    return rows.map((row) => row.subscription_id).sort();
+  }
+
+  async function personalRowsOf(subscriptionIds: string[]) {
+    const [row] = await db.sql<{ contacts: number; consents: number; verifications: number }[]>`
+      SELECT (SELECT count(*)::int FROM contacts WHERE subscription_id = ANY(${subscriptionIds}::uuid[])) AS contacts,
+             (SELECT count(*)::int FROM consents WHERE subscription_id = ANY(${subscriptionIds}::uuid[])) AS consents,
+             (SELECT count(*)::int FROM contact_verifications v JOIN contacts c USING (contact_id)
+               WHERE c.subscription_id = ANY(${subscriptionIds}::uuid[])) AS verifications`;
+    return row!;
+  }
+
+  /** The activity and the CLI purge as of the real time: move the seeded dates from NOW to it. */
+  async function shiftSeedToRealTime(): Promise<void> {
+    const shiftMs = Date.now() - NOW.getTime();
+    await db.sql`UPDATE elections SET closes_at = closes_at + ${shiftMs} * interval '1 millisecond'`;
+    await db.sql`UPDATE elections SET election_day = current_date - 100 WHERE election_id = 'undated'`;
+    await db.sql`
+      UPDATE subscriptions SET created_at = created_at + ${shiftMs} * interval '1 millisecond',
+                               updated_at = updated_at + ${shiftMs} * interval '1 millisecond'`;
+  }
+
+  async function rollAndLedger() {
+    return {
+      voters: await db.sql`SELECT * FROM voters ORDER BY voter_id`,
+      ballots: await db.sql`SELECT * FROM ballots ORDER BY voter_id`,
+      ledger: await db.sql`SELECT * FROM notice_deliveries`,
+    };
+  }
+
+  it('after 30 days, removes the contacts and consents of voters whose every election closed that long ago, and nothing else', async () => {
+    const before = await rollAndLedger();
+
+    const report = await purgeContactData(db.sql, { retentionDays: 30, now: NOW, batchSize: 3 });
+
+    const purged = [ids.closed!, ids.closedOldUnsubscribed!, ids.noBallotGone!];
+    const kept = [ids.closedAndOpen!, ids.recent!, ids.undated!, ids.signedUpSince!, ids.noBallot!];
+    expect(await remainingSubscriptions()).toEqual(kept.sort());
+    expect(await personalRowsOf(purged)).toEqual({ contacts: 0, consents: 0, verifications: 0 });
+    expect(await personalRowsOf(kept)).toEqual({ contacts: 10, consents: 10, verifications: 5 });
+    expect(report).toEqual({
+      dryRun: false,
+      retentionDays: 30,
+      subscriptions: 3,
+      contacts: 6,
+      consents: 6,
+      elections: { due: ['closed'], notDue: ['open', 'recent', 'undated'] },
+    });
+    expect(await rollAndLedger()).toEqual(before);
+  });
+
+  it('with fewer days, also purges the elections that closed more recently, including one without a closing date', async () => {
+    const report = await purgeContactData(db.sql, { retentionDays: 10, now: NOW });
+
+    expect(report.elections).toEqual({ due: ['closed', 'recent', 'undated'], notDue: ['open'] });
+    expect(await remainingSubscriptions()).toEqual([ids.closedAndOpen!, ids.signedUpSince!, ids.noBallot!].sort());
+  });
+
+  it('a dry run counts what a real run deletes, and deletes nothing', async () => {
+    const dry = await purgeContactData(db.sql, { retentionDays: 30, now: NOW, dryRun: true });
+
+    expect(await remainingSubscriptions()).toHaveLength(8);
+    const real = await purgeContactData(db.sql, { retentionDays: 30, now: NOW });
+    expect(dry).toEqual({ ...real, dryRun: true });
+    expect(dry.subscriptions).toBe(3);
+  });
+
+  it('a second run deletes nothing more', async () => {
+    await purgeContactData(db.sql, { retentionDays: 30, now: NOW });
+    const remaining = await remainingSubscriptions();
+
+    const again = await purgeContactData(db.sql, { retentionDays: 30, now: NOW, batchSize: 2 });
+
+    expect(again).toMatchObject({ subscriptions: 0, contacts: 0, consents: 0 });
+    expect(await remainingSubscriptions()).toEqual(remaining);
+  });
+
+  it('the activity returns counts only, and refuses a negative retention', async () => {
+    await shiftSeedToRealTime();
+    const { purgeContactData: activity } = createPurgeActivities({ sql: db.sql });
+
+    const result = await activity({ retentionDays: 30 });
+
+    expect(result).toEqual({ subscriptions: 3, contacts: 6, consents: 6, electionsDue: 1, electionsNotDue: 3 });
+    expect(Object.values(result).every((value) => typeof value === 'number')).toBe(true);
+    await expect(activity({ retentionDays: -1 })).rejects.toThrow(/non-negative integer/);
+  });
+
+  describe('the operator command', () => {
+    async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+      try {
+        const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
+          cwd: ROOT,
+          env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: db.url },
+        });
+        return { code: 0, stdout, stderr };
+      } catch (error) {
+        const failed = error as { code: number; stdout: string; stderr: string };
+        return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+      }
+    }
+
+    it('purge-contacts --dry-run prints what would go and deletes nothing; without it, deletes', async () => {
+      await shiftSeedToRealTime();
+
+      const dry = await cli('purge-contacts', '--days', '30', '--dry-run');
+      expect(dry).toMatchObject({ code: 0 });
+      expect(dry.stdout).toContain('elections closed 30+ days ago: closed\n');
+      expect(dry.stdout).toContain('would delete: 3 subscriptions, 6 contacts, 6 consent records');
+      expect(await remainingSubscriptions()).toHaveLength(8);
+
+      const real = await cli('purge-contacts', '--days', '30', '--json');
+      expect(real).toMatchObject({ code: 0 });
+      expect(JSON.parse(real.stdout)).toMatchObject({ dryRun: false, subscriptions: 3, contacts: 6, consents: 6 });
+      expect(await remainingSubscriptions()).toHaveLength(5);
+    });
+
+    it('purge-contacts refuses a retention that is not a whole number of days', async () => {
+      const refused = await cli('purge-contacts', '--days', '-3');
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toMatch(/whole number of days/);
+      expect(await remainingSubscriptions()).toHaveLength(8);
+    });
+  });
+});
