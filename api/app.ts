@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
+import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { Gauge } from 'prom-client';
 import type { Logger } from '../lib/logger.js';
@@ -7,7 +8,10 @@ import { errorMiddleware, notFound } from './errors.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
 import { createMetrics } from './metrics.js';
 import { createDevOutboxRouter } from './dev-outbox.js';
+import { subscriptionRoutes } from './subscriptions.js';
 import { v1Routes, type V1Deps } from './v1.js';
+import type { VoterService } from '../voters/contract.js';
+import { createWebRouter, type WebRouterDeps } from '../web/router.js';
 import {
   createSendGridWebhookRouter,
   createTwilioWebhookRouter,
@@ -25,6 +29,10 @@ export interface AppDeps {
   sendgridWebhooks?: SendGridWebhookDeps;
   /** Development only: what the sandbox providers "sent", at /dev/outbox and /dev/outbox.json. */
   devOutbox?: Parameters<typeof createDevOutboxRouter>[0]['sandbox'];
+  /** The voters' JSON API (/v1/subscriptions, /v1/unsubscribe): no API key, manage tokens instead. */
+  voters?: VoterService;
+  /** The server-rendered voter pages (/, /verify, /status, /manage). */
+  web?: WebRouterDeps;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -65,6 +73,9 @@ export function createApp(deps: AppDeps): Express {
   if (deps.sendgridWebhooks) app.use('/webhooks/sendgrid', createSendGridWebhookRouter(deps.sendgridWebhooks));
   if (deps.devOutbox) app.use(createDevOutboxRouter({ sandbox: deps.devOutbox }));
   app.get('/metrics', metrics.handler);
+  // Security headers for the JSON API (helmet's defaults suit JSON and the self-contained docs page).
+  app.use('/v1', helmet());
+  if (deps.voters) app.use('/v1', subscriptionRoutes({ voters: deps.voters }));
   if (deps.v1) {
     const { backlog } = deps.v1;
     new Gauge({
@@ -77,6 +88,7 @@ export function createApp(deps: AppDeps): Express {
     });
     app.use('/v1', v1Routes(deps.v1));
   }
+  if (deps.web) app.use(createWebRouter(deps.web));
 
   app.use(notFound);
   app.use(errorMiddleware(deps.logger));

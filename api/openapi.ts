@@ -3,6 +3,9 @@ import { EVENT_TYPES } from '../domain/ballot-status.js';
 import { idSchema } from '../domain/scan-event.js';
 import { ALL_SCOPES } from '../ingest/principal.js';
 import { documentedBatches, electionSchema, itemResultSchema, MAX_BATCH_ITEMS, OUTCOMES } from '../ingest/schemas.js';
+import { LANGUAGES } from '../delivery/templates/index.js';
+import { CONTACT_CHANNELS } from '../voters/contract.js';
+import { preferencesPatchSchema, resendSchema, signUpSchema, verifySchema } from '../voters/schemas.js';
 
 /**
  * The OpenAPI 3.1 document, generated from the zod schemas that validate requests (JSON Schema
@@ -58,6 +61,213 @@ const ballotStatusResponse = z.object({
   ),
 });
 
+// ---- the voters' API (no API key; manage token for a subscription's own requests) ----------------
+
+const channel = z.enum(CONTACT_CHANNELS as [string, ...string[]]);
+
+const voterError = z.object({
+  error: z.object({
+    code: z
+      .string()
+      .describe(
+        'no_match, multiple_matches, validation_failed, rate_limited, not_found, invalid_code, code_expired, ' +
+          'too_many_attempts, already_verified, invalid_token, token_expired, token_mismatch, unsubscribed',
+      ),
+    message: z.string(),
+    fields: z
+      .record(z.string(), z.object({ code: z.string(), message: z.string() }))
+      .optional()
+      .describe("validation_failed: each bad field by its path ('contacts.sms'), with a stable code"),
+    attemptsRemaining: z.number().int().optional().describe('invalid_code: wrong codes still allowed'),
+  }),
+});
+
+const signUpBody = signUpSchema.extend({
+  consentTextVersion: z
+    .string()
+    .max(100)
+    .optional()
+    .describe('Version of the consent text your client showed (recorded with the consent)'),
+});
+
+const preferencesView = z.object({
+  subscriptionId: z.uuid(),
+  status: z.enum(['active', 'unsubscribed']),
+  language: z.enum(LANGUAGES),
+  quietHours: z.object({ start: z.string(), end: z.string() }),
+  timezone: z.string(),
+  contacts: z.array(
+    z.object({
+      channel,
+      address: z.string().describe("masked: '•••-•••-4567', 'j•••@e•••.org'"),
+      verified: z.boolean(),
+      pendingVerification: z.boolean(),
+      optedOut: z.boolean(),
+    }),
+  ),
+});
+
+const voterErrors = (entries: Record<number, string>) =>
+  Object.fromEntries(
+    Object.entries(entries).map(([status, description]) => [
+      status,
+      { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/VoterError' } } } },
+    ]),
+  );
+
+const subscriptionId = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const manageToken = [
+  subscriptionId,
+  { name: 'token', in: 'query', required: false, schema: { type: 'string' }, description: 'or Authorization: Bearer' },
+];
+const manageErrors = {
+  401: 'invalid_token (missing, malformed, tampered) or token_expired',
+  403: 'token_mismatch: the token is for another subscription',
+  404: 'not_found',
+  429: 'rate_limited (per client address and subscription); see Retry-After',
+};
+
+/** Built on first use (after the helpers below are defined). */
+const voterPaths = () => ({
+  '/v1/subscriptions': {
+    post: {
+      summary: 'Sign up for ballot notices (no API key)',
+      description:
+        'Matches the voter on the roll (case, spacing, diacritics, hyphens and apostrophes ignored; no nicknames) and ' +
+        'sends a 6-digit code, valid 10 minutes, to each contact. An existing subscription of the voter is reused.',
+      security: [],
+      requestBody: { required: true, content: json('SignUp') },
+      responses: {
+        '202': {
+          description: 'codes sent',
+          content: {
+            'application/json': {
+              schema: schema(z.object({ subscriptionId: z.uuid(), pendingVerification: z.array(channel) }), 'output'),
+            },
+          },
+        },
+        ...voterErrors({
+          404: 'no_match: the same body whichever field failed, also for an inactive registration',
+          409: 'multiple_matches: send again with voterId',
+          415: 'not application/json',
+          422: 'validation_failed, with fields',
+          429: 'rate_limited (per client address and per looked-up identity); see Retry-After',
+        }),
+      },
+    },
+  },
+  '/v1/subscriptions/{id}/verify': {
+    post: {
+      summary: 'Confirm a contact with its code (5 attempts per code)',
+      security: [],
+      parameters: [subscriptionId],
+      requestBody: { required: true, content: json('Verify') },
+      responses: {
+        '200': {
+          description: 'verified; the manage token reads and changes the subscription',
+          content: {
+            'application/json': {
+              schema: schema(
+                z.object({ subscriptionId: z.uuid(), channel, verified: z.literal(true), manageToken: z.string() }),
+                'output',
+              ),
+            },
+          },
+        },
+        ...voterErrors({
+          404: 'not_found',
+          409: 'already_verified',
+          410: 'code_expired or too_many_attempts: ask for a new code',
+          422: 'invalid_code (with attemptsRemaining) or validation_failed',
+          429: 'rate_limited; see Retry-After',
+        }),
+      },
+    },
+  },
+  '/v1/subscriptions/{id}/verify/resend': {
+    post: {
+      summary: 'Send a new code to a pending contact (resets the attempts)',
+      security: [],
+      parameters: [subscriptionId],
+      requestBody: { required: true, content: json('Resend') },
+      responses: {
+        '202': {
+          description: 'sent',
+          content: { 'application/json': { schema: schema(z.object({ channel }), 'output') } },
+        },
+        ...voterErrors({ 404: 'not_found', 409: 'already_verified', 422: 'validation_failed', 429: 'rate_limited' }),
+      },
+    },
+  },
+  '/v1/subscriptions/{id}': {
+    get: {
+      summary: 'Read preferences, contacts masked (manage token)',
+      security: [{ manageToken: [] }],
+      parameters: manageToken,
+      responses: { '200': { description: 'preferences', content: json('Preferences') }, ...voterErrors(manageErrors) },
+    },
+    patch: {
+      summary: 'Change contacts, language, quiet hours or time zone (manage token)',
+      description:
+        'A changed address replaces the contact and must be verified again (a code is sent); null removes a channel. ' +
+        'An unsubscribed subscription answers 409 unsubscribed: sign up again.',
+      security: [{ manageToken: [] }],
+      parameters: manageToken,
+      requestBody: { required: true, content: json('PreferencesPatch') },
+      responses: {
+        '200': {
+          description: 'the new preferences and the channels waiting for a code',
+          content: {
+            'application/json': {
+              schema: schema(preferencesView.extend({ pendingVerification: z.array(channel) }), 'output'),
+            },
+          },
+        },
+        ...voterErrors({ ...manageErrors, 409: 'unsubscribed', 415: 'not application/json', 422: 'validation_failed' }),
+      },
+    },
+    delete: {
+      summary: 'Unsubscribe (manage token)',
+      security: [{ manageToken: [] }],
+      parameters: manageToken,
+      responses: {
+        '200': {
+          description: 'unsubscribed (also when it already was)',
+          content: {
+            'application/json': {
+              schema: schema(z.object({ subscriptionId: z.uuid(), status: z.literal('unsubscribed') }), 'output'),
+            },
+          },
+        },
+        ...voterErrors(manageErrors),
+      },
+    },
+  },
+  '/v1/unsubscribe': {
+    post: {
+      summary: 'One-click unsubscribe (RFC 8058), the List-Unsubscribe link of every email',
+      description: 'Body `List-Unsubscribe=One-Click` (form-encoded) or empty; the token is in the query.',
+      security: [],
+      parameters: [{ name: 'token', in: 'query', required: true, schema: { type: 'string' } }],
+      responses: {
+        '200': {
+          description: 'unsubscribed',
+          content: {
+            'application/json': { schema: schema(z.object({ status: z.literal('unsubscribed') }), 'output') },
+          },
+        },
+        ...voterErrors({ 401: 'invalid_token or token_expired', 429: 'rate_limited' }),
+      },
+    },
+    get: {
+      summary: 'Opened in a browser: 303 to the preferences page /manage?token=…',
+      security: [],
+      parameters: [{ name: 'token', in: 'query', required: true, schema: { type: 'string' } }],
+      responses: { '303': { description: 'redirect to /manage' } },
+    },
+  },
+});
+
 const errorResponses = (...statuses: number[]) =>
   Object.fromEntries(
     statuses.map((status) => [
@@ -94,7 +304,8 @@ export function openApiDocument(): Record<string, unknown> {
       version: '1',
       description:
         'Vendors and county systems report elections, voters, issued ballots and scan events; ' +
-        'a 202 means the accepted items are stored durably and will reach their ballot workflow.',
+        'a 202 means the accepted items are stored durably and will reach their ballot workflow. ' +
+        'Voters sign up, verify their contacts and manage their preferences under /v1/subscriptions without an API key.',
     },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],
@@ -104,6 +315,11 @@ export function openApiDocument(): Record<string, unknown> {
           type: 'http',
           scheme: 'bearer',
           description: `Keys carry scopes (${ALL_SCOPES.join(', ')}) and a list of counties (or all).`,
+        },
+        manageToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'The signed, expiring manage token from verification or from any message (or ?token=).',
         },
       },
       schemas: {
@@ -117,9 +333,16 @@ export function openApiDocument(): Record<string, unknown> {
         BallotResults: schema(batchResponse('ballotId', { electionId: z.string().optional() }), 'output'),
         ScanResults: schema(batchResponse('eventId'), 'output'),
         BallotStatus: schema(ballotStatusResponse, 'output'),
+        SignUp: schema(signUpBody),
+        Verify: schema(verifySchema),
+        Resend: schema(resendSchema),
+        PreferencesPatch: schema(preferencesPatchSchema),
+        Preferences: schema(preferencesView, 'output'),
+        VoterError: schema(voterError, 'output'),
       },
     },
     paths: {
+      ...voterPaths(),
       '/v1/elections/{electionId}': {
         put: {
           summary: 'Create or replace an election (scope elections:write)',

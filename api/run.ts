@@ -1,9 +1,17 @@
+import { createHmac } from 'node:crypto';
 import { Client } from '@temporalio/client';
 import type { Config } from '../config/env.js';
 import { createSql } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import type { Logger } from '../lib/logger.js';
 import { connectClient } from '../lib/temporal.js';
+import {
+  createNoticeLinks,
+  createSenders,
+  deliverySettingsFromConfig,
+  manageTokenSecret,
+} from '../delivery/senders.js';
+import { createVoterService } from '../voters/service.js';
 import { signalVoterBallots } from '../lib/workflow-client.js';
 import { createApp, type AppDeps } from './app.js';
 import { postgresCheck, temporalCheck } from './health.js';
@@ -46,8 +54,28 @@ export async function runApi(
     signalVoterBallots: (voterId: string) => signalVoterBallots(temporal, sql, voterId),
   };
   const publicBaseUrl = config.PUBLIC_BASE_URL;
+  const secret = manageTokenSecret(config);
+  // Verification codes go out through the same adapters as notices (the dev runner puts the sandbox's
+  // settings into the configuration, so with a sandbox these are the fakes).
+  const voters = createVoterService({
+    sql,
+    temporal,
+    senders: createSenders(deliverySettingsFromConfig(config)),
+    links: createNoticeLinks(publicBaseUrl, secret),
+    publicBaseUrl,
+    manageTokenSecret: secret,
+    rateLimits: { perAddress: config.VOTER_RATE_LIMIT_PER_ADDRESS, perIdentity: config.VOTER_RATE_LIMIT_PER_IDENTITY },
+    logger: logger.child({ component: 'voters' }),
+  });
   const app = createApp({
     logger,
+    voters,
+    web: {
+      voters,
+      csrfSecret: createHmac('sha256', secret).update('csrf').digest('base64url'),
+      secureCookies: publicBaseUrl.startsWith('https:'),
+      logger: logger.child({ component: 'web' }),
+    },
     ...(config.TWILIO_AUTH_TOKEN
       ? { twilioWebhooks: { ...webhookBase, config: { publicBaseUrl, twilioAuthToken: config.TWILIO_AUTH_TOKEN } } }
       : {}),

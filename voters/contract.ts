@@ -49,14 +49,12 @@ export interface FieldProblem {
 export type FieldProblems = Record<string, FieldProblem>;
 
 export type Refusal =
-  | { outcome: 'invalid'; fields: FieldProblems }
-  | { outcome: 'rate_limited'; retryAfterSeconds: number };
+  { outcome: 'invalid'; fields: FieldProblems } | { outcome: 'rate_limited'; retryAfterSeconds: number };
 
 export type LookupRefusal = Refusal | { outcome: 'no_match' } | { outcome: 'multiple_matches' };
 
 export type SignUpResult =
-  | { outcome: 'subscribed'; subscriptionId: string; pendingVerification: ContactChannel[] }
-  | LookupRefusal;
+  { outcome: 'subscribed'; subscriptionId: string; pendingVerification: ContactChannel[] } | LookupRefusal;
 
 export type VerifyResult =
   | { outcome: 'verified'; subscriptionId: string; channel: ContactChannel; manageToken: string }
@@ -68,10 +66,7 @@ export type VerifyResult =
   | Refusal;
 
 export type ResendResult =
-  | { outcome: 'sent'; channel: ContactChannel }
-  | { outcome: 'already_verified' }
-  | { outcome: 'not_found' }
-  | Refusal;
+  { outcome: 'sent'; channel: ContactChannel } | { outcome: 'already_verified' } | { outcome: 'not_found' } | Refusal;
 
 export interface ContactView {
   channel: ContactChannel;
@@ -121,9 +116,10 @@ export interface BallotTimeline {
 export type StatusLookupResult = { outcome: 'found'; ballots: BallotTimeline[] } | LookupRefusal;
 
 export type ManageTokenResult =
-  | { outcome: 'ok'; subscriptionId: string }
-  | { outcome: 'invalid_token' }
-  | { outcome: 'token_expired' };
+  { outcome: 'ok'; subscriptionId: string } | { outcome: 'invalid_token' } | { outcome: 'token_expired' };
+
+/** A manage request's token check together with the manage rate limits (client address, subscription). */
+export type ManageAccessResult = ManageTokenResult | { outcome: 'rate_limited'; retryAfterSeconds: number };
 
 export interface VoterService {
   signUp(input: unknown, origin: RequestOrigin): Promise<SignUpResult>;
@@ -137,6 +133,11 @@ export interface VoterService {
   lookupStatus(input: unknown, origin: RequestOrigin): Promise<StatusLookupResult>;
   /** Checks a manage token (signature, expiry); the caller compares the subscription ID. */
   checkManageToken(token: string): ManageTokenResult;
+  /**
+   * `checkManageToken` plus the manage rate limits (per client address, per subscription): call it
+   * once per manage request (read, change, unsubscribe) instead of `checkManageToken`.
+   */
+  authorizeManage(token: string, origin: RequestOrigin): ManageAccessResult;
   /** A token for the subscription, expiring with its voter's latest election. */
   manageTokenFor(subscriptionId: string): Promise<string>;
 }

@@ -10,8 +10,11 @@ import type { V1Deps } from '../../api/v1.js';
 import type { Scope } from '../../ingest/principal.js';
 import { ALL_SCOPES } from '../../ingest/principal.js';
 import { createLogger } from '../../lib/logger.js';
-import { workflowSource } from '../../worker/worker.js';
+import type { VoterService } from '../../voters/contract.js';
+import { createVoterService } from '../../voters/service.js';
+import { createSmsWorker, workflowSource } from '../../worker/worker.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { TEST_MANAGE_SECRET, TEST_PUBLIC_BASE_URL, type TestDelivery } from '../helpers/delivery.js';
 import { uniqueTaskQueue } from '../helpers/temporal.js';
 
 /** These voters have no subscriptions, so no notice is ever sent: no senders needed. */
@@ -44,7 +47,17 @@ export interface ApiHarness {
     },
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read JSON answers of every shape
   ): Promise<{ status: number; headers: Headers; body: any; text: string }>;
+  /** The voter service behind /v1/subscriptions, when started with `voters`. */
+  voters?: VoterService;
   stop(): Promise<void>;
+}
+
+/** Options of the voter API: real senders (the sandbox), a movable clock, changeable rate limits. */
+export interface HarnessVoterOptions {
+  delivery: TestDelivery;
+  now?: () => number;
+  /** Read on every request, so a test may change it; default: high enough never to matter. */
+  rateLimits?: { perAddress: number; perIdentity: number };
 }
 
 export async function startApiHarness(options: {
@@ -53,24 +66,41 @@ export async function startApiHarness(options: {
   worker?: boolean;
   v1?: Partial<V1Deps>;
   forwarder?: { pollIntervalMs?: number; callTimeoutMs?: number; maxBackoffMs?: number };
+  /** Mounts the voter API with the real service; the worker then sends notices through `delivery`. */
+  voters?: HarnessVoterOptions;
 }): Promise<ApiHarness> {
   const db = await createTestDatabase();
   const connection = await Connection.connect({ address: options.temporalAddress });
   const temporal = new Client({ connection });
   const taskQueue = uniqueTaskQueue('api');
-  let worker: Worker | undefined;
-  let workerRun: Promise<void> | undefined;
+  const workers: Worker[] = [];
+  let workerRun: Promise<unknown> | undefined;
   let nativeConnection: NativeConnection | undefined;
   if (options.worker ?? true) {
     nativeConnection = await NativeConnection.connect({ address: options.temporalAddress });
-    worker = await Worker.create({
-      connection: nativeConnection,
-      taskQueue,
-      ...workflowSource(),
-      activities: createActivities({ sql: db.sql, temporal, ...NO_DELIVERY }),
-    });
-    workerRun = worker.run();
+    const delivery = options.voters
+      ? { senders: options.voters.delivery.senders, links: options.voters.delivery.links }
+      : NO_DELIVERY;
+    const activities = createActivities({ sql: db.sql, temporal, ...delivery });
+    workers.push(await Worker.create({ connection: nativeConnection, taskQueue, ...workflowSource(), activities }));
+    if (options.voters) {
+      workers.push(await createSmsWorker({ taskQueue, messagesPerSecond: 100 }, nativeConnection, activities));
+    }
+    workerRun = Promise.all(workers.map((worker) => worker.run()));
   }
+  const voters = options.voters
+    ? createVoterService({
+        sql: db.sql,
+        temporal,
+        senders: options.voters.delivery.senders,
+        links: options.voters.delivery.links,
+        publicBaseUrl: TEST_PUBLIC_BASE_URL,
+        manageTokenSecret: TEST_MANAGE_SECRET,
+        rateLimits: options.voters.rateLimits ?? { perAddress: 100_000, perIdentity: 100_000 },
+        logger,
+        ...(options.voters.now ? { now: options.voters.now } : {}),
+      })
+    : undefined;
   const forwarder = new OutboxForwarder({
     sql: db.sql,
     temporal,
@@ -85,6 +115,7 @@ export async function startApiHarness(options: {
     createApp({
       logger,
       readiness: {},
+      ...(voters ? { voters } : {}),
       v1: {
         sql: db.sql,
         temporal,
@@ -139,10 +170,11 @@ export async function startApiHarness(options: {
     adminKey,
     key,
     call,
+    ...(voters ? { voters } : {}),
     async stop() {
       await server.stop().catch(() => {});
       await forwarder.stop();
-      if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
       await workerRun?.catch(() => {});
       await nativeConnection?.close().catch(() => {});
       await connection.close();

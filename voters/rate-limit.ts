@@ -1,0 +1,39 @@
+/**
+ * Fixed-window counters per key (client address, looked-up identity, subscription), one window per
+ * hour. Kept in memory per process: with several API processes each enforces its own limit, which
+ * still caps enumeration at a known multiple; a shared store would be the next step if that is not
+ * enough. Entries whose window has passed are swept as the map grows.
+ */
+export interface RateLimiter {
+  /** Counts one attempt; answers how long to wait when the key is over its limit (the attempt is not counted then). */
+  hit(key: string, limit: number): { allowed: true } | { allowed: false; retryAfterSeconds: number };
+}
+
+export function createRateLimiter(options: { windowMs?: number; now?: () => number } = {}): RateLimiter {
+  const windowMs = options.windowMs ?? 3_600_000;
+  const now = options.now ?? Date.now;
+  const windows = new Map<string, { startedAt: number; count: number }>();
+  let nextSweepAt = 1_000;
+
+  function sweep(at: number) {
+    for (const [key, window] of windows) if (at - window.startedAt >= windowMs) windows.delete(key);
+    nextSweepAt = Math.max(1_000, windows.size * 2);
+  }
+
+  return {
+    hit(key, limit) {
+      const at = now();
+      if (windows.size >= nextSweepAt) sweep(at);
+      let window = windows.get(key);
+      if (!window || at - window.startedAt >= windowMs) {
+        window = { startedAt: at, count: 0 };
+        windows.set(key, window);
+      }
+      if (window.count >= limit) {
+        return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((window.startedAt + windowMs - at) / 1000)) };
+      }
+      window.count += 1;
+      return { allowed: true };
+    },
+  };
+}

@@ -1,0 +1,515 @@
+import { createHmac } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type postgres from 'postgres';
+import type { NoticeLinks, Senders } from '../activities/notices.js';
+import type { Sql } from '../db/client.js';
+import { createNoticeLinks } from '../delivery/senders.js';
+import { resolveLanguage } from '../delivery/templates/index.js';
+import type { Logger } from '../lib/logger.js';
+import { createManageToken, verifyManageToken } from '../lib/manage-token.js';
+import { signalVoterBallots } from '../lib/workflow-client.js';
+import { preferencesChangedSignal, subscriberAddedSignal } from '../workflows/ballot.js';
+import { createCodeMessages, type PendingCode } from './code-messages.js';
+import { CODE_LIFETIME_MS, MAX_CODE_ATTEMPTS, codeMatches, generateCode, hashCode } from './codes.js';
+import { CONSENT_TEXT_VERSION } from './consent.js';
+import {
+  CONTACT_CHANNELS,
+  type ContactChannel,
+  type ContactView,
+  type ManageAccessResult,
+  type ManageTokenResult,
+  type PreferencesResult,
+  type PreferencesView,
+  type RequestOrigin,
+  type ResendResult,
+  type SignUpResult,
+  type StatusLookupResult,
+  type UnsubscribeResult,
+  type UpdateResult,
+  type VerifyResult,
+  type VoterService,
+} from './contract.js';
+import { linkExpiry } from './links.js';
+import { maskAddress } from './mask.js';
+import { matchVoter, type Identity, type MatchOutcome } from './matching.js';
+import { normalizeName } from './normalize.js';
+import { createRateLimiter, type RateLimiter } from './rate-limit.js';
+import { ballotTimelines } from './timeline.js';
+import { parseIdentity, parsePreferencesPatch, parseResend, parseSignUp, parseVerify, type Parsed } from './schemas.js';
+
+export interface VoterServiceDeps {
+  sql: Sql;
+  temporal: Client;
+  /** The same provider adapters the worker uses: codes go straight from Postgres to the provider. */
+  senders: Senders;
+  manageTokenSecret: string;
+  /** Requests per hour: per client address (each kind of request counted apart) and per identity or subscription. */
+  rateLimits: { perAddress: number; perIdentity: number };
+  logger: Logger;
+  /** Links in verification emails (manage page, List-Unsubscribe). */
+  publicBaseUrl?: string;
+  links?: NoticeLinks;
+  /** The clock of code expiry, token expiry and rate limits (tests move it). */
+  now?: () => number;
+  rateLimiter?: RateLimiter;
+  /** Deadline of one ballot status query (status page). */
+  statusQueryTimeoutMs?: number;
+}
+
+const FALLBACK_TIME_ZONE = 'America/Los_Angeles';
+const DEFAULT_QUIET_HOURS = { start: '08:00', end: '21:00' };
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+type Tx = postgres.TransactionSql;
+
+interface ContactRow {
+  contact_id: string;
+  channel: ContactChannel;
+  address: string;
+  verified_at: Date | null;
+  opted_out_at: Date | null;
+  disabled_reason: string | null;
+  pending_address: string | null;
+}
+
+interface SubscriptionRow {
+  subscription_id: string;
+  voter_id: string;
+  language: string;
+  window_start: string;
+  window_end: string;
+  timezone: string;
+  status: 'active' | 'unsubscribed';
+}
+
+export function createVoterService(deps: VoterServiceDeps): VoterService {
+  const { sql, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const limiter = deps.rateLimiter ?? createRateLimiter({ now });
+  const links = deps.links ?? createNoticeLinks(deps.publicBaseUrl ?? 'http://127.0.0.1:3000', deps.manageTokenSecret);
+  const secret = deps.manageTokenSecret;
+  const expiryOf = (subscriptionId: string) => linkExpiry(sql, subscriptionId, now());
+  const { sendCodes } = createCodeMessages({
+    sql,
+    senders: deps.senders,
+    links,
+    logger,
+    publicBaseUrl: deps.publicBaseUrl,
+    linkExpiry: expiryOf,
+  });
+
+  /** Per client address, each kind of request counted apart (lookup, verify, manage). */
+  function limitedByAddress(kind: string, origin: RequestOrigin) {
+    const hit = limiter.hit(`${kind}:address:${origin.clientAddress}`, deps.rateLimits.perAddress);
+    return hit.allowed ? undefined : { outcome: 'rate_limited' as const, retryAfterSeconds: hit.retryAfterSeconds };
+  }
+  /** Per looked-up identity (a keyed hash) or subscription. */
+  function limitedBySubject(kind: string, subject: string) {
+    const hit = limiter.hit(`${kind}:subject:${subject}`, deps.rateLimits.perIdentity);
+    return hit.allowed ? undefined : { outcome: 'rate_limited' as const, retryAfterSeconds: hit.retryAfterSeconds };
+  }
+
+  /** The looked-up identity as a keyed hash: the limiter never holds a name or birth date. */
+  function identityKey(identity: Identity): string {
+    return createHmac('sha256', secret)
+      .update(
+        [
+          'identity',
+          normalizeName(identity.firstName),
+          normalizeName(identity.lastName),
+          identity.dateOfBirth,
+          identity.zip,
+        ].join('|'),
+      )
+      .digest('base64url');
+  }
+
+  /** Lookup shared by sign-up and the status page: limits, then the same query whatever fails. */
+  async function lookUp<T extends Identity>(
+    input: unknown,
+    origin: RequestOrigin,
+    parse: (input: unknown) => Parsed<T>,
+  ): Promise<
+    | { refusal: Exclude<SignUpResult, { outcome: 'subscribed' }> }
+    | { data: T; match: Extract<MatchOutcome, { outcome: 'match' }> }
+  > {
+    const byAddress = limitedByAddress('lookup', origin);
+    if (byAddress) return { refusal: byAddress };
+    const parsed = parse(input);
+    if (!parsed.ok) return { refusal: { outcome: 'invalid', fields: parsed.fields } };
+    const byIdentity = limitedBySubject('lookup', identityKey(parsed.data));
+    if (byIdentity) return { refusal: byIdentity };
+    const match = await matchVoter(sql, parsed.data);
+    if (match.outcome !== 'match') return { refusal: { outcome: match.outcome } };
+    return { data: parsed.data, match };
+  }
+
+  async function issueCode(tx: Tx, contactId: string, address: string): Promise<string> {
+    const code = generateCode();
+    const at = now();
+    await tx`
+      INSERT INTO contact_verifications (contact_id, address, code_hash, expires_at, attempts, sent_at)
+      VALUES (${contactId}, ${address}, ${hashCode(secret, contactId, code)}, ${new Date(at + CODE_LIFETIME_MS)}, 0, ${new Date(at)})
+      ON CONFLICT (contact_id) DO UPDATE SET address = EXCLUDED.address, code_hash = EXCLUDED.code_hash,
+        expires_at = EXCLUDED.expires_at, attempts = 0, sent_at = EXCLUDED.sent_at`;
+    return code;
+  }
+
+  async function recordConsent(
+    tx: Tx,
+    subscriptionId: string,
+    channel: ContactChannel,
+    address: string,
+    language: string,
+    origin: RequestOrigin,
+    confirmed: boolean,
+  ) {
+    await tx`
+      INSERT INTO consents (subscription_id, channel, address, source, consent_text_version, language, consented_at, confirmed_at)
+      VALUES (${subscriptionId}, ${channel}, ${address}, ${origin.source.slice(0, 200)},
+              ${(origin.consentTextVersion ?? CONSENT_TEXT_VERSION).slice(0, 100)}, ${language}, ${new Date(now())},
+              ${confirmed ? new Date(now()) : null})`;
+  }
+
+  async function contactsOf(db: Sql | Tx, subscriptionId: string): Promise<ContactRow[]> {
+    return db<ContactRow[]>`
+      SELECT c.contact_id, c.channel, c.address, c.verified_at, c.opted_out_at, c.disabled_reason,
+             v.address AS pending_address
+      FROM contacts c LEFT JOIN contact_verifications v ON v.contact_id = c.contact_id
+      WHERE c.subscription_id = ${subscriptionId}`;
+  }
+
+  /**
+   * Adds or changes one channel's address. A verified contact keeps working at its old address until
+   * the new one is confirmed when `keepVerified` (sign-up); a PATCH replaces it at once. Returns the
+   * code to send, or undefined when the address is already the verified one.
+   */
+  async function setContact(
+    tx: Tx,
+    subscriptionId: string,
+    existing: ContactRow | undefined,
+    channel: ContactChannel,
+    address: string,
+    keepVerified: boolean,
+  ): Promise<string | undefined> {
+    if (!existing) {
+      const [created] = await tx<{ contact_id: string }[]>`
+        INSERT INTO contacts (subscription_id, channel, address) VALUES (${subscriptionId}, ${channel}, ${address})
+        RETURNING contact_id`;
+      return issueCode(tx, created!.contact_id, address);
+    }
+    const working = existing.verified_at !== null && !existing.opted_out_at && !existing.disabled_reason;
+    if (working && existing.address === address) {
+      await tx`DELETE FROM contact_verifications WHERE contact_id = ${existing.contact_id}`;
+      return undefined;
+    }
+    if (!(keepVerified && existing.verified_at !== null) && existing.address !== address) {
+      await tx`UPDATE contacts SET address = ${address}, verified_at = NULL WHERE contact_id = ${existing.contact_id}`;
+    }
+    return issueCode(tx, existing.contact_id, address);
+  }
+
+  async function signal(voterId: string, which: typeof preferencesChangedSignal | typeof subscriberAddedSignal) {
+    try {
+      await signalVoterBallots(deps.temporal, sql, voterId, which);
+    } catch (error) {
+      // The ballot reloads the voter's plan with its next event anyway; the change is stored.
+      logger.warn({ err: error, signal: which.name }, 'could not signal the voter ballots');
+    }
+  }
+
+  async function subscription(
+    db: Sql | Tx,
+    subscriptionId: string,
+    lock = false,
+  ): Promise<SubscriptionRow | undefined> {
+    if (!UUID.test(subscriptionId)) return undefined;
+    const [row] = lock
+      ? await db<SubscriptionRow[]>`SELECT * FROM subscriptions WHERE subscription_id = ${subscriptionId} FOR UPDATE`
+      : await db<SubscriptionRow[]>`SELECT * FROM subscriptions WHERE subscription_id = ${subscriptionId}`;
+    return row;
+  }
+
+  function view(row: SubscriptionRow, contacts: ContactRow[]): PreferencesView {
+    const byChannel = new Map(contacts.map((contact) => [contact.channel, contact]));
+    return {
+      subscriptionId: row.subscription_id,
+      status: row.status,
+      language: resolveLanguage(row.language).language,
+      quietHours: { start: row.window_start, end: row.window_end },
+      timezone: row.timezone,
+      contacts: CONTACT_CHANNELS.flatMap((channel): ContactView[] => {
+        const contact = byChannel.get(channel);
+        if (!contact) return [];
+        return [
+          {
+            channel,
+            address: maskAddress(channel, contact.address),
+            verified: contact.verified_at !== null,
+            pendingVerification: contact.pending_address !== null,
+            optedOut: contact.opted_out_at !== null,
+          },
+        ];
+      }),
+    };
+  }
+
+  const pendingOf = (contacts: ContactRow[]) =>
+    CONTACT_CHANNELS.filter((channel) => contacts.some((c) => c.channel === channel && c.pending_address !== null));
+
+  function checkManageToken(token: string): ManageTokenResult {
+    const check = verifyManageToken(secret, token, now());
+    if (check.ok)
+      return UUID.test(check.subscriptionId)
+        ? { outcome: 'ok', subscriptionId: check.subscriptionId }
+        : { outcome: 'invalid_token' };
+    return { outcome: check.reason === 'expired' ? 'token_expired' : 'invalid_token' };
+  }
+
+  return {
+    async signUp(input, origin): Promise<SignUpResult> {
+      const found = await lookUp(input, origin, parseSignUp);
+      if ('refusal' in found) return found.refusal;
+      const { data } = found;
+      const voter = found.match.voter;
+
+      const { subscriptionId, codes } = await sql.begin(async (tx) => {
+        // One sign-up per voter at a time (one active subscription per voter).
+        await tx`SELECT pg_advisory_xact_lock(hashtext(${`voter-signup:${voter.voterId}`}))`;
+        let [current] = await tx<SubscriptionRow[]>`
+          SELECT * FROM subscriptions WHERE voter_id = ${voter.voterId} AND status = 'active' FOR UPDATE`;
+        const quietHours = data.quietHours ?? DEFAULT_QUIET_HOURS;
+        if (!current) {
+          const [county] = await tx<
+            { timezone: string }[]
+          >`SELECT timezone FROM counties WHERE county = ${voter.county}`;
+          [current] = await tx<SubscriptionRow[]>`
+            INSERT INTO subscriptions (voter_id, language, window_start, window_end, timezone)
+            VALUES (${voter.voterId}, ${data.language}, ${quietHours.start}, ${quietHours.end},
+                    ${data.timezone ?? county?.timezone ?? FALLBACK_TIME_ZONE})
+            RETURNING *`;
+        }
+        const id = current!.subscription_id;
+        const existing = await contactsOf(tx, id);
+        // Preferences of a subscription someone already confirmed change only through its manage link.
+        if (!existing.some((contact) => contact.verified_at !== null)) {
+          await tx`
+            UPDATE subscriptions SET language = ${data.language}, window_start = ${quietHours.start},
+              window_end = ${quietHours.end}, timezone = ${data.timezone ?? current!.timezone}, updated_at = now()
+            WHERE subscription_id = ${id}`;
+        }
+        const pending: PendingCode[] = [];
+        for (const channel of CONTACT_CHANNELS) {
+          const address = data.contacts[channel];
+          if (!address) continue;
+          const contact = existing.find((c) => c.channel === channel);
+          const code = await setContact(tx, id, contact, channel, address, true);
+          await recordConsent(tx, id, channel, address, data.language, origin, code === undefined);
+          if (code)
+            pending.push({ subscriptionId: id, channel, address, code, language: data.language, county: voter.county });
+        }
+        return { subscriptionId: id, codes: pending };
+      });
+      await sendCodes(codes);
+      return {
+        outcome: 'subscribed',
+        subscriptionId,
+        pendingVerification: (await this.pendingChannels(subscriptionId)) ?? [],
+      };
+    },
+
+    async verify(subscriptionId, input, origin): Promise<VerifyResult> {
+      const byAddress = limitedByAddress('verify', origin);
+      if (byAddress) return byAddress;
+      const parsed = parseVerify(input);
+      if (!parsed.ok) return { outcome: 'invalid', fields: parsed.fields };
+      if (!UUID.test(subscriptionId)) return { outcome: 'not_found' };
+      const bySubscription = limitedBySubject('verify', subscriptionId);
+      if (bySubscription) return bySubscription;
+      const { channel, code } = parsed.data;
+
+      const result = await sql.begin(async (tx): Promise<VerifyResult & { voterId?: string }> => {
+        const [row] = await tx<
+          {
+            voter_id: string;
+            status: string;
+            contact_id: string;
+            verified_at: Date | null;
+            address: string | null;
+            code_hash: string | null;
+            expires_at: Date | null;
+            attempts: number | null;
+          }[]
+        >`
+          SELECT s.voter_id, s.status, c.contact_id, c.verified_at, v.address, v.code_hash, v.expires_at, v.attempts
+          FROM subscriptions s
+          JOIN contacts c ON c.subscription_id = s.subscription_id AND c.channel = ${channel}
+          LEFT JOIN contact_verifications v ON v.contact_id = c.contact_id
+          WHERE s.subscription_id = ${subscriptionId}
+          FOR UPDATE OF c`;
+        if (!row || row.status !== 'active') return { outcome: 'not_found' };
+        if (row.code_hash === null)
+          return row.verified_at ? { outcome: 'already_verified' } : { outcome: 'code_expired' };
+        if (row.attempts! >= MAX_CODE_ATTEMPTS) return { outcome: 'too_many_attempts' };
+        if (new Date(row.expires_at!).getTime() <= now()) return { outcome: 'code_expired' };
+        if (!codeMatches(secret, row.contact_id, code, row.code_hash)) {
+          const [updated] = await tx<{ attempts: number }[]>`
+            UPDATE contact_verifications SET attempts = attempts + 1 WHERE contact_id = ${row.contact_id} RETURNING attempts`;
+          return { outcome: 'invalid_code', attemptsRemaining: Math.max(0, MAX_CODE_ATTEMPTS - updated!.attempts) };
+        }
+        const at = new Date(now());
+        await tx`
+          UPDATE contacts SET address = ${row.address}, verified_at = ${at}, opted_out_at = NULL, disabled_reason = NULL
+          WHERE contact_id = ${row.contact_id}`;
+        await tx`DELETE FROM contact_verifications WHERE contact_id = ${row.contact_id}`;
+        await tx`
+          UPDATE consents SET confirmed_at = ${at}
+          WHERE subscription_id = ${subscriptionId} AND channel = ${channel} AND address = ${row.address}
+            AND confirmed_at IS NULL AND withdrawn_at IS NULL`;
+        return { outcome: 'verified', subscriptionId, channel, manageToken: '', voterId: row.voter_id };
+      });
+      if (result.outcome !== 'verified') return result;
+      const { voterId, ...verified } = result;
+      await signal(voterId!, subscriberAddedSignal);
+      return { ...verified, manageToken: await this.manageTokenFor(subscriptionId) };
+    },
+
+    async resendCode(subscriptionId, input, origin): Promise<ResendResult> {
+      const byAddress = limitedByAddress('verify', origin);
+      if (byAddress) return byAddress;
+      const parsed = parseResend(input);
+      if (!parsed.ok) return { outcome: 'invalid', fields: parsed.fields };
+      if (!UUID.test(subscriptionId)) return { outcome: 'not_found' };
+      const bySubscription = limitedBySubject('verify', subscriptionId);
+      if (bySubscription) return bySubscription;
+      const { channel } = parsed.data;
+      const outcome = await sql.begin(async (tx): Promise<ResendResult | PendingCode> => {
+        const current = await subscription(tx, subscriptionId, true);
+        if (!current || current.status !== 'active') return { outcome: 'not_found' };
+        const contact = (await contactsOf(tx, subscriptionId)).find((c) => c.channel === channel);
+        if (!contact) return { outcome: 'not_found' };
+        if (contact.pending_address === null && contact.verified_at !== null) return { outcome: 'already_verified' };
+        const address = contact.pending_address ?? contact.address;
+        const code = await issueCode(tx, contact.contact_id, address);
+        const [voter] = await tx<{ county: string }[]>`SELECT county FROM voters WHERE voter_id = ${current.voter_id}`;
+        return {
+          subscriptionId,
+          channel,
+          address,
+          code,
+          language: resolveLanguage(current.language).language,
+          county: voter?.county ?? null,
+        };
+      });
+      if ('outcome' in outcome) return outcome;
+      await sendCodes([outcome]);
+      return { outcome: 'sent', channel };
+    },
+
+    async pendingChannels(subscriptionId) {
+      const current = await subscription(sql, subscriptionId);
+      if (!current) return undefined;
+      return pendingOf(await contactsOf(sql, subscriptionId));
+    },
+
+    async preferences(subscriptionId): Promise<PreferencesResult> {
+      const current = await subscription(sql, subscriptionId);
+      if (!current) return { outcome: 'not_found' };
+      return { outcome: 'ok', preferences: view(current, await contactsOf(sql, subscriptionId)) };
+    },
+
+    async updatePreferences(subscriptionId, patch, origin): Promise<UpdateResult> {
+      const parsed = parsePreferencesPatch(patch);
+      if (!parsed.ok) return { outcome: 'invalid', fields: parsed.fields };
+      const data = parsed.data;
+      const outcome = await sql.begin(async (tx) => {
+        const current = await subscription(tx, subscriptionId, true);
+        // An unsubscribed subscription is not brought back by a PATCH: the voter signs up again.
+        if (!current || current.status !== 'active') return undefined;
+        const language = data.language ?? resolveLanguage(current.language).language;
+        await tx`
+          UPDATE subscriptions SET language = ${language},
+            window_start = ${data.quietHours?.start ?? current.window_start},
+            window_end = ${data.quietHours?.end ?? current.window_end},
+            timezone = ${data.timezone ?? current.timezone}, updated_at = now()
+          WHERE subscription_id = ${subscriptionId}`;
+        const existing = await contactsOf(tx, subscriptionId);
+        const [voter] = await tx<{ county: string }[]>`SELECT county FROM voters WHERE voter_id = ${current.voter_id}`;
+        const codes: PendingCode[] = [];
+        for (const channel of CONTACT_CHANNELS) {
+          const address = data.contacts?.[channel];
+          if (address === undefined) continue;
+          const contact = existing.find((c) => c.channel === channel);
+          if (address === null) {
+            if (contact) await tx`DELETE FROM contacts WHERE contact_id = ${contact.contact_id}`;
+            await tx`
+              UPDATE consents SET withdrawn_at = ${new Date(now())}
+              WHERE subscription_id = ${subscriptionId} AND channel = ${channel} AND withdrawn_at IS NULL`;
+            continue;
+          }
+          if (
+            contact &&
+            contact.address === address &&
+            (contact.verified_at !== null || contact.pending_address === address)
+          ) {
+            continue;
+          }
+          await tx`
+            UPDATE consents SET withdrawn_at = ${new Date(now())}
+            WHERE subscription_id = ${subscriptionId} AND channel = ${channel} AND address <> ${address} AND withdrawn_at IS NULL`;
+          const code = await setContact(tx, subscriptionId, contact, channel, address, false);
+          await recordConsent(tx, subscriptionId, channel, address, language, origin, code === undefined);
+          if (code) codes.push({ subscriptionId, channel, address, code, language, county: voter?.county ?? null });
+        }
+        return { voterId: current.voter_id, codes };
+      });
+      if (!outcome) return { outcome: 'not_found' };
+      await sendCodes(outcome.codes);
+      await signal(outcome.voterId, preferencesChangedSignal);
+      const current = await subscription(sql, subscriptionId);
+      const contacts = await contactsOf(sql, subscriptionId);
+      return { outcome: 'updated', preferences: view(current!, contacts), pendingVerification: pendingOf(contacts) };
+    },
+
+    async unsubscribe(subscriptionId, _origin): Promise<UnsubscribeResult> {
+      const voterId = await sql.begin(async (tx) => {
+        const current = await subscription(tx, subscriptionId, true);
+        if (!current) return undefined;
+        if (current.status === 'active') {
+          await tx`UPDATE subscriptions SET status = 'unsubscribed', updated_at = now() WHERE subscription_id = ${subscriptionId}`;
+          await tx`DELETE FROM contact_verifications WHERE contact_id IN (SELECT contact_id FROM contacts WHERE subscription_id = ${subscriptionId})`;
+          await tx`
+            UPDATE consents SET withdrawn_at = ${new Date(now())}
+            WHERE subscription_id = ${subscriptionId} AND withdrawn_at IS NULL`;
+        }
+        return current.voter_id;
+      });
+      if (voterId === undefined) return { outcome: 'not_found' };
+      await signal(voterId, preferencesChangedSignal);
+      return { outcome: 'unsubscribed' };
+    },
+
+    async lookupStatus(input, origin): Promise<StatusLookupResult> {
+      const found = await lookUp(input, origin, parseIdentity);
+      if ('refusal' in found) return found.refusal;
+      const ballots = await ballotTimelines(
+        { sql, temporal: deps.temporal, logger, queryTimeoutMs: deps.statusQueryTimeoutMs ?? 10_000 },
+        found.match.voter.voterId,
+      );
+      return { outcome: 'found', ballots };
+    },
+
+    checkManageToken,
+
+    authorizeManage(token, origin): ManageAccessResult {
+      const byAddress = limitedByAddress('manage', origin);
+      if (byAddress) return byAddress;
+      const check = checkManageToken(token);
+      if (check.outcome !== 'ok') return check;
+      return limitedBySubject('manage', check.subscriptionId) ?? check;
+    },
+
+    async manageTokenFor(subscriptionId) {
+      return createManageToken(secret, subscriptionId, await expiryOf(subscriptionId));
+    },
+  };
+}
