@@ -20,7 +20,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'system',
-          include: ['test/workflow/**/*.test.ts', 'test/integration/**/*.test.ts'],
+          // test/e2e drives Chromium against the whole stack (test/helpers/e2e-stack.ts).
+          include: ['test/workflow/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           exclude: [...configDefaults.exclude, HISTORY_AUDIT],
           // One Temporal dev server and one PostgreSQL for the whole run; files get their own databases.
           globalSetup: ['test/global-setup.ts'],

@@ -50,7 +50,7 @@ export function createCodeMessages(deps: {
     const sender = deps.senders[channel];
     if (!sender) throw Object.assign(new Error(`no provider for ${channel}`), { type: 'ChannelNotConfigured' });
     const vars = { ...(await countyVars(county)), code };
-    const correlation = { purpose: 'verification', subscription: subscriptionId };
+    const correlation = { purpose: 'verification', subscription: subscriptionId, lang: language };
     if (channel === 'sms') {
       await (sender as SmsSender).send({
         to: address,
