@@ -1,0 +1,74 @@
+import type { BallotTimeline } from '../../voters/contract.js';
+import { BALLOT_STATUSES } from '../../domain/ballot-status.js';
+import { html, type SafeHtml } from '../html.js';
+import { DEFAULT_TIMEZONE, formatDateTime, translate, type Language, type MessageKey } from '../i18n.js';
+import { NO_ERRORS, type FormErrors, type FormValues } from '../forms.js';
+import { errorSummary, postForm } from './components.js';
+import { pageHref, layout } from './layout.js';
+import { identityFields, noMatchAdvice } from './signup.js';
+
+export function statusName(lang: Language, status: string): string {
+  const known = (BALLOT_STATUSES as readonly string[]).includes(status);
+  return translate(lang, (known ? `ballot.${status}` : 'ballot.unknown') as MessageKey);
+}
+
+/** The zone a ballot's times are shown in: its own (county/election) when the service gives one. */
+function timelineZone(ballot: BallotTimeline, fallback: string): string {
+  const zone = (ballot as BallotTimeline & { timezone?: unknown }).timezone;
+  return typeof zone === 'string' && zone !== '' ? zone : fallback;
+}
+
+function ballotTimeline(lang: Language, ballot: BallotTimeline, defaultZone: string): SafeHtml {
+  const zone = timelineZone(ballot, defaultZone);
+  return html`<section class="ballot" data-ballot="${ballot.ballotId}">
+    <h2>${ballot.electionName}</h2>
+    <p>${translate(lang, 'status.current', { status: statusName(lang, ballot.status) })}</p>
+    <h3>${translate(lang, 'status.history')}</h3>
+    <ol class="timeline">
+      ${ballot.events.map(
+        (event) =>
+          html`<li data-status="${event.status}">
+            <span class="status">${statusName(lang, event.status)}</span>
+            <time datetime="${event.at}">${formatDateTime(lang, event.at, zone)}</time>
+          </li>`,
+      )}
+    </ol>
+  </section>`;
+}
+
+export interface StatusView {
+  lang: Language;
+  csrfToken: string;
+  values: FormValues;
+  errors?: FormErrors;
+  noMatch?: boolean;
+  ballots?: readonly BallotTimeline[];
+  defaultTimezone?: string;
+}
+
+export function statusPage(view: StatusView): string {
+  const { lang } = view;
+  const t = (key: MessageKey) => translate(lang, key);
+  if (view.ballots) {
+    const zone = view.defaultTimezone ?? DEFAULT_TIMEZONE;
+    const body = html`${
+        view.ballots.length === 0
+          ? html`<p data-outcome="no_ballot">${t('status.none')}</p>`
+          : view.ballots.map((ballot) => ballotTimeline(lang, ballot, zone))
+      }
+      <p><a href="${pageHref({ path: '/status' }, lang)}">${t('status.again')}</a></p>`;
+    return layout({ lang, title: t('status.results_title'), body, link: { path: '/status' } });
+  }
+  const errors = view.errors ?? NO_ERRORS;
+  const hasErrors = errors.summary.length > 0 || view.noMatch === true;
+  const body = html`${hasErrors && errorSummary(lang, errors.summary, view.noMatch ? noMatchAdvice(lang) : undefined)}
+    <p>${t('status.intro')}</p>
+    ${postForm({
+      action: '/status',
+      lang,
+      csrfToken: view.csrfToken,
+      content: identityFields(lang, view.values, errors),
+      submit: html`<button type="submit">${t('status.submit')}</button>`,
+    })}`;
+  return layout({ lang, title: t('status.title'), hasErrors, body, link: { path: '/status' } });
+}
