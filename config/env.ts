@@ -155,14 +155,16 @@ export const envSchema = z
       .number()
       .int()
       .min(1)
-      .default(60)
+      .default(120)
       .describe('voter sign-up, verify, status and manage requests per client address per hour (429 beyond)'),
     VOTER_RATE_LIMIT_PER_IDENTITY: z.coerce
       .number()
       .int()
       .min(1)
       .default(10)
-      .describe('attempts per looked-up identity (name, birth date, ZIP) or subscription per hour (429 beyond)'),
+      .describe(
+        'lookups per identity (name, birth date, ZIP) and code attempts per subscription per hour; manage requests get 5 times as many',
+      ),
     CONTACT_DATA_RETENTION_DAYS: z.coerce
       .number()
       .int()

@@ -110,6 +110,8 @@ export interface BallotTimeline {
   electionName: string;
   ballotId: string;
   status: string;
+  /** IANA zone the times are shown in: the voter's county, else the election's. */
+  timezone: string;
   events: { status: string; at: string }[];
 }
 

@@ -57,6 +57,11 @@ export interface VoterServiceDeps {
 }
 
 const FALLBACK_TIME_ZONE = 'America/Los_Angeles';
+/**
+ * Manage requests carry an HMAC token nobody can guess, and one visit to the preferences page takes
+ * several requests: their per-subscription limit is this multiple of the per-identity one.
+ */
+const MANAGE_LIMIT_FACTOR = 5;
 const DEFAULT_QUIET_HOURS = { start: '08:00', end: '21:00' };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 type Tx = postgres.TransactionSql;
@@ -102,9 +107,9 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
     const hit = limiter.hit(`${kind}:address:${origin.clientAddress}`, deps.rateLimits.perAddress);
     return hit.allowed ? undefined : { outcome: 'rate_limited' as const, retryAfterSeconds: hit.retryAfterSeconds };
   }
-  /** Per looked-up identity (a keyed hash) or subscription. */
-  function limitedBySubject(kind: string, subject: string) {
-    const hit = limiter.hit(`${kind}:subject:${subject}`, deps.rateLimits.perIdentity);
+  /** Per looked-up identity (a keyed hash) or subscription; `factor` widens it for manage requests. */
+  function limitedBySubject(kind: string, subject: string, factor = 1) {
+    const hit = limiter.hit(`${kind}:subject:${subject}`, deps.rateLimits.perIdentity * factor);
     return hit.allowed ? undefined : { outcome: 'rate_limited' as const, retryAfterSeconds: hit.retryAfterSeconds };
   }
 
@@ -505,7 +510,7 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
       if (byAddress) return byAddress;
       const check = checkManageToken(token);
       if (check.outcome !== 'ok') return check;
-      return limitedBySubject('manage', check.subscriptionId) ?? check;
+      return limitedBySubject('manage', check.subscriptionId, MANAGE_LIMIT_FACTOR) ?? check;
     },
 
     async manageTokenFor(subscriptionId) {

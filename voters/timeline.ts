@@ -4,6 +4,8 @@ import type { Logger } from '../lib/logger.js';
 import { statusQuery, workflowIdFor } from '../workflows/ballot.js';
 import type { BallotTimeline } from './contract.js';
 
+const FALLBACK_TIME_ZONE = 'America/Los_Angeles';
+
 /**
  * The voter's ballots for the status page, newest election first: the issuance, then each event
  * that moved the status, read from the ballot's workflow. A ballot whose workflow is not there (not
@@ -14,10 +16,20 @@ export async function ballotTimelines(
   voterId: string,
 ): Promise<BallotTimeline[]> {
   const ballots = await deps.sql<
-    { election_id: string; ballot_id: string; election_name: string | null; issued_at: Date | null; created_at: Date }[]
+    {
+      election_id: string;
+      ballot_id: string;
+      election_name: string | null;
+      timezone: string;
+      issued_at: Date | null;
+      created_at: Date;
+    }[]
   >`
-    SELECT b.election_id, b.ballot_id, e.name AS election_name, b.issued_at, b.created_at
-    FROM ballots b LEFT JOIN elections e ON e.election_id = b.election_id
+    SELECT b.election_id, b.ballot_id, e.name AS election_name, b.issued_at, b.created_at,
+           coalesce(k.timezone, e.timezone, ${FALLBACK_TIME_ZONE}) AS timezone
+    FROM ballots b
+    LEFT JOIN elections e ON e.election_id = b.election_id
+    LEFT JOIN counties k ON k.county = b.county
     WHERE b.voter_id = ${voterId}
     ORDER BY e.election_day DESC NULLS LAST, b.created_at DESC`;
   return Promise.all(
@@ -27,6 +39,7 @@ export async function ballotTimelines(
         electionId: ballot.election_id,
         electionName: ballot.election_name ?? ballot.election_id,
         ballotId: ballot.ballot_id,
+        timezone: ballot.timezone,
       };
       try {
         const handle = deps.temporal.workflow.getHandle(workflowIdFor(ballot.election_id, ballot.ballot_id));

@@ -45,8 +45,6 @@ export interface WebRouterDeps {
   /** Set the Secure flag on cookies (PUBLIC_BASE_URL is https). */
   secureCookies: boolean;
   logger: Logger;
-  /** Zone for status times when the service names none (default America/Los_Angeles). */
-  defaultTimezone?: string;
   /** Version of the consent text the sign-up form shows (default: the voter service's). */
   consentTextVersion?: string;
 }
@@ -297,7 +295,6 @@ export function createWebRouter(deps: WebRouterDeps): Router {
             csrfToken: csrfToken(),
             values: {},
             ballots: result.ballots,
-            defaultTimezone: deps.defaultTimezone,
           }),
         );
       case 'invalid':

@@ -50,7 +50,16 @@ describe('html templates', () => {
       lang: 'en',
       csrfToken: 't',
       values: {},
-      ballots: [{ electionId: 'e', electionName: evil, ballotId: 'b"1', status: 'received', events: [] }],
+      ballots: [
+        {
+          electionId: 'e',
+          electionName: evil,
+          ballotId: 'b"1',
+          status: 'received',
+          timezone: 'America/Los_Angeles',
+          events: [],
+        },
+      ],
     });
     expect(status).not.toContain('<script>');
     expect(status).toContain('data-ballot="b&quot;1"');
@@ -58,6 +67,27 @@ describe('html templates', () => {
 });
 
 describe('page structure', () => {
+  it("shows a ballot's times in the zone the service gives (the voter's county)", () => {
+    const at = (timezone: string) =>
+      statusPage({
+        lang: 'en',
+        csrfToken: 't',
+        values: {},
+        ballots: [
+          {
+            electionId: 'e',
+            electionName: 'General',
+            ballotId: 'b1',
+            status: 'outbound',
+            timezone,
+            events: [{ status: 'outbound', at: '2026-10-05T16:00:00Z' }],
+          },
+        ],
+      });
+    expect(at('America/Los_Angeles')).toContain('October 5, 2026');
+    expect(at('Asia/Tokyo')).toContain('October 6, 2026');
+  });
+
   it.each(LANGUAGES)(
     '%s: html lang attribute, one h1, landmarks, skip link and switcher links in their own language',
     (lang) => {
@@ -149,6 +179,7 @@ describe('page structure', () => {
           electionName: 'General 2026',
           ballotId: 'b1',
           status: 'received',
+          timezone: 'America/Los_Angeles',
           events: [
             { status: 'outbound', at: '2026-10-05T16:00:00Z' },
             { status: 'received', at: '2026-10-20T18:15:00Z' },

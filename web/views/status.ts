@@ -1,7 +1,7 @@
 import type { BallotTimeline } from '../../voters/contract.js';
 import { BALLOT_STATUSES } from '../../domain/ballot-status.js';
 import { html, type SafeHtml } from '../html.js';
-import { DEFAULT_TIMEZONE, formatDateTime, translate, type Language, type MessageKey } from '../i18n.js';
+import { formatDateTime, translate, type Language, type MessageKey } from '../i18n.js';
 import { NO_ERRORS, type FormErrors, type FormValues } from '../forms.js';
 import { errorSummary, postForm } from './components.js';
 import { pageHref, layout } from './layout.js';
@@ -12,14 +12,8 @@ export function statusName(lang: Language, status: string): string {
   return translate(lang, (known ? `ballot.${status}` : 'ballot.unknown') as MessageKey);
 }
 
-/** The zone a ballot's times are shown in: its own (county/election) when the service gives one. */
-function timelineZone(ballot: BallotTimeline, fallback: string): string {
-  const zone = (ballot as BallotTimeline & { timezone?: unknown }).timezone;
-  return typeof zone === 'string' && zone !== '' ? zone : fallback;
-}
-
-function ballotTimeline(lang: Language, ballot: BallotTimeline, defaultZone: string): SafeHtml {
-  const zone = timelineZone(ballot, defaultZone);
+function ballotTimeline(lang: Language, ballot: BallotTimeline): SafeHtml {
+  const zone = ballot.timezone;
   return html`<section class="ballot" data-ballot="${ballot.ballotId}">
     <h2>${ballot.electionName}</h2>
     <p>${translate(lang, 'status.current', { status: statusName(lang, ballot.status) })}</p>
@@ -43,18 +37,16 @@ export interface StatusView {
   errors?: FormErrors;
   noMatch?: boolean;
   ballots?: readonly BallotTimeline[];
-  defaultTimezone?: string;
 }
 
 export function statusPage(view: StatusView): string {
   const { lang } = view;
   const t = (key: MessageKey) => translate(lang, key);
   if (view.ballots) {
-    const zone = view.defaultTimezone ?? DEFAULT_TIMEZONE;
     const body = html`${
         view.ballots.length === 0
           ? html`<p data-outcome="no_ballot">${t('status.none')}</p>`
-          : view.ballots.map((ballot) => ballotTimeline(lang, ballot, zone))
+          : view.ballots.map((ballot) => ballotTimeline(lang, ballot))
       }
       <p><a href="${pageHref({ path: '/status' }, lang)}">${t('status.again')}</a></p>`;
     return layout({ lang, title: t('status.results_title'), body, link: { path: '/status' } });
