@@ -108,6 +108,7 @@ try {
       '',
       'Ballot Tracker is running:',
       `  API              ${api.url}   (health ${api.url}/healthz, readiness ${api.url}/readyz, metrics ${api.url}/metrics)`,
+      `  Voter pages      ${api.url}/   (status ${api.url}/status; API docs ${api.url}/v1/docs)`,
       `  Temporal Web UI  ${temporal?.uiUrl ?? '(external Temporal: ' + config.TEMPORAL_ADDRESS + ')'}`,
       `  Temporal gRPC    ${config.TEMPORAL_ADDRESS}  namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}`,
       `  PostgreSQL       ${postgres ? `embedded on 127.0.0.1:${POSTGRES_PORT}, data in .data/postgres` : 'external (DATABASE_URL)'}`,
