@@ -3,7 +3,7 @@
  * shapes, and the service's field problems back onto form fields with translated messages.
  */
 import { CONTACT_CHANNELS, type ContactChannel, type FieldProblems } from '../voters/contract.js';
-import { translate, translatePlural, type Language, type MessageKey } from './i18n.js';
+import { WEB_CATALOGS, translate, translatePlural, type Language, type MessageKey } from './i18n.js';
 import type { SummaryItem } from './views/components.js';
 
 export type FormBody = Readonly<Record<string, unknown>>;
@@ -106,26 +106,11 @@ export function fieldIdFor(path: string, formFields: readonly string[]): string 
   return formFields.includes(id) ? id : undefined;
 }
 
-const PROBLEM_CODES = new Set([
-  'required',
-  'invalid_date',
-  'invalid_zip',
-  'invalid_phone',
-  'invalid_email',
-  'invalid_time',
-  'invalid_timezone',
-  'unsupported_language',
-  'no_contact',
-  'invalid_channel',
-  'invalid_code_format',
-  'too_long',
-]);
-
-/** A problem code in the page language; unknown codes get the generic text. */
+/** A problem code in the page language; a code the catalogs have no text for gets the generic one. */
 export function problemMessage(lang: Language, fieldId: string | undefined, code: string): string {
   if (fieldId === 'consent' && code === 'required') return translate(lang, 'problem.consent_required');
-  const key = PROBLEM_CODES.has(code) ? `problem.${code}` : 'problem.generic';
-  return translate(lang, key as MessageKey);
+  const key = `problem.${code}`;
+  return translate(lang, (key in WEB_CATALOGS.en ? key : 'problem.generic') as MessageKey);
 }
 
 export function fieldLabel(lang: Language, fieldId: string): string {
