@@ -22,6 +22,8 @@ import {
 export interface AppDeps {
   logger: Logger;
   readiness: Record<string, ReadinessCheck>;
+  /** Express `trust proxy`: which hops' X-Forwarded-For to believe for the client address (default loopback). */
+  trustProxy?: string;
   /** The vendor and operator API under /v1; omitted, only health and metrics are served. */
   v1?: V1Deps;
   /** Provider webhooks, each mounted when its provider is configured (they verify signatures). */
@@ -41,7 +43,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', trustProxySetting(deps.trustProxy ?? 'loopback'));
   const metrics = createMetrics();
 
   app.use(
@@ -93,4 +95,14 @@ export function createApp(deps: AppDeps): Express {
   app.use(notFound);
   app.use(errorMiddleware(deps.logger));
   return app;
+}
+
+/** `TRUST_PROXY` as Express reads it: a hop count, `true`/`false`, or addresses, subnets and names. */
+export function trustProxySetting(value: string): number | boolean | string[] {
+  if (/^\d+$/.test(value)) return Number(value);
+  if (value === 'true' || value === 'false') return value === 'true';
+  return value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
 }

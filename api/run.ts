@@ -88,6 +88,7 @@ export async function runApi(
         }
       : {}),
     ...(config.NODE_ENV === 'development' && options.sandbox ? { devOutbox: options.sandbox } : {}),
+    trustProxy: config.TRUST_PROXY,
     readiness: {
       temporal: temporalCheck(connection, config.TEMPORAL_NAMESPACE),
       postgres: postgresCheck(sql),

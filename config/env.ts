@@ -151,6 +151,13 @@ export const envSchema = z
       .min(1)
       .default(200_000)
       .describe('pending outbox rows beyond which write endpoints answer 503 with Retry-After'),
+    TRUST_PROXY: z
+      .string()
+      .min(1)
+      .default('loopback')
+      .describe(
+        "which proxies' X-Forwarded-For gives the client address (per-address rate limits): Express trust proxy — a hop count, or addresses/subnets such as loopback,10.0.0.0/8",
+      ),
     VOTER_RATE_LIMIT_PER_ADDRESS: z.coerce
       .number()
       .int()
