@@ -1,0 +1,468 @@
+/**
+ * `npm run bench:signup [-- --voters 200000 --requests 300 --warmup 50 --seed 1]`: does a failed
+ * sign-up take the same time whichever identity field failed? (Anti-enumeration: the 404 `no_match`
+ * must carry the same bytes and similar timing for every cause.)
+ *
+ * Starts its own stack (embedded PostgreSQL in a temp directory or DATABASE_URL, a headless in-memory
+ * Temporal dev server or TEMPORAL_ADDRESS: createVoterService takes a real client, although no
+ * failed lookup uses it), migrates, loads a synthetic roll with COPY (birth dates over ~80 years,
+ * ~200 ZIPs, ~8% inactive, one target voter whose birth date and ZIP a few other voters share), then
+ * serves the real API (createApp with `voters`, as api/run.ts wires it, rate limits out of reach) and
+ * times POST /v1/subscriptions one request at a time for each failure cause, all causes interleaved
+ * in a random order after a warm-up. Prints, per cause, the status, whether the body is byte for byte
+ * the others', p50/p90/p99 and the p50 ratio to the overall p50; the max/min p50 ratio as headline;
+ * and EXPLAIN ANALYZE of the roll lookup. The senders refuse and count: nothing may be sent.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import exitHook from 'async-exit-hook';
+import type { Senders } from '../activities/notices.js';
+import { createApp } from '../api/app.js';
+import { startServer } from '../api/server.js';
+import { createSql, type Sql } from '../db/client.js';
+import { migrate } from '../db/migrate.js';
+import { createLogger } from '../lib/logger.js';
+import { freePort } from '../test/global-setup.js';
+import { createVoterService } from '../voters/service.js';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { startTemporalDevServer } from './temporal-dev-server.js';
+import { ensurePostgres, ensureTemporalCli } from './tools.js';
+
+const { values: args } = parseArgs({
+  options: {
+    voters: { type: 'string', default: '200000' },
+    requests: { type: 'string', default: '300' },
+    warmup: { type: 'string', default: '50' },
+    seed: { type: 'string', default: '1' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (args.help) {
+  process.stdout.write(
+    'usage: npm run bench:signup -- [--voters N (200000)] [--requests R per cause (300)] [--warmup W per cause (50)] [--seed S (1)]\n',
+  );
+  process.exit(0);
+}
+function positiveInteger(name: string, text: string, min = 1): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) {
+    process.stderr.write(`--${name} must be an integer >= ${min}, got "${text}"\n`);
+    process.exit(2);
+  }
+  return value;
+}
+const VOTERS = positiveInteger('voters', args.voters, 100);
+const REQUESTS = positiveInteger('requests', args.requests);
+const WARMUP = positiveInteger('warmup', args.warmup, 0);
+const SEED = positiveInteger('seed', args.seed, 0);
+const log = (line: string) => process.stderr.write(`[bench-signup] ${line}\n`);
+
+/** mulberry32: a seeded generator, so two runs load the same roll and send the same requests. */
+function generator(seed: number) {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (n: number) => Math.floor(next() * n);
+  const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
+  const shuffle = <T>(items: T[]): T[] => {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = int(i + 1);
+      [items[i], items[j]] = [items[j]!, items[i]!];
+    }
+    return items;
+  };
+  return { next, int, pick, shuffle };
+}
+const random = generator(SEED);
+
+// prettier-ignore
+const FIRST_NAMES = ['James', 'Mary', 'Robert', 'Patricia', 'John', 'Jennifer', 'Michael', 'Linda', 'David', 'Elizabeth',
+  'William', 'Barbara', 'Richard', 'Susan', 'Joseph', 'Jessica', 'Thomas', 'Sarah', 'Charles', 'Karen', 'Christopher',
+  'Lisa', 'Daniel', 'Nancy', 'Matthew', 'Betty', 'Anthony', 'Sandra', 'Mark', 'Margaret', 'Donald', 'Ashley', 'Steven',
+  'Kimberly', 'Andrew', 'Emily', 'Paul', 'Donna', 'Joshua', 'Michelle', 'Kenneth', 'Carol', 'Kevin', 'Amanda', 'Brian',
+  'Melissa', 'Timothy', 'Deborah', 'Ronald', 'Stephanie', 'José', 'María', 'Juan', 'Guadalupe', 'Luis', 'Ana', 'Carlos',
+  'Rosa', 'Nguyen', 'Thi', 'Minh', 'Wei', 'Mei', 'Jian', 'Hana', 'Ji-woo', 'Seo-yeon', 'Priya', 'Arjun', 'Aaliyah',
+  'DeShawn', 'Mary-Jane', "D'Andre", 'Siobhán', 'Zoë', 'Renée', 'Björn', 'Fatima', 'Omar', 'Tenzin'];
+// prettier-ignore
+const LAST_NAMES = ['Smith', 'Johnson', 'Williams', 'Brown', 'Jones', 'Garcia', 'Miller', 'Davis', 'Rodriguez', 'Martinez',
+  'Hernandez', 'Lopez', 'Gonzalez', 'Wilson', 'Anderson', 'Thomas', 'Taylor', 'Moore', 'Jackson', 'Martin', 'Lee',
+  'Perez', 'Thompson', 'White', 'Harris', 'Sanchez', 'Clark', 'Ramirez', 'Lewis', 'Robinson', 'Walker', 'Young', 'Allen',
+  'King', 'Wright', 'Scott', 'Torres', 'Nguyen', 'Hill', 'Flores', 'Green', 'Adams', 'Nelson', 'Baker', 'Hall', 'Rivera',
+  'Campbell', 'Mitchell', 'Carter', 'Roberts', 'Tran', 'Pham', 'Kim', 'Park', 'Chen', 'Wang', 'Li', 'Patel', 'Singh',
+  "O'Brien", 'McDonald', 'De La Cruz', 'García-Márquez', 'Van der Berg', 'Okafor', 'Yamamoto', 'Kowalski', 'Ivanova',
+  'St. John', 'Müller', 'Haddad', 'Mendoza', 'Vásquez', 'Castillo', 'Gutierrez', 'Ortiz', 'Morales', 'Reyes', 'Cruz'];
+const COUNTIES = ['sacramento', 'placer', 'yolo', 'el-dorado', 'sutter'];
+/** ~200 ZIPs of the region; each belongs to one county. */
+const ZIPS = Array.from({ length: 200 }, (_, i) => String(95600 + i * 2));
+const zipCounty = (zip: string) => COUNTIES[Number(zip) % COUNTIES.length]!;
+/** Birth dates from 1927-01-01 to 2008-12-31 (~80 years, every voter 18 or older). */
+const DOB_FROM = Date.UTC(1927, 0, 1);
+const DOB_DAYS = Math.round((Date.UTC(2008, 11, 31) - DOB_FROM) / 86_400_000) + 1;
+const isoDay = (day: number) => new Date(DOB_FROM + day * 86_400_000).toISOString().slice(0, 10);
+/** Older voters are fewer: the draw leans towards later birth years. */
+const randomDob = () => isoDay(Math.floor(Math.sqrt(random.next()) * DOB_DAYS));
+
+interface Person {
+  voterId: string;
+  firstName: string;
+  lastName: string;
+  dateOfBirth: string;
+  zip: string;
+  status: 'active' | 'inactive';
+}
+
+/**
+ * The target and those who share its birth date and ZIP (twins and a namesake, as real rolls have):
+ * a failed first or last name still finds candidates, compared one by one.
+ */
+const TARGET: Person = {
+  voterId: 'T-000001',
+  firstName: 'William',
+  lastName: 'Okafor',
+  dateOfBirth: '1961-04-17',
+  zip: '95814',
+  status: 'active',
+};
+const PLANTED: Person[] = [
+  TARGET,
+  { ...TARGET, voterId: 'T-000002', firstName: 'Grace' },
+  { ...TARGET, voterId: 'T-000003', firstName: 'Samuel', lastName: 'Okafor-Reyes' },
+  { ...TARGET, voterId: 'T-000004', firstName: 'Maria', lastName: 'Lindqvist' },
+];
+/** A registration the county made inactive: every field right, status wrong. */
+const INACTIVE: Person = {
+  voterId: 'T-000005',
+  firstName: 'Harold',
+  lastName: 'Lindqvist',
+  dateOfBirth: '1948-09-02',
+  zip: '95616',
+  status: 'inactive',
+};
+PLANTED.push(INACTIVE, { ...INACTIVE, voterId: 'T-000006', firstName: 'Edith', status: 'active' });
+
+const COPY_COLUMNS = ['voter_id', 'county', 'first_name', 'last_name', 'date_of_birth', 'zip', 'status'] as const;
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+const copyField = (value: string) => value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!);
+
+function* rollLines(count: number): Generator<string> {
+  const row = (p: Person) =>
+    `${[p.voterId, zipCounty(p.zip), p.firstName, p.lastName, p.dateOfBirth, p.zip, p.status].map(copyField).join('\t')}\n`;
+  for (const person of PLANTED) yield row(person);
+  for (let i = 0; i < count - PLANTED.length; i++) {
+    yield row({
+      voterId: `V-${String(i).padStart(7, '0')}`,
+      firstName: random.pick(FIRST_NAMES),
+      lastName: random.pick(LAST_NAMES),
+      dateOfBirth: randomDob(),
+      zip: random.pick(ZIPS),
+      status: random.next() < 0.08 ? 'inactive' : 'active',
+    });
+  }
+}
+
+async function loadRoll(sql: Sql, count: number) {
+  const started = Date.now();
+  const lines = rollLines(count);
+  // Lines go in chunks of ~1000 so the stream is not one write per row.
+  const chunks = Readable.from(
+    (function* () {
+      let chunk: string[] = [];
+      for (const line of lines) {
+        chunk.push(line);
+        if (chunk.length === 1000) {
+          yield chunk.join('');
+          chunk = [];
+        }
+      }
+      if (chunk.length) yield chunk.join('');
+    })(),
+  );
+  const writable = await sql.unsafe(`COPY voters (${COPY_COLUMNS.join(', ')}) FROM STDIN`).writable();
+  await pipeline(chunks, writable);
+  await sql`VACUUM ANALYZE voters`;
+  const [stats] = await sql<{ voters: number; inactive: number; pairs: number; zips: number; years: number }[]>`
+    SELECT count(*)::int AS voters, count(*) FILTER (WHERE status = 'inactive')::int AS inactive,
+           count(DISTINCT (date_of_birth, zip))::int AS pairs, count(DISTINCT zip)::int AS zips,
+           (max(extract(year FROM date_of_birth)) - min(extract(year FROM date_of_birth)))::int AS years
+    FROM voters`;
+  log(`loaded ${stats!.voters} voters in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return stats!;
+}
+
+type Cause = 'first_name' | 'last_name' | 'date_of_birth' | 'zip' | 'inactive' | 'nonexistent';
+const CAUSES: { cause: Cause; label: string }[] = [
+  { cause: 'first_name', label: 'wrong first name (nickname)' },
+  { cause: 'last_name', label: 'wrong last name' },
+  { cause: 'date_of_birth', label: 'wrong date of birth' },
+  { cause: 'zip', label: 'wrong ZIP' },
+  { cause: 'inactive', label: 'inactive registration' },
+  { cause: 'nonexistent', label: 'nonexistent everything' },
+];
+const NICKNAMES = ['Bill', 'Will', 'Billy', 'Willy', 'Liam'];
+const WRONG_LAST_NAMES = ['Okafur', 'Okafo', 'Okafor Smith', 'Okoro', 'Okafore'];
+// prettier-ignore
+const UNKNOWN_FIRST = ['Xanthe', 'Quillon', 'Brisenia', 'Tavish', 'Oriel', 'Zebedee', 'Marisol', 'Ignatius'];
+const UNKNOWN_LAST = ['Vorhees-Quint', 'Zabludowski', 'Pettigrew', 'Abernathy', 'Quarrington', 'Ystad'];
+
+let identityCounter = 0;
+/** One request body of `cause`; every request differs a little, as an enumerator's would. */
+function identityFor(cause: Cause) {
+  const t = TARGET;
+  const otherDob = () => {
+    for (;;) {
+      const dob = randomDob();
+      if (dob !== t.dateOfBirth) return dob;
+    }
+  };
+  switch (cause) {
+    case 'first_name':
+      return { firstName: random.pick(NICKNAMES), lastName: t.lastName, dateOfBirth: t.dateOfBirth, zip: t.zip };
+    case 'last_name':
+      return {
+        firstName: t.firstName,
+        lastName: random.pick(WRONG_LAST_NAMES),
+        dateOfBirth: t.dateOfBirth,
+        zip: t.zip,
+      };
+    case 'date_of_birth':
+      return { firstName: t.firstName, lastName: t.lastName, dateOfBirth: otherDob(), zip: t.zip };
+    case 'zip':
+      return {
+        firstName: t.firstName,
+        lastName: t.lastName,
+        dateOfBirth: t.dateOfBirth,
+        zip: random.pick(ZIPS.filter((zip) => zip !== t.zip)),
+      };
+    case 'inactive':
+      return {
+        firstName: INACTIVE.firstName,
+        lastName: INACTIVE.lastName,
+        dateOfBirth: INACTIVE.dateOfBirth,
+        zip: INACTIVE.zip,
+      };
+    case 'nonexistent':
+      return {
+        firstName: random.pick(UNKNOWN_FIRST),
+        lastName: random.pick(UNKNOWN_LAST),
+        dateOfBirth: isoDay(random.int(DOB_DAYS)),
+        // A ZIP outside the roll's (those are all even, 956xx-959xx).
+        zip: String(10001 + 2 * random.int(4000)),
+      };
+  }
+}
+function bodyFor(cause: Cause) {
+  identityCounter += 1;
+  return {
+    ...identityFor(cause),
+    contacts: { email: `bench-signup+${identityCounter}@example.com` },
+    language: 'en',
+  };
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
+}
+
+const LOOKUP_QUERY =
+  'SELECT voter_id, county, status, first_name, last_name FROM voters WHERE date_of_birth = $1::date AND zip = $2';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+let cleaning: Promise<void> | undefined;
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const cleanup of cleanups.splice(0)) await cleanup().catch(() => {});
+  })();
+  return cleaning;
+}
+// Ctrl-C or SIGTERM: stop the servers before exiting (as scripts/dev.ts does; embedded-postgres hooks
+// the same exit to stop its cluster, and without this hook the Temporal dev server would outlive us).
+exitHook.forceExitTimeout(30_000);
+let stopping = false;
+exitHook((done) => {
+  if (cleanups.length > 0) log('stopping ...');
+  stopping = true;
+  void cleanUp().finally(done);
+});
+
+async function main() {
+  const temp = mkdtempSync(join(tmpdir(), 'bench-signup-'));
+  cleanups.push(async () => rmSync(temp, { recursive: true, force: true }));
+
+  let address = process.env.TEMPORAL_ADDRESS;
+  if (!address) {
+    const temporal = await startTemporalDevServer({
+      cliPath: await ensureTemporalCli(),
+      port: await freePort(),
+      logFile: join(temp, 'temporal.log'),
+    });
+    cleanups.unshift(() => temporal.stop());
+    address = temporal.address;
+  }
+  let databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    await ensurePostgres();
+    // Its own temp directory: initdb runs as the postgres user, which must own it.
+    const dataDir = mkdtempSync(join(tmpdir(), 'bench-signup-pg-'));
+    cleanups.unshift(async () => rmSync(dataDir, { recursive: true, force: true }));
+    const pg = await startEmbeddedPostgres({ dataDir, port: await freePort(), database: 'bench', persistent: false });
+    cleanups.unshift(() => pg.stop());
+    databaseUrl = pg.url;
+  } else {
+    log('DATABASE_URL is set: its voters table gets the synthetic roll (use a throw-away database)');
+  }
+  const sql = createSql({ DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: 10 });
+  cleanups.unshift(() => sql.end({ timeout: 5 }));
+  await migrate(sql);
+  const connection = await Connection.connect({ address });
+  cleanups.unshift(() => connection.close());
+  const temporal = new Client({ connection });
+
+  log(`loading a roll of ${VOTERS} voters ...`);
+  const roll = await loadRoll(sql, VOTERS);
+
+  // Every attempt to send is counted and refused: a failed lookup must never reach a sender.
+  let sendAttempts = 0;
+  const refuse = (): Promise<never> => {
+    sendAttempts += 1;
+    return Promise.reject(new Error('bench-signup: no verification code may be sent'));
+  };
+  const senders: Senders = {
+    email: { send: refuse, parseStatusEvent: () => undefined },
+    sms: { send: refuse, parseStatusEvent: () => undefined },
+    voice: { send: refuse, parseStatusEvent: () => undefined },
+  };
+  const logger = createLogger({ LOG_LEVEL: 'error' }, 'bench-signup');
+  const voters = createVoterService({
+    sql,
+    temporal,
+    senders,
+    links: { manageUrl: () => 'http://127.0.0.1/manage', unsubscribeUrl: () => 'http://127.0.0.1/unsubscribe' },
+    publicBaseUrl: 'http://127.0.0.1',
+    manageTokenSecret: 'bench-signup-manage-token-secret-0123456789',
+    rateLimits: { perAddress: 1_000_000_000, perIdentity: 1_000_000_000 },
+    logger,
+  });
+  const server = await startServer(createApp({ logger, readiness: {}, voters }), '127.0.0.1', 0);
+  cleanups.unshift(() => server.stop());
+
+  const url = `${server.url}/v1/subscriptions`;
+  async function signUp(cause: Cause) {
+    const body = JSON.stringify(bodyFor(cause));
+    const started = performance.now();
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const bytes = Buffer.from(await response.arrayBuffer());
+    return { ms: performance.now() - started, status: response.status, bytes, body };
+  }
+
+  const schedule = (perCause: number) =>
+    random.shuffle(CAUSES.flatMap(({ cause }) => Array.from({ length: perCause }, () => cause)));
+  log(`warm-up: ${WARMUP} requests per cause ...`);
+  for (const cause of schedule(WARMUP)) await signUp(cause);
+
+  log(`measuring: ${REQUESTS} requests per cause, ${CAUSES.length} causes interleaved, one in flight ...`);
+  const results = new Map<Cause, { ms: number[]; statuses: Set<number>; bodies: Set<string>; sent: string[] }>(
+    CAUSES.map(({ cause }) => [cause, { ms: [], statuses: new Set(), bodies: new Set(), sent: [] }]),
+  );
+  let reference: Buffer | undefined;
+  const mismatched = new Set<Cause>();
+  for (const cause of schedule(REQUESTS)) {
+    const answer = await signUp(cause);
+    const result = results.get(cause)!;
+    result.ms.push(answer.ms);
+    result.statuses.add(answer.status);
+    result.bodies.add(answer.bytes.toString('base64'));
+    result.sent.push(answer.body);
+    reference ??= answer.bytes;
+    if (!answer.bytes.equals(reference)) mismatched.add(cause);
+  }
+
+  // Rows the roll lookup returned for each cause's requests (replayed after the timing, not timed).
+  const candidates = new Map<Cause, number>();
+  for (const [cause, result] of results) {
+    let rows = 0;
+    for (const sent of result.sent) {
+      const { dateOfBirth, zip } = JSON.parse(sent) as { dateOfBirth: string; zip: string };
+      rows += (await sql.unsafe(LOOKUP_QUERY, [dateOfBirth, zip])).length;
+    }
+    candidates.set(cause, rows / result.sent.length);
+  }
+
+  const overall = percentile(
+    [...results.values()].flatMap((r) => r.ms).sort((a, b) => a - b),
+    50,
+  );
+  const rows = CAUSES.map(({ cause, label }) => {
+    const result = results.get(cause)!;
+    const sorted = [...result.ms].sort((a, b) => a - b);
+    return {
+      label,
+      status: [...result.statuses].join(','),
+      identical: !mismatched.has(cause) && result.bodies.size === 1 ? 'yes' : 'no',
+      p50: percentile(sorted, 50),
+      p90: percentile(sorted, 90),
+      p99: percentile(sorted, 99),
+      candidates: candidates.get(cause)!,
+    };
+  });
+  const p50s = rows.map((row) => row.p50);
+  const headline = Math.max(...p50s) / Math.min(...p50s);
+
+  const [written] = await sql<{ subscriptions: number; contacts: number; codes: number; consents: number }[]>`
+    SELECT (SELECT count(*) FROM subscriptions)::int AS subscriptions, (SELECT count(*) FROM contacts)::int AS contacts,
+           (SELECT count(*) FROM contact_verifications)::int AS codes, (SELECT count(*) FROM consents)::int AS consents`;
+
+  const plans: string[] = [];
+  for (const [label, params] of [
+    ['target (dob, zip): candidates found', [TARGET.dateOfBirth, TARGET.zip]],
+    ['wrong ZIP', [TARGET.dateOfBirth, ZIPS[0]!]],
+  ] as const) {
+    const plan = await sql.unsafe<{ 'QUERY PLAN': string }[]>(`EXPLAIN (ANALYZE, BUFFERS) ${LOOKUP_QUERY}`, [
+      ...params,
+    ]);
+    plans.push(`-- ${label}: ${JSON.stringify(params)}`, ...plan.map((line) => `   ${line['QUERY PLAN']}`));
+  }
+
+  const ms = (value: number) => value.toFixed(2).padStart(7);
+  const lines = [
+    `bench-signup: ${roll.voters} voters (${roll.inactive} inactive, ${roll.zips} ZIPs, birth years over ${roll.years} years, ` +
+      `${roll.pairs} distinct (dob, zip) pairs, ${(roll.voters / roll.pairs).toFixed(2)} voters per occupied pair), ` +
+      `${REQUESTS} requests per cause after ${WARMUP} warm-up, interleaved at random (seed ${SEED}), one in flight`,
+    `${'cause'.padEnd(30)} ${'status'.padStart(6)}  ${'same body'.padStart(9)}  ${'p50 ms'.padStart(7)}  ${'p90 ms'.padStart(7)}  ${'p99 ms'.padStart(7)}  ${'p50/all'.padStart(7)}  ${'rows/lookup'.padStart(11)}`,
+    ...rows.map(
+      (row) =>
+        `${row.label.padEnd(30)} ${row.status.padStart(6)}  ${row.identical.padStart(9)}  ${ms(row.p50)}  ${ms(row.p90)}  ${ms(row.p99)}  ${(row.p50 / overall).toFixed(2).padStart(7)}  ${row.candidates.toFixed(2).padStart(11)}`,
+    ),
+    `${'all'.padEnd(30)} ${''.padStart(6)}  ${(mismatched.size === 0 ? 'yes' : 'no').padStart(9)}  ${ms(overall)}`,
+    `body (${reference?.length ?? 0} bytes): ${reference?.toString('utf8') ?? ''}`,
+    `headline: max/min p50 ratio ${headline.toFixed(2)} (slowest ${rows.find((r) => r.p50 === Math.max(...p50s))!.label}, ` +
+      `fastest ${rows.find((r) => r.p50 === Math.min(...p50s))!.label})`,
+    `nothing sent: ${sendAttempts === 0 && written!.codes === 0 && written!.subscriptions === 0 ? 'yes' : 'NO'} ` +
+      `(send attempts ${sendAttempts}, subscriptions ${written!.subscriptions}, contacts ${written!.contacts}, ` +
+      `verification codes ${written!.codes}, consents ${written!.consents})`,
+    '',
+    'roll lookup (voters/matching.ts) query plan:',
+    ...plans,
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+  if (sendAttempts > 0 || written!.codes > 0) process.exitCode = 1;
+}
+
+try {
+  await main();
+} catch (error) {
+  // Interrupted: what was in flight fails as its servers stop; that is no error of the benchmark.
+  if (!stopping) throw error;
+} finally {
+  await cleanUp();
+}
