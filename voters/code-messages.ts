@@ -1,7 +1,14 @@
 import type { NoticeLinks, Senders } from '../activities/notices.js';
 import type { Sql } from '../db/client.js';
 import type { EmailSender, SmsSender, VoiceSender } from '../delivery/providers/index.js';
-import { renderEmail, renderSms, renderVoice, type Language } from '../delivery/templates/index.js';
+import {
+  renderEmail,
+  renderSms,
+  renderVoice,
+  type EmailKey,
+  type Language,
+  type MessageVars,
+} from '../delivery/templates/index.js';
 import type { Logger } from '../lib/logger.js';
 import { CODE_LIFETIME_MS } from './codes.js';
 import type { ContactChannel } from './contract.js';
@@ -15,6 +22,35 @@ export interface PendingCode {
   language: Language;
   county: string | null;
 }
+
+/**
+ * A security alert to a contact already verified on the subscription (never through Temporal):
+ * `added` names the channel and masked address just confirmed elsewhere on the subscription;
+ * `removed` tells the address itself that a PATCH replaced or removed it.
+ */
+export interface PendingAlert {
+  subscriptionId: string;
+  /** Where the alert goes: a previously verified contact, or the address just removed. */
+  channel: ContactChannel;
+  address: string;
+  language: Language;
+  county: string | null;
+  /** Whether the voter's window allows a call now (voice alerts are skipped outside it). */
+  callAllowed: boolean;
+  event: { kind: 'added'; channel: ContactChannel; masked: string } | { kind: 'removed' };
+}
+
+type AlertKey =
+  'contact_added.email_address' | 'contact_added.mobile_number' | 'contact_added.phone_number' | 'contact_removed';
+
+const ADDED_KEY: Record<ContactChannel, AlertKey> = {
+  email: 'contact_added.email_address',
+  sms: 'contact_added.mobile_number',
+  voice: 'contact_added.phone_number',
+};
+
+/** A security alert is worth little after a few hours, and must not wait in a queue overnight. */
+const ALERT_SMS_VALIDITY_SECONDS = 3 * 60 * 60;
 
 /** A code expires in 10 minutes: a text still queued after that is useless. */
 const CODE_SMS_VALIDITY_SECONDS = CODE_LIFETIME_MS / 1000;
@@ -46,32 +82,35 @@ export function createCodeMessages(deps: {
     };
   }
 
-  async function sendCode({ subscriptionId, channel, address, code, language, county }: PendingCode) {
+  /** One message through the provider of `channel`, in the voter's language. */
+  async function send<K extends EmailKey>(
+    key: K,
+    target: { subscriptionId: string; channel: ContactChannel; address: string; language: Language },
+    vars: MessageVars<K>,
+    correlation: Record<string, string>,
+    smsValiditySeconds: number,
+  ) {
+    const { subscriptionId, channel, address, language } = target;
     const sender = deps.senders[channel];
     if (!sender) throw Object.assign(new Error(`no provider for ${channel}`), { type: 'ChannelNotConfigured' });
-    const vars = { ...(await countyVars(county)), code };
-    const correlation = { purpose: 'verification', subscription: subscriptionId, lang: language };
     if (channel === 'sms') {
       await (sender as SmsSender).send({
         to: address,
-        body: renderSms('verification_code', language, vars).text,
-        validityPeriodSeconds: CODE_SMS_VALIDITY_SECONDS,
+        body: renderSms(key, language, vars).text,
+        validityPeriodSeconds: smsValiditySeconds,
         correlation,
       });
     } else if (channel === 'voice') {
       await (sender as VoiceSender).send({
         to: address,
         language,
-        text: renderVoice('verification_code', language, vars).text,
-        englishText: renderVoice('verification_code', 'en', vars).text,
+        text: renderVoice(key, language, vars).text,
+        englishText: renderVoice(key, 'en', vars).text,
         correlation,
       });
     } else {
       const expiresAt = await deps.linkExpiry(subscriptionId);
-      const email = renderEmail('verification_code', language, {
-        ...vars,
-        manageUrl: links.manageUrl(subscriptionId, expiresAt),
-      });
+      const email = renderEmail(key, language, { ...vars, manageUrl: links.manageUrl(subscriptionId, expiresAt) });
       await (sender as EmailSender).send({
         to: address,
         subject: email.subject,
@@ -80,6 +119,23 @@ export function createCodeMessages(deps: {
         unsubscribeUrl: links.unsubscribeUrl(subscriptionId, expiresAt),
         correlation,
       });
+    }
+  }
+
+  async function sendCode(pending: PendingCode) {
+    const vars = { ...(await countyVars(pending.county)), code: pending.code };
+    const correlation = { purpose: 'verification', subscription: pending.subscriptionId, lang: pending.language };
+    await send('verification_code', pending, vars, correlation, CODE_SMS_VALIDITY_SECONDS);
+  }
+
+  async function sendAlert(alert: PendingAlert) {
+    const county = await countyVars(alert.county);
+    const correlation = { purpose: 'contact_alert', subscription: alert.subscriptionId, lang: alert.language };
+    if (alert.event.kind === 'removed') {
+      await send('contact_removed', alert, county, correlation, ALERT_SMS_VALIDITY_SECONDS);
+    } else {
+      const vars = { ...county, maskedContact: alert.event.masked };
+      await send(ADDED_KEY[alert.event.channel], alert, vars, correlation, ALERT_SMS_VALIDITY_SECONDS);
     }
   }
 
@@ -98,6 +154,34 @@ export function createCodeMessages(deps: {
                 errorType: (error as { type?: string }).type ?? (error as Error).name,
               },
               'verification code not sent',
+            );
+          }
+        }),
+      );
+    },
+
+    /**
+     * Sends each security alert (voice only inside the voter's window); a failure is logged without
+     * the address and never fails the request that caused it.
+     */
+    async sendAlerts(alerts: PendingAlert[]): Promise<void> {
+      await Promise.all(
+        alerts.map(async (alert) => {
+          const meta = {
+            subscriptionId: alert.subscriptionId,
+            channel: alert.channel,
+            alert: alert.event.kind === 'added' ? `added_${alert.event.channel}` : 'removed',
+          };
+          if (alert.channel === 'voice' && !alert.callAllowed) {
+            deps.logger.info(meta, 'contact alert call skipped outside the voter window');
+            return;
+          }
+          try {
+            await sendAlert(alert);
+          } catch (error) {
+            deps.logger.warn(
+              { ...meta, errorType: (error as { type?: string }).type ?? (error as Error).name },
+              'contact alert not sent',
             );
           }
         }),

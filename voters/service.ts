@@ -8,8 +8,9 @@ import { resolveLanguage } from '../delivery/templates/index.js';
 import type { Logger } from '../lib/logger.js';
 import { createManageToken, verifyManageToken } from '../lib/manage-token.js';
 import { signalVoterBallots } from '../lib/workflow-client.js';
+import { isInsideWindow } from '../domain/quiet-hours.js';
 import { preferencesChangedSignal, subscriberAddedSignal } from '../workflows/ballot.js';
-import { createCodeMessages, type PendingCode } from './code-messages.js';
+import { createCodeMessages, type PendingAlert, type PendingCode } from './code-messages.js';
 import { CODE_LIFETIME_MS, MAX_CODE_ATTEMPTS, codeMatches, generateCode, hashCode } from './codes.js';
 import { CONSENT_TEXT_VERSION } from './consent.js';
 import {
@@ -30,7 +31,7 @@ import {
   type VoterService,
 } from './contract.js';
 import { linkExpiry } from './links.js';
-import { maskAddress } from './mask.js';
+import { maskAddress, maskEmail } from './mask.js';
 import { matchVoter, type Identity, type MatchOutcome } from './matching.js';
 import { normalizeName } from './normalize.js';
 import { createRateLimiter, type RateLimiter } from './rate-limit.js';
@@ -93,7 +94,7 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
   const links = deps.links ?? createNoticeLinks(deps.publicBaseUrl ?? 'http://127.0.0.1:3000', deps.manageTokenSecret);
   const secret = deps.manageTokenSecret;
   const expiryOf = (subscriptionId: string) => linkExpiry(sql, subscriptionId, now());
-  const { sendCodes } = createCodeMessages({
+  const { sendCodes, sendAlerts } = createCodeMessages({
     sql,
     senders: deps.senders,
     links,
@@ -167,12 +168,14 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
     language: string,
     origin: RequestOrigin,
     confirmed: boolean,
+    /** One instant per request: contacts given together are told apart from later additions by it. */
+    at: Date,
   ) {
     await tx`
       INSERT INTO consents (subscription_id, channel, address, source, consent_text_version, language, consented_at, confirmed_at)
       VALUES (${subscriptionId}, ${channel}, ${address}, ${origin.source.slice(0, 200)},
-              ${(origin.consentTextVersion ?? CONSENT_TEXT_VERSION).slice(0, 100)}, ${language}, ${new Date(now())},
-              ${confirmed ? new Date(now()) : null})`;
+              ${(origin.consentTextVersion ?? CONSENT_TEXT_VERSION).slice(0, 100)}, ${language}, ${at},
+              ${confirmed ? at : null})`;
   }
 
   async function contactsOf(db: Sql | Tx, subscriptionId: string): Promise<ContactRow[]> {
@@ -211,6 +214,59 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
       await tx`UPDATE contacts SET address = ${address}, verified_at = NULL WHERE contact_id = ${existing.contact_id}`;
     }
     return issueCode(tx, existing.contact_id, address);
+  }
+
+  /** Whether a call may ring now: inside the subscription's quiet-hours window, in its zone. */
+  function callAllowed(row: { window_start: string; window_end: string; timezone: string }): boolean {
+    try {
+      return isInsideWindow(now(), { start: row.window_start, end: row.window_end }, row.timezone);
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * The alerts owed when a contact is confirmed (inside the verify transaction, before it is
+   * updated): every other verified, working contact of the subscription, and the channel's
+   * previous address when the confirmed one replaces it, hears that a contact was added. A sign-up
+   * or PATCH can be looked up by anyone who knows a voter's public-record identity, so the voter's
+   * own contacts must learn of it. Contacts given in the same request as this one and confirmed
+   * since are left out (one sign-up with a number and an email alerts nobody); a contact that was
+   * verified before that request is never left out.
+   */
+  async function alertsOnConfirm(
+    tx: Tx,
+    subscriptionId: string,
+    contactId: string,
+    channel: ContactChannel,
+    address: string,
+    sub: { language: string; window_start: string; window_end: string; timezone: string; county: string | null },
+  ): Promise<PendingAlert[]> {
+    const [consent] = await tx<{ given: Date | null }[]>`
+      SELECT max(consented_at) AS given FROM consents
+      WHERE subscription_id = ${subscriptionId} AND channel = ${channel} AND address = ${address}
+        AND confirmed_at IS NULL AND withdrawn_at IS NULL`;
+    const given = consent?.given ?? null;
+    const previous = await tx<{ channel: ContactChannel; address: string }[]>`
+      SELECT c.channel, c.address FROM contacts c
+      WHERE c.subscription_id = ${subscriptionId}
+        AND c.verified_at IS NOT NULL AND c.opted_out_at IS NULL AND c.disabled_reason IS NULL
+        AND (c.contact_id <> ${contactId} OR c.address <> ${address})
+        AND NOT (${given}::timestamptz IS NOT NULL AND c.verified_at >= ${given}::timestamptz AND EXISTS (
+          SELECT 1 FROM consents k
+          WHERE k.subscription_id = c.subscription_id AND k.channel = c.channel AND k.address = c.address
+            AND k.consented_at = ${given}::timestamptz))`;
+    const language = resolveLanguage(sub.language).language;
+    const masked = channel === 'email' ? maskEmail(address) : address.slice(-4);
+    return previous.map((contact) => ({
+      subscriptionId,
+      channel: contact.channel,
+      address: contact.address,
+      language,
+      county: sub.county,
+      callAllowed: callAllowed(sub),
+      event: { kind: 'added', channel, masked },
+    }));
   }
 
   async function signal(voterId: string, which: typeof preferencesChangedSignal | typeof subscriberAddedSignal) {
@@ -303,12 +359,13 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
             WHERE subscription_id = ${id}`;
         }
         const pending: PendingCode[] = [];
+        const at = new Date(now());
         for (const channel of CONTACT_CHANNELS) {
           const address = data.contacts[channel];
           if (!address) continue;
           const contact = existing.find((c) => c.channel === channel);
           const code = await setContact(tx, id, contact, channel, address, true);
-          await recordConsent(tx, id, channel, address, data.language, origin, code === undefined);
+          await recordConsent(tx, id, channel, address, data.language, origin, code === undefined, at);
           if (code)
             pending.push({ subscriptionId: id, channel, address, code, language: data.language, county: voter.county });
         }
@@ -332,48 +389,59 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
       if (bySubscription) return bySubscription;
       const { channel, code } = parsed.data;
 
-      const result = await sql.begin(async (tx): Promise<VerifyResult & { voterId?: string }> => {
-        const [row] = await tx<
-          {
-            voter_id: string;
-            status: string;
-            contact_id: string;
-            verified_at: Date | null;
-            address: string | null;
-            code_hash: string | null;
-            expires_at: Date | null;
-            attempts: number | null;
-          }[]
-        >`
-          SELECT s.voter_id, s.status, c.contact_id, c.verified_at, v.address, v.code_hash, v.expires_at, v.attempts
+      const result = await sql.begin(
+        async (tx): Promise<VerifyResult & { voterId?: string; alerts?: PendingAlert[] }> => {
+          const [row] = await tx<
+            {
+              voter_id: string;
+              status: string;
+              language: string;
+              window_start: string;
+              window_end: string;
+              timezone: string;
+              county: string | null;
+              contact_id: string;
+              verified_at: Date | null;
+              address: string | null;
+              code_hash: string | null;
+              expires_at: Date | null;
+              attempts: number | null;
+            }[]
+          >`
+          SELECT s.voter_id, s.status, s.language, s.window_start, s.window_end, s.timezone,
+                 (SELECT county FROM voters WHERE voter_id = s.voter_id) AS county,
+                 c.contact_id, c.verified_at, v.address, v.code_hash, v.expires_at, v.attempts
           FROM subscriptions s
           JOIN contacts c ON c.subscription_id = s.subscription_id AND c.channel = ${channel}
           LEFT JOIN contact_verifications v ON v.contact_id = c.contact_id
           WHERE s.subscription_id = ${subscriptionId}
           FOR UPDATE OF c`;
-        if (!row || row.status !== 'active') return { outcome: 'not_found' };
-        if (row.code_hash === null)
-          return row.verified_at ? { outcome: 'already_verified' } : { outcome: 'code_expired' };
-        if (row.attempts! >= MAX_CODE_ATTEMPTS) return { outcome: 'too_many_attempts' };
-        if (new Date(row.expires_at!).getTime() <= now()) return { outcome: 'code_expired' };
-        if (!codeMatches(secret, row.contact_id, code, row.code_hash)) {
-          const [updated] = await tx<{ attempts: number }[]>`
+          if (!row || row.status !== 'active') return { outcome: 'not_found' };
+          if (row.code_hash === null)
+            return row.verified_at ? { outcome: 'already_verified' } : { outcome: 'code_expired' };
+          if (row.attempts! >= MAX_CODE_ATTEMPTS) return { outcome: 'too_many_attempts' };
+          if (new Date(row.expires_at!).getTime() <= now()) return { outcome: 'code_expired' };
+          if (!codeMatches(secret, row.contact_id, code, row.code_hash)) {
+            const [updated] = await tx<{ attempts: number }[]>`
             UPDATE contact_verifications SET attempts = attempts + 1 WHERE contact_id = ${row.contact_id} RETURNING attempts`;
-          return { outcome: 'invalid_code', attemptsRemaining: Math.max(0, MAX_CODE_ATTEMPTS - updated!.attempts) };
-        }
-        const at = new Date(now());
-        await tx`
+            return { outcome: 'invalid_code', attemptsRemaining: Math.max(0, MAX_CODE_ATTEMPTS - updated!.attempts) };
+          }
+          const alerts = await alertsOnConfirm(tx, subscriptionId, row.contact_id, channel, row.address!, row);
+          const at = new Date(now());
+          await tx`
           UPDATE contacts SET address = ${row.address}, verified_at = ${at}, opted_out_at = NULL, disabled_reason = NULL
           WHERE contact_id = ${row.contact_id}`;
-        await tx`DELETE FROM contact_verifications WHERE contact_id = ${row.contact_id}`;
-        await tx`
+          await tx`DELETE FROM contact_verifications WHERE contact_id = ${row.contact_id}`;
+          await tx`
           UPDATE consents SET confirmed_at = ${at}
           WHERE subscription_id = ${subscriptionId} AND channel = ${channel} AND address = ${row.address}
             AND confirmed_at IS NULL AND withdrawn_at IS NULL`;
-        return { outcome: 'verified', subscriptionId, channel, manageToken: '', voterId: row.voter_id };
-      });
+          return { outcome: 'verified', subscriptionId, channel, manageToken: '', voterId: row.voter_id, alerts };
+        },
+      );
       if (result.outcome !== 'verified') return result;
-      const { voterId, ...verified } = result;
+      const { voterId, alerts, ...verified } = result;
+      await sendAlerts(alerts ?? []);
       await signal(voterId!, subscriberAddedSignal);
       return { ...verified, manageToken: await this.manageTokenFor(subscriptionId) };
     },
@@ -440,10 +508,30 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
         const existing = await contactsOf(tx, subscriptionId);
         const [voter] = await tx<{ county: string }[]>`SELECT county FROM voters WHERE voter_id = ${current.voter_id}`;
         const codes: PendingCode[] = [];
+        const alerts: PendingAlert[] = [];
+        const at = new Date(now());
         for (const channel of CONTACT_CHANNELS) {
           const address = data.contacts?.[channel];
           if (address === undefined) continue;
           const contact = existing.find((c) => c.channel === channel);
+          // A verified, working address that this change replaces or removes is told so.
+          if (
+            contact &&
+            contact.verified_at !== null &&
+            !contact.opted_out_at &&
+            !contact.disabled_reason &&
+            contact.address !== address
+          ) {
+            alerts.push({
+              subscriptionId,
+              channel,
+              address: contact.address,
+              language,
+              county: voter?.county ?? null,
+              callAllowed: callAllowed(current),
+              event: { kind: 'removed' },
+            });
+          }
           if (address === null) {
             if (contact) await tx`DELETE FROM contacts WHERE contact_id = ${contact.contact_id}`;
             await tx`
@@ -462,13 +550,14 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
             UPDATE consents SET withdrawn_at = ${new Date(now())}
             WHERE subscription_id = ${subscriptionId} AND channel = ${channel} AND address <> ${address} AND withdrawn_at IS NULL`;
           const code = await setContact(tx, subscriptionId, contact, channel, address, false);
-          await recordConsent(tx, subscriptionId, channel, address, language, origin, code === undefined);
+          await recordConsent(tx, subscriptionId, channel, address, language, origin, code === undefined, at);
           if (code) codes.push({ subscriptionId, channel, address, code, language, county: voter?.county ?? null });
         }
-        return { voterId: current.voter_id, codes };
+        return { voterId: current.voter_id, codes, alerts };
       });
       if (!outcome) return { outcome: 'not_found' };
       await sendCodes(outcome.codes);
+      await sendAlerts(outcome.alerts);
       await signal(outcome.voterId, preferencesChangedSignal);
       const current = await subscription(sql, subscriptionId);
       const contacts = await contactsOf(sql, subscriptionId);

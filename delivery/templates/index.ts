@@ -113,6 +113,16 @@ interface VarsByKey {
   'reminder.return': { electionDay: CalendarDate };
   'reminder.cure': CureVars;
   verification_code: { code: string };
+  /**
+   * Security alerts to the contacts already verified on a subscription: `maskedContact` is the
+   * contact just confirmed, masked (voters/mask.ts: an email as 'j•••@e•••.org', a number as its
+   * last 4 digits). SMS spells '•' as '*' (GSM-7); a call reads digits one by one.
+   */
+  'contact_added.email_address': { maskedContact: string };
+  'contact_added.mobile_number': { maskedContact: string };
+  'contact_added.phone_number': { maskedContact: string };
+  /** To an address a manage-page change replaced or removed: it gets no more notices. */
+  contact_removed: object;
   help_reply: object;
   unknown_reply: object;
   opted_out: object;
@@ -135,6 +145,7 @@ type TemplateVar =
   | 'expectedDeliveryDate'
   | 'electionDay'
   | 'code'
+  | 'maskedContact'
   | 'reason';
 
 interface MessageSpec {
@@ -163,6 +174,10 @@ export const MESSAGE_SPECS: Readonly<Record<MessageKey, MessageSpec>> = {
   'reminder.return': { channels: ALL, vars: ['electionDay'] },
   'reminder.cure': { channels: ALL, vars: CURE },
   verification_code: { channels: ALL, vars: ['code'] },
+  'contact_added.email_address': { channels: ALL, vars: ['maskedContact'] },
+  'contact_added.mobile_number': { channels: ALL, vars: ['maskedContact'] },
+  'contact_added.phone_number': { channels: ALL, vars: ['maskedContact'] },
+  contact_removed: { channels: ALL, vars: [] },
   help_reply: { channels: SMS_ONLY, vars: [] },
   unknown_reply: { channels: SMS_ONLY, vars: [] },
   opted_out: { channels: SMS_ONLY, vars: [] },
@@ -322,6 +337,7 @@ type AnyVars = CountyVars & {
   expectedDeliveryDate?: CalendarDate;
   electionDay?: CalendarDate;
   code?: string;
+  maskedContact?: string;
   reason?: string;
 };
 
@@ -379,6 +395,15 @@ function valuesFor(key: MessageKey, lang: Language, channel: Channel, vars: AnyV
         // Digits read one by one, with a pause between them.
         values.code =
           channel === 'voice' ? Array.from(code).join(lang === 'ja' || lang === 'zh-Hant' ? '、' : ', ') : code;
+        break;
+      }
+      case 'maskedContact': {
+        const masked = requireString(vars, 'maskedContact', key);
+        // '•' is not GSM-7: one would make a whole text UCS-2. Digits are read one by one.
+        if (channel === 'sms') values.maskedContact = masked.replace(/\u2022/g, '*');
+        else if (channel === 'voice' && /^\d+$/.test(masked))
+          values.maskedContact = Array.from(masked).join(lang === 'ja' || lang === 'zh-Hant' ? '、' : ', ');
+        else values.maskedContact = masked;
         break;
       }
       case 'reason':

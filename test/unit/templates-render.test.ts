@@ -30,6 +30,7 @@ const VARS = {
   electionDay: '2026-11-03',
   expectedDeliveryDate: '2026-10-09',
   code: '123456',
+  maskedContact: 'j\u2022\u2022\u2022@e\u2022\u2022\u2022.org',
   reason: 'signature_mismatch',
 };
 

@@ -64,8 +64,10 @@ function variations(key: MessageKey): Array<Record<string, unknown>> {
   const kind = MESSAGE_SPECS[key].reasons;
   const reasons = kind === 'challenged' ? CHALLENGE_REASONS : kind === 'rejected' ? REJECTION_REASONS : [undefined];
   const deadlines = MESSAGE_SPECS[key].vars.includes('cureDeadline') ? DEADLINES : [undefined];
+  // A contact alert names an email masked ('j•••@e•••.info') or a number's last 4 digits.
+  const maskedContact = key === 'contact_added.email_address' ? 'j\u2022\u2022\u2022@e\u2022\u2022\u2022.info' : '0123';
   return [...reasons, 'unknown_code'].flatMap((reason) =>
-    deadlines.map((cureDeadline) => ({ ...LONG, reason, cureDeadline })),
+    deadlines.map((cureDeadline) => ({ ...LONG, reason, cureDeadline, maskedContact })),
   );
 }
 

@@ -1,0 +1,244 @@
+/**
+ * Contact alerts: sign-up looks a voter up by public-record facts (name, birth date, ZIP), so anyone
+ * can add a contact they own. When one is confirmed, the voter's contacts verified before it hear
+ * about it; an address a manage-page change replaces or removes hears that too.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { seedCounty, startTestDelivery, type TestDelivery } from '../helpers/delivery.js';
+import { startApiHarness, type ApiHarness } from './api-harness.js';
+
+const COUNTY = 'sacramento';
+const COUNTY_NAME = 'Sacramento County Elections';
+const COUNTY_PHONE = '(916) 555-0100';
+
+describe('voter API: alerts to verified contacts when a contact is added, replaced or removed', () => {
+  let h: ApiHarness;
+  let delivery: TestDelivery;
+  let addresses = 0;
+  let voters = 0;
+
+  const call = (method: string, path: string, options: { body?: unknown; token?: string } = {}) => {
+    addresses += 1;
+    return h.call(method, path, {
+      key: null,
+      ...(options.body !== undefined ? { body: options.body } : {}),
+      headers: {
+        'x-forwarded-for': `10.7.${Math.floor(addresses / 250)}.${(addresses % 250) + 1}`,
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      },
+    });
+  };
+
+  /** A voter on the roll with its own birth date, so lookups never collide. */
+  async function rollVoter() {
+    voters += 1;
+    const voterId = `v-alerts-${voters}`;
+    const identity = {
+      firstName: 'Rosalind',
+      lastName: `Achterberg-${String.fromCharCode(64 + voters)}`,
+      dateOfBirth: `1960-0${(voters % 9) + 1}-1${voters % 10}`,
+      zip: '95814',
+    };
+    await h.db.sql`
+      INSERT INTO voters (voter_id, county, first_name, last_name, date_of_birth, zip, status)
+      VALUES (${voterId}, ${COUNTY}, ${identity.firstName}, ${identity.lastName}, ${identity.dateOfBirth}, ${identity.zip}, 'active')`;
+    return identity;
+  }
+
+  const phone = (n: number) => `+1916555${String(2000 + n).padStart(4, '0')}`;
+  const email = (n: number) => `voter.${n}@alerts.example.org`;
+
+  const smsTo = (to: string) => delivery.sandbox.twilio.messages.filter((m) => m.channel === 'sms' && m.to === to);
+  const emailsTo = (to: string) => delivery.sandbox.sendgrid.messages.filter((m) => m.to.includes(to));
+  const alertsIn = <T extends { customArgs?: Record<string, string> }>(messages: T[]) =>
+    messages.filter((m) => m.customArgs?.bt_purpose === 'contact_alert');
+  const smsAlertsTo = (to: string) =>
+    smsTo(to).filter(
+      (m) => (m.statusCallback ?? '').includes('purpose=contact_alert') || /added|removed/.test(m.body ?? ''),
+    );
+
+  function latestCode(channel: 'sms' | 'email', address: string): string {
+    const text = channel === 'sms' ? smsTo(address).at(-1)?.body : emailsTo(address).at(-1)?.text;
+    return /\b(\d{6})\b/.exec(text ?? '')![1]!;
+  }
+
+  async function signUp(
+    identity: Record<string, string>,
+    contacts: Record<string, string>,
+    language = 'en',
+  ): Promise<string> {
+    const response = await call('POST', '/v1/subscriptions', { body: { ...identity, contacts, language } });
+    expect(response.status).toBe(202);
+    return response.body.subscriptionId as string;
+  }
+
+  async function verify(subscriptionId: string, channel: 'sms' | 'email', address: string): Promise<string> {
+    const response = await call('POST', `/v1/subscriptions/${subscriptionId}/verify`, {
+      body: { channel, code: latestCode(channel, address) },
+    });
+    expect(response.status).toBe(200);
+    return response.body.manageToken as string;
+  }
+
+  beforeAll(async () => {
+    delivery = await startTestDelivery();
+    h = await startApiHarness({
+      temporalAddress: inject('temporalAddress'),
+      voters: { delivery, rateLimits: { perAddress: 100_000, perIdentity: 100_000 } },
+    });
+    await seedCounty(h.db.sql, COUNTY);
+  });
+
+  afterAll(async () => {
+    await h?.stop();
+    await delivery?.close();
+  });
+
+  it('a number someone else adds and confirms is reported to the verified email, masked, and not to the new number', async () => {
+    const identity = await rollVoter();
+    const owner = email(1);
+    const stranger = phone(1);
+    const subscriptionId = await signUp(identity, { email: owner });
+    await verify(subscriptionId, 'email', owner);
+    expect(alertsIn(emailsTo(owner))).toHaveLength(0); // the first contact confirmed alerts nobody
+
+    // Anyone who knows the voter's name, birth date and ZIP can do this.
+    expect(await signUp(identity, { sms: stranger })).toBe(subscriptionId);
+    expect(alertsIn(emailsTo(owner))).toHaveLength(0); // nothing until the code is confirmed
+    await verify(subscriptionId, 'sms', stranger);
+
+    const alerts = alertsIn(emailsTo(owner));
+    expect(alerts).toHaveLength(1);
+    const alert = alerts[0]!;
+    expect(alert.subject).toBe(`${COUNTY_NAME}: A new mobile number was added to your ballot updates`);
+    expect(alert.text).toContain(`A new mobile number ending in ${stranger.slice(-4)} was added`);
+    expect(alert.text).toContain(`call ${COUNTY_PHONE}`);
+    expect(alert.text).toMatch(/manage\?token=/); // the manage link, in the footer
+    expect(alert.text).not.toContain(stranger);
+    expect(alert.customArgs).toMatchObject({
+      bt_purpose: 'contact_alert',
+      bt_subscription: subscriptionId,
+      bt_lang: 'en',
+    });
+    expect(JSON.stringify(alert.customArgs)).not.toContain(stranger.slice(1));
+
+    // The new number got its code and nothing else.
+    expect(smsTo(stranger)).toHaveLength(1);
+    expect(smsTo(stranger)[0]!.body).toContain('verification code');
+  });
+
+  it('an email added to a verified number is named masked in the text, in the subscription language', async () => {
+    const identity = await rollVoter();
+    const owner = phone(2);
+    const subscriptionId = await signUp(identity, { sms: owner }, 'es');
+    await verify(subscriptionId, 'sms', owner);
+    await signUp(identity, { email: 'zed.intruder@mailbox.example' }, 'en');
+    await verify(subscriptionId, 'email', 'zed.intruder@mailbox.example');
+
+    const alerts = smsAlertsTo(owner);
+    expect(alerts).toHaveLength(1);
+    // Spanish (the subscription's language, not the second sign-up's); '•' sent as '*'.
+    expect(alerts[0]!.body).toMatch(/^Sacramento County Elections: Se agregó .*z\*\*\*@m\*\*\*\.example/);
+    expect(alerts[0]!.body).toContain(COUNTY_PHONE);
+    expect(alerts[0]!.body).not.toContain('intruder');
+    expect(alerts[0]!.statusCallback ?? '').toContain('purpose=contact_alert');
+  });
+
+  it('a new number replacing a verified one is reported to the old number once confirmed', async () => {
+    const identity = await rollVoter();
+    const [old, replacement] = [phone(3), phone(4)];
+    const subscriptionId = await signUp(identity, { sms: old });
+    await verify(subscriptionId, 'sms', old);
+    await signUp(identity, { sms: replacement });
+    expect(smsAlertsTo(old)).toHaveLength(0);
+    await verify(subscriptionId, 'sms', replacement);
+
+    const alerts = smsAlertsTo(old);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.body).toBe(
+      `${COUNTY_NAME}: A new mobile number ending in ${replacement.slice(-4)} was added to the ballot updates for your registration. If this was not you, call ${COUNTY_PHONE}.`,
+    );
+    expect(smsAlertsTo(replacement)).toHaveLength(0);
+  });
+
+  it('contacts given in one sign-up and confirmed one after the other alert nobody', async () => {
+    const identity = await rollVoter();
+    const [mobile, mail] = [phone(5), email(5)];
+    const subscriptionId = await signUp(identity, { sms: mobile, email: mail });
+    await verify(subscriptionId, 'sms', mobile);
+    await verify(subscriptionId, 'email', mail);
+    expect(smsAlertsTo(mobile)).toHaveLength(0);
+    expect(alertsIn(emailsTo(mail))).toHaveLength(0);
+  });
+
+  it("naming the voter's own verified email in the same sign-up does not keep it from being told", async () => {
+    const identity = await rollVoter();
+    const [owner, stranger] = [email(9), phone(9)];
+    const subscriptionId = await signUp(identity, { email: owner });
+    await verify(subscriptionId, 'email', owner);
+    await signUp(identity, { email: owner, sms: stranger });
+    await verify(subscriptionId, 'sms', stranger);
+    expect(alertsIn(emailsTo(owner))).toHaveLength(1);
+  });
+
+  it('a PATCH replacing a verified number tells the old number; removing a verified email tells the email', async () => {
+    const identity = await rollVoter();
+    const [old, replacement, mail] = [phone(6), phone(7), email(6)];
+    const subscriptionId = await signUp(identity, { sms: old, email: mail });
+    const token = await verify(subscriptionId, 'sms', old);
+    await verify(subscriptionId, 'email', mail);
+
+    const patch = await call('PATCH', `/v1/subscriptions/${subscriptionId}`, {
+      token,
+      body: { contacts: { sms: replacement } },
+    });
+    expect(patch.status).toBe(200);
+    const removedSms = smsAlertsTo(old);
+    expect(removedSms).toHaveLength(1);
+    expect(removedSms[0]!.body).toBe(
+      `${COUNTY_NAME}: This number was removed from the ballot updates for your registration and will get no more texts about your ballot. If this was not you, call ${COUNTY_PHONE}.`,
+    );
+    expect(smsTo(replacement)).toHaveLength(1); // its code
+    expect(alertsIn(emailsTo(mail))).toHaveLength(0); // nothing is added until the code is confirmed
+
+    // Confirming the replacement then tells the verified email.
+    await verify(subscriptionId, 'sms', replacement);
+    expect(alertsIn(emailsTo(mail))).toHaveLength(1);
+    expect(alertsIn(emailsTo(mail))[0]!.text).toContain(`ending in ${replacement.slice(-4)}`);
+
+    const removal = await call('PATCH', `/v1/subscriptions/${subscriptionId}`, {
+      token,
+      body: { contacts: { email: null } },
+    });
+    expect(removal.status).toBe(200);
+    const removedEmail = alertsIn(emailsTo(mail));
+    expect(removedEmail).toHaveLength(2);
+    expect(removedEmail[1]!.subject).toBe(`${COUNTY_NAME}: This email address was removed from your ballot updates`);
+    // A PATCH that keeps the number as it is tells nobody.
+    const same = await call('PATCH', `/v1/subscriptions/${subscriptionId}`, {
+      token,
+      body: { contacts: { sms: replacement }, language: 'es' },
+    });
+    expect(same.status).toBe(200);
+    expect(smsAlertsTo(replacement)).toHaveLength(0);
+  });
+
+  it('a failing provider does not fail the verification', async () => {
+    const identity = await rollVoter();
+    const [owner, added] = [email(8), phone(8)];
+    const subscriptionId = await signUp(identity, { email: owner });
+    await verify(subscriptionId, 'email', owner);
+    await signUp(identity, { sms: added });
+    const before = delivery.sandbox.sendgrid.messages.length;
+    delivery.sandbox.sendgrid.configure({ serverErrorRate: 1 });
+    try {
+      await verify(subscriptionId, 'sms', added);
+    } finally {
+      delivery.sandbox.sendgrid.configure({ serverErrorRate: 0 });
+    }
+    expect(delivery.sandbox.sendgrid.messages.length).toBe(before);
+    const [contact] = await h.db
+      .sql`SELECT verified_at FROM contacts WHERE subscription_id = ${subscriptionId} AND channel = 'sms'`;
+    expect(contact!.verified_at).toBeInstanceOf(Date);
+  });
+});
