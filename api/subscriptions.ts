@@ -73,12 +73,14 @@ const requireJson: RequestHandler = (req, res, next) => {
   next();
 };
 
+/** An API client that states no consent text version (`consentTextVersion`) is recorded as such. */
+const UNSTATED_CONSENT_VERSION = 'unstated';
+
 function origin(req: Request, source: string): RequestOrigin {
-  const version = (req.body as { consentTextVersion?: unknown } | undefined)?.consentTextVersion;
   return {
     clientAddress: req.ip ?? req.socket.remoteAddress ?? 'unknown',
     source: `api:${source}`,
-    ...(typeof version === 'string' && version.trim() !== '' ? { consentTextVersion: version.trim() } : {}),
+    consentTextVersion: UNSTATED_CONSENT_VERSION,
   };
 }
 

@@ -42,7 +42,9 @@ export function normalizePhone(phone: string): string | undefined {
   const trimmed = phone.trim();
   if (trimmed === '' || trimmed.length > 40) return undefined;
   const parsed = parsePhoneNumberFromString(trimmed, 'US');
-  return parsed?.isValid() ? parsed.number : undefined;
+  // North American numbers only: a county texts its own voters, and an open form that sends codes
+  // anywhere invites SMS pumping to premium international numbers.
+  return parsed?.isValid() && parsed.countryCallingCode === '1' ? parsed.number : undefined;
 }
 
 const emailForm = z.email();

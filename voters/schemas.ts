@@ -59,7 +59,7 @@ export const zipField = checked(
 const phoneField = checked(
   normalizePhone,
   'invalid_phone',
-  'Enter a valid phone number, e.g. (916) 555-0123.',
+  'Enter a valid US or Canadian phone number, e.g. (916) 555-0123.',
   40,
 ).meta({ description: 'A phone number; US when it has no country code. Stored as E.164.' });
 const emailField = checked(normalizeEmail, 'invalid_email', 'Enter a valid email address.', 254);
@@ -119,11 +119,22 @@ const contactsSchema = z
   .object({ email: optional(emailField), sms: optional(phoneField), voice: optional(phoneField) })
   .meta({ description: 'At least one channel' });
 
+/** The version of the consent text an API client showed the voter (the web form sends its own). */
+const consentTextVersionField = optional(
+  checked(
+    (raw) => (/^[\w.-]{1,64}$/.test(raw.trim()) ? raw.trim() : undefined),
+    'invalid_consent_version',
+    'Give the consent text version as letters, digits, dots, dashes or underscores (at most 64).',
+    100,
+  ),
+).meta({ description: 'Version of the consent text shown to the voter' });
+
 export const signUpSchema = identitySchema.extend({
   contacts: contactsSchema,
   language: languageField,
   quietHours: optional(quietHoursField),
   timezone: optional(timezoneField),
+  consentTextVersion: consentTextVersionField,
 });
 
 export const verifySchema = z.object({
@@ -153,6 +164,7 @@ export const preferencesPatchSchema = z.object({
   language: optional(languageField),
   quietHours: optional(quietHoursField),
   timezone: optional(timezoneField),
+  consentTextVersion: consentTextVersionField,
 });
 
 /** In a PATCH, a blank contact means "remove" (null); a key left out means "unchanged". */

@@ -34,7 +34,7 @@ import { linkExpiry } from './links.js';
 import { maskAddress, maskEmail } from './mask.js';
 import { matchVoter, type Identity, type MatchOutcome } from './matching.js';
 import { normalizeName } from './normalize.js';
-import { createRateLimiter, type RateLimiter } from './rate-limit.js';
+import { clientAddressKey, createRateLimiter, type RateLimiter } from './rate-limit.js';
 import { ballotTimelines } from './timeline.js';
 import { parseIdentity, parsePreferencesPatch, parseResend, parseSignUp, parseVerify, type Parsed } from './schemas.js';
 
@@ -105,7 +105,7 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
 
   /** Per client address, each kind of request counted apart (lookup, verify, manage). */
   function limitedByAddress(kind: string, origin: RequestOrigin) {
-    const hit = limiter.hit(`${kind}:address:${origin.clientAddress}`, deps.rateLimits.perAddress);
+    const hit = limiter.hit(`${kind}:address:${clientAddressKey(origin.clientAddress)}`, deps.rateLimits.perAddress);
     return hit.allowed ? undefined : { outcome: 'rate_limited' as const, retryAfterSeconds: hit.retryAfterSeconds };
   }
   /** Per looked-up identity (a keyed hash) or subscription; `factor` widens it for manage requests. */
@@ -160,6 +160,10 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
     return code;
   }
 
+  /** The consent text version the request states (API clients) wins over the surface's own. */
+  const withVersion = (origin: RequestOrigin, data: { consentTextVersion?: string | undefined }): RequestOrigin =>
+    data.consentTextVersion ? { ...origin, consentTextVersion: data.consentTextVersion } : origin;
+
   async function recordConsent(
     tx: Tx,
     subscriptionId: string,
@@ -189,7 +193,7 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
   /**
    * Adds or changes one channel's address. A verified contact keeps working at its old address until
    * the new one is confirmed when `keepVerified` (sign-up); a PATCH replaces it at once. Returns the
-   * code to send, or undefined when the address is already the verified one.
+   * code to send, or undefined when a manage change keeps the verified address.
    */
   async function setContact(
     tx: Tx,
@@ -206,7 +210,9 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
       return issueCode(tx, created!.contact_id, address);
     }
     const working = existing.verified_at !== null && !existing.opted_out_at && !existing.disabled_reason;
-    if (working && existing.address === address) {
+    // A sign-up (anyone who knows the public-record lookup fields) always gets a code, so its answer
+    // never tells whether an address is the voter's confirmed one; a manage change skips it.
+    if (working && existing.address === address && !keepVerified) {
       await tx`DELETE FROM contact_verifications WHERE contact_id = ${existing.contact_id}`;
       return undefined;
     }
@@ -365,7 +371,16 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
           if (!address) continue;
           const contact = existing.find((c) => c.channel === channel);
           const code = await setContact(tx, id, contact, channel, address, true);
-          await recordConsent(tx, id, channel, address, data.language, origin, code === undefined, at);
+          await recordConsent(
+            tx,
+            id,
+            channel,
+            address,
+            data.language,
+            withVersion(origin, data),
+            code === undefined,
+            at,
+          );
           if (code)
             pending.push({ subscriptionId: id, channel, address, code, language: data.language, county: voter.county });
         }
@@ -375,7 +390,8 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
       return {
         outcome: 'subscribed',
         subscriptionId,
-        pendingVerification: (await this.pendingChannels(subscriptionId)) ?? [],
+        // This request's channels only: the voter's other pending changes are not a stranger's business.
+        pendingVerification: CONTACT_CHANNELS.filter((channel) => data.contacts[channel]),
       };
     },
 
@@ -391,6 +407,9 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
 
       const result = await sql.begin(
         async (tx): Promise<VerifyResult & { voterId?: string; alerts?: PendingAlert[] }> => {
+          // The subscription first, as sign-up, PATCH and unsubscribe lock it: concurrent attempts
+          // queue here, and each then reads the attempts and the pending address as committed.
+          await tx`SELECT 1 FROM subscriptions WHERE subscription_id = ${subscriptionId} FOR UPDATE`;
           const [row] = await tx<
             {
               voter_id: string;
@@ -550,7 +569,16 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
             UPDATE consents SET withdrawn_at = ${new Date(now())}
             WHERE subscription_id = ${subscriptionId} AND channel = ${channel} AND address <> ${address} AND withdrawn_at IS NULL`;
           const code = await setContact(tx, subscriptionId, contact, channel, address, false);
-          await recordConsent(tx, subscriptionId, channel, address, language, origin, code === undefined, at);
+          await recordConsent(
+            tx,
+            subscriptionId,
+            channel,
+            address,
+            language,
+            withVersion(origin, data),
+            code === undefined,
+            at,
+          );
           if (code) codes.push({ subscriptionId, channel, address, code, language, county: voter?.county ?? null });
         }
         return { voterId: current.voter_id, codes, alerts };

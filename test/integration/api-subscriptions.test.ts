@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createManageToken } from '../../lib/manage-token.js';
-import { CONSENT_TEXT_VERSION } from '../../voters/consent.js';
 import { workflowIdFor } from '../../workflows/ballot.js';
 import { seedCounty, startTestDelivery, TEST_MANAGE_SECRET, type TestDelivery } from '../helpers/delivery.js';
 import { FIXTURE_PEOPLE, type FixturePerson } from '../helpers/history-pii-fixtures.js';
@@ -174,7 +173,7 @@ describe('voter API: sign-up, verification, preferences and unsubscribe under /v
       expect(contact!.address).toBe(THADDEUS.phone);
     });
 
-    it('records the default consent text version and uses the county time zone and default quiet hours', async () => {
+    it('records an unstated consent text version for an API client that names none, the county time zone and default quiet hours', async () => {
       const { subscriptionId } = await subscribed(XIOMARA);
       const [row] = await h.db.sql`
         SELECT s.window_start, s.window_end, s.timezone, c.consent_text_version
@@ -183,7 +182,7 @@ describe('voter API: sign-up, verification, preferences and unsubscribe under /v
         window_start: '08:00',
         window_end: '21:00',
         timezone: 'America/Los_Angeles',
-        consent_text_version: CONSENT_TEXT_VERSION,
+        consent_text_version: 'unstated',
       });
     });
 
@@ -250,10 +249,11 @@ describe('voter API: sign-up, verification, preferences and unsubscribe under /v
           lastName: 'X',
           dateOfBirth: '1990-02-30',
           zip: '958',
-          contacts: { sms: '555-0100', email: 'not-an-address' },
+          contacts: { sms: '555-0100', email: 'not-an-address', voice: '+44 20 7946 0958' },
           language: 'de',
           quietHours: { start: '8am', end: '21:00' },
           timezone: 'Pacific',
+          consentTextVersion: 'v1\u0000',
         },
       });
       expect(response.status).toBe(422);
@@ -270,6 +270,8 @@ describe('voter API: sign-up, verification, preferences and unsubscribe under /v
         zip: 'invalid_zip',
         'contacts.sms': 'invalid_phone',
         'contacts.email': 'invalid_email',
+        'contacts.voice': 'invalid_phone',
+        consentTextVersion: 'invalid_consent_version',
         language: 'unsupported_language',
         'quietHours.start': 'invalid_time',
         timezone: 'invalid_timezone',
@@ -286,6 +288,24 @@ describe('voter API: sign-up, verification, preferences and unsubscribe under /v
   });
 
   describe('verification', () => {
+    it('holds the five-attempt limit when wrong codes arrive all at once', async () => {
+      const { subscriptionId } = await subscribed(MARISOL);
+      const right = latestCode('sms', MARISOL.phone);
+      const wrong = right === '000000' ? '111111' : '000000';
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, () =>
+          call('POST', `/v1/subscriptions/${subscriptionId}/verify`, { body: { channel: 'sms', code: wrong } }),
+        ),
+      );
+      const codes = answers.map((answer) => answer.body.error.code as string);
+      expect(codes.filter((code) => code === 'invalid_code')).toHaveLength(5);
+      expect(codes.filter((code) => code === 'too_many_attempts')).toHaveLength(7);
+      const [row] = await h.db.sql`
+        SELECT v.attempts FROM contact_verifications v JOIN contacts c USING (contact_id)
+        WHERE c.subscription_id = ${subscriptionId} AND c.channel = 'sms'`;
+      expect(row!.attempts).toBe(5);
+    });
+
     it('counts wrong codes down, refuses even the right code after five, and a resent code works', async () => {
       const { subscriptionId } = await subscribed(XIOMARA);
       const right = latestCode('sms', XIOMARA.phone);

@@ -45,8 +45,10 @@ describe('phone numbers to E.164 (US by default)', () => {
     },
   );
 
-  it('keeps a number with another country code in its own country', () => {
-    expect(normalizePhone('+52 55 1234 5678')).toBe('+525512345678');
+  it('accepts North American numbers only (no codes to premium international numbers)', () => {
+    expect(normalizePhone('+1 604 555 0123')).toBe('+16045550123');
+    expect(normalizePhone('+52 55 1234 5678')).toBeUndefined();
+    expect(normalizePhone('+44 20 7946 0958')).toBeUndefined();
   });
 
   it.each(['123', '555-0123', 'call me', '', '+1 916 555 01234567', '(000) 555-0123'])('rejects %j', (input) => {
