@@ -2,6 +2,16 @@
  * When a voter's contact data and consent records may be purged: pure decisions, no I/O. The voter
  * roll (`voters`) is public record imported from the county and is never purged here; what the voter
  * gave us (subscriptions, contact addresses, verification codes, consent records) is.
+ *
+ * Two kinds of rule, both counted in days of `retentionDays` (CONTACT_DATA_RETENTION_DAYS):
+ * - a whole subscription goes once the elections it served closed long enough ago, or once it was
+ *   unsubscribed long enough ago (`subscriptionPurgeReason`);
+ * - whatever the elections and the subscription's status, an address nobody confirmed does not stay:
+ *   a contact never verified goes (with its code and the unconfirmed consent records of its address)
+ *   once it was created and its last code expired `retentionDays` days ago or longer; an abandoned
+ *   code goes that long after it expired even when its contact stays; and a subscription this leaves
+ *   without any contact and without any confirmed consent goes too (`abandonedContactPurge`). Such an
+ *   address may be a stranger's, typed by someone else, and it was never used.
  */
 import { addDays, isValidTimeZone, zonedTimeToInstant } from '../domain/zoned-time.js';
 
@@ -97,4 +107,89 @@ export function subscriptionPurgeReason(
   const unsubscribedLongAgo =
     subscription.status === 'unsubscribed' && subscription.updatedAt + policy.retentionDays * MS_PER_DAY <= policy.now;
   return unsubscribedLongAgo ? 'unsubscribed' : null;
+}
+
+/** `retentionDays` days before now: whatever happened at this moment or earlier happened long enough ago. */
+export function retentionCutoff(policy: RetentionPolicy): number {
+  return policy.now - policy.retentionDays * MS_PER_DAY;
+}
+
+export interface ContactFacts {
+  contactId: string;
+  channel: string;
+  address: string;
+  createdAt: number;
+  /** Null while the address was never confirmed (or a manage change replaced it and the new one is not). */
+  verifiedAt: number | null;
+  /** The contact's open verification code (`contact_verifications`), if any. */
+  code: { address: string; expiresAt: number } | null;
+}
+
+export interface ConsentFacts {
+  consentId: string;
+  channel: string;
+  address: string;
+  /** Null when the address was never confirmed. */
+  confirmedAt: number | null;
+}
+
+/** A subscription that `subscriptionPurgeReason` keeps, with what hangs off it. */
+export interface SignUpFacts {
+  createdAt: number;
+  updatedAt: number;
+  contacts: readonly ContactFacts[];
+  consents: readonly ConsentFacts[];
+}
+
+export interface AbandonedContactPurge {
+  /** Contacts never verified: they go with their code. */
+  unverifiedContactIds: string[];
+  /** Contacts that stay but whose open code expired long ago: only the code goes. */
+  expiredCodeContactIds: string[];
+  /** Unconfirmed consent records of the addresses of those contacts, and every consent of an emptied subscription. */
+  consentIds: string[];
+  /** The subscription is left without any contact and any confirmed consent: it goes too. */
+  subscription: boolean;
+}
+
+/**
+ * What of a kept subscription goes because nobody confirmed it, whatever the elections and the status:
+ * - a contact with `verifiedAt` null, created `retentionDays` days ago or longer, whose open code (if
+ *   any) expired that long ago too: a code sent recently (a sign-up repeated, a resend, a manage change
+ *   of the address) or still valid (even when `retentionDays` is 0) keeps it. Its unconfirmed consent
+ *   records for the same channel and its address (or its code's address) go with it; confirmed ones stay;
+ * - an open code that expired `retentionDays` days ago or longer, of a contact that stays;
+ * - the subscription itself once it has no contact left and no confirmed consent, and was created and
+ *   last updated `retentionDays` days ago or longer (so a sign-up in progress is never caught).
+ */
+export function abandonedContactPurge(signUp: SignUpFacts, policy: RetentionPolicy): AbandonedContactPurge {
+  const longAgo = (at: number) => at <= retentionCutoff(policy);
+  const unverified = signUp.contacts.filter(
+    (contact) =>
+      contact.verifiedAt === null &&
+      longAgo(contact.createdAt) &&
+      (contact.code === null || longAgo(contact.code.expiresAt)),
+  );
+  const expiredCodes = signUp.contacts.filter(
+    (contact) => !unverified.includes(contact) && contact.code !== null && longAgo(contact.code.expiresAt),
+  );
+  const unconfirmedOfPurged = (consent: ConsentFacts) =>
+    consent.confirmedAt === null &&
+    unverified.some(
+      (contact) =>
+        contact.channel === consent.channel &&
+        (contact.address === consent.address || contact.code?.address === consent.address),
+    );
+  const subscription =
+    unverified.length === signUp.contacts.length &&
+    signUp.consents.every((consent) => consent.confirmedAt === null) &&
+    longAgo(Math.max(signUp.createdAt, signUp.updatedAt));
+  return {
+    unverifiedContactIds: unverified.map((contact) => contact.contactId),
+    expiredCodeContactIds: expiredCodes.map((contact) => contact.contactId),
+    consentIds: signUp.consents
+      .filter((consent) => subscription || unconfirmedOfPurged(consent))
+      .map((consent) => consent.consentId),
+    subscription,
+  };
 }

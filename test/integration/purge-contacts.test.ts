@@ -1,6 +1,8 @@
 /**
  * The contact-data purge against a real database: exactly the contacts and consent records of voters
- * whose elections closed long enough ago go; the voter roll, ballots and the notice ledger stay.
+ * whose elections closed long enough ago go, and, whatever the elections, addresses nobody confirmed
+ * (with the subscriptions this leaves empty) and codes abandoned long ago; the voter roll, ballots and
+ * the notice ledger stay.
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -174,13 +176,18 @@ describe('purging contact data after elections close', () => {
     const kept = [ids.closedAndOpen!, ids.recent!, ids.undated!, ids.signedUpSince!, ids.noBallot!];
     expect(await remainingSubscriptions()).toEqual(kept.sort());
     expect(await personalRowsOf(purged)).toEqual({ contacts: 0, consents: 0, verifications: 0 });
-    expect(await personalRowsOf(kept)).toEqual({ contacts: 10, consents: 10, verifications: 5 });
+    // The kept verified contacts' codes that expired 30+ days ago go; the one of 5 days ago stays.
+    expect(await personalRowsOf(kept)).toEqual({ contacts: 10, consents: 10, verifications: 1 });
+    expect(await personalRowsOf([ids.signedUpSince!])).toEqual({ contacts: 2, consents: 2, verifications: 1 });
     expect(report).toEqual({
       dryRun: false,
       retentionDays: 30,
       subscriptions: 3,
       contacts: 6,
       consents: 6,
+      unverifiedContacts: 0,
+      emptiedSubscriptions: 0,
+      expiredCodes: 4,
       elections: { due: ['closed'], notDue: ['open', 'recent', 'undated'] },
     });
     expect(await rollAndLedger()).toEqual(before);
@@ -208,8 +215,190 @@ describe('purging contact data after elections close', () => {
 
     const again = await purgeContactData(db.sql, { retentionDays: 30, now: NOW, batchSize: 2 });
 
-    expect(again).toMatchObject({ subscriptions: 0, contacts: 0, consents: 0 });
+    expect(again).toMatchObject({
+      subscriptions: 0,
+      contacts: 0,
+      consents: 0,
+      unverifiedContacts: 0,
+      emptiedSubscriptions: 0,
+      expiredCodes: 0,
+    });
     expect(await remainingSubscriptions()).toEqual(remaining);
+  });
+
+  describe('addresses nobody confirmed, whatever the elections', () => {
+    const STRANGER = '+19165550100';
+    const subscriptionIds: Record<string, string> = {};
+    const contactIds: Record<string, string> = {};
+
+    async function seedBareSubscription(voterId: string, createdDaysAgo: number): Promise<string> {
+      const [row] = await db.sql<{ subscription_id: string }[]>`
+        INSERT INTO subscriptions (voter_id, timezone, created_at, updated_at)
+        VALUES (${voterId}, 'America/Los_Angeles', ${daysAgo(createdDaysAgo)}, ${daysAgo(createdDaysAgo)})
+        RETURNING subscription_id`;
+      return row!.subscription_id;
+    }
+
+    /** A contact with its consent; `codeSentDaysAgo` leaves an open code that expired 10 minutes later. */
+    async function seedContact(
+      subscriptionId: string,
+      seed: {
+        channel: 'sms' | 'email' | 'voice';
+        address: string;
+        createdDaysAgo: number;
+        verified: boolean;
+        codeSentDaysAgo?: number;
+      },
+    ): Promise<string> {
+      const createdAt = daysAgo(seed.createdDaysAgo);
+      const [contact] = await db.sql<{ contact_id: string }[]>`
+        INSERT INTO contacts (subscription_id, channel, address, verified_at, created_at)
+        VALUES (${subscriptionId}, ${seed.channel}, ${seed.address}, ${seed.verified ? createdAt : null}, ${createdAt})
+        RETURNING contact_id`;
+      await db.sql`
+        INSERT INTO consents (subscription_id, channel, address, source, consent_text_version, language, consented_at,
+                              confirmed_at)
+        VALUES (${subscriptionId}, ${seed.channel}, ${seed.address}, 'POST /', 'v1', 'en', ${createdAt},
+                ${seed.verified ? createdAt : null})`;
+      if (seed.codeSentDaysAgo !== undefined) {
+        const sentAt = daysAgo(seed.codeSentDaysAgo);
+        await db.sql`
+          INSERT INTO contact_verifications (contact_id, address, code_hash, expires_at, sent_at)
+          VALUES (${contact!.contact_id}, ${seed.address}, 'hash', ${new Date(sentAt.getTime() + 600_000)}, ${sentAt})`;
+      }
+      return contact!.contact_id;
+    }
+
+    beforeEach(async () => {
+      const { sql } = db;
+      const [, xiomara, evangelina] = FIXTURE_PEOPLE as [FixturePerson, FixturePerson, FixturePerson];
+      // Ballots in an election still open: the election rule keeps everything of these voters.
+      await seedVoter(sql, 'v-half-verified', xiomara, ['open']);
+      await seedVoter(sql, 'v-stranger', evangelina, ['open']);
+      await seedVoter(sql, 'v-pending', evangelina, []);
+      await seedVoter(sql, 'v-resent', xiomara, []);
+
+      // The voter confirmed their email; the phone someone typed 60 days ago never was.
+      subscriptionIds.halfVerified = await seedBareSubscription('v-half-verified', 60);
+      contactIds.abandonedSms = await seedContact(subscriptionIds.halfVerified, {
+        channel: 'sms',
+        address: STRANGER,
+        createdDaysAgo: 60,
+        verified: false,
+        codeSentDaysAgo: 60,
+      });
+      contactIds.verifiedEmail = await seedContact(subscriptionIds.halfVerified, {
+        channel: 'email',
+        address: xiomara.email,
+        createdDaysAgo: 60,
+        verified: true,
+      });
+      // Nothing was ever confirmed: the subscription goes with its only contact.
+      subscriptionIds.stranger = await seedBareSubscription('v-stranger', 45);
+      contactIds.strangerSms = await seedContact(subscriptionIds.stranger, {
+        channel: 'sms',
+        address: evangelina.phone,
+        createdDaysAgo: 45,
+        verified: false,
+        codeSentDaysAgo: 45,
+      });
+      // Recent: the voter may still confirm.
+      subscriptionIds.pending = await seedBareSubscription('v-pending', 10);
+      contactIds.pendingSms = await seedContact(subscriptionIds.pending, {
+        channel: 'sms',
+        address: evangelina.phone,
+        createdDaysAgo: 10,
+        verified: false,
+        codeSentDaysAgo: 10,
+      });
+      // Old, but the code was sent again two days ago.
+      subscriptionIds.resent = await seedBareSubscription('v-resent', 200);
+      contactIds.resentEmail = await seedContact(subscriptionIds.resent, {
+        channel: 'email',
+        address: xiomara.email,
+        createdDaysAgo: 200,
+        verified: false,
+        codeSentDaysAgo: 2,
+      });
+    });
+
+    async function contactsLeft(): Promise<string[]> {
+      const rows = await db.sql<{ contact_id: string }[]>`
+        SELECT contact_id FROM contacts WHERE contact_id = ANY(${Object.values(contactIds)}::uuid[])`;
+      return rows.map((row) => row.contact_id).sort();
+    }
+
+    async function consentsAt(address: string) {
+      return db.sql<{ subscription_id: string; confirmed: boolean }[]>`
+        SELECT subscription_id, confirmed_at IS NOT NULL AS confirmed FROM consents WHERE address = ${address}
+        ORDER BY subscription_id`;
+    }
+
+    it('after 30 days, an unverified contact goes with its unconfirmed consent, and so does a subscription left empty', async () => {
+      const report = await purgeContactData(db.sql, { retentionDays: 30, now: NOW, batchSize: 3 });
+
+      expect(await contactsLeft()).toEqual(
+        [contactIds.verifiedEmail!, contactIds.pendingSms!, contactIds.resentEmail!].sort(),
+      );
+      expect(await consentsAt(STRANGER)).toEqual([]);
+      expect(await personalRowsOf([subscriptionIds.halfVerified!])).toEqual({
+        contacts: 1,
+        consents: 1,
+        verifications: 0,
+      });
+      expect(await personalRowsOf([subscriptionIds.stranger!])).toEqual({ contacts: 0, consents: 0, verifications: 0 });
+      expect(await personalRowsOf([subscriptionIds.pending!, subscriptionIds.resent!])).toEqual({
+        contacts: 2,
+        consents: 2,
+        verifications: 2,
+      });
+      const remaining = await remainingSubscriptions();
+      expect(remaining).not.toContain(subscriptionIds.stranger);
+      expect(remaining).toEqual(
+        expect.arrayContaining([subscriptionIds.halfVerified!, subscriptionIds.pending!, subscriptionIds.resent!]),
+      );
+      // On top of the election rule's 3 subscriptions, 6 contacts and 6 consents.
+      expect(report).toMatchObject({
+        subscriptions: 3 + 1,
+        contacts: 6 + 2,
+        consents: 6 + 2,
+        unverifiedContacts: 2,
+        emptiedSubscriptions: 1,
+        expiredCodes: 4,
+      });
+    });
+
+    it('a dry run counts them and deletes nothing; a second run deletes nothing more', async () => {
+      const dry = await purgeContactData(db.sql, { retentionDays: 30, now: NOW, dryRun: true, batchSize: 2 });
+
+      expect(dry).toMatchObject({ dryRun: true, unverifiedContacts: 2, emptiedSubscriptions: 1, expiredCodes: 4 });
+      expect(await contactsLeft()).toHaveLength(5);
+      expect(await consentsAt(STRANGER)).toEqual([
+        { subscription_id: subscriptionIds.halfVerified!, confirmed: false },
+      ]);
+      expect(await remainingSubscriptions()).toHaveLength(12);
+
+      const real = await purgeContactData(db.sql, { retentionDays: 30, now: NOW });
+      expect(dry).toEqual({ ...real, dryRun: true });
+
+      const again = await purgeContactData(db.sql, { retentionDays: 30, now: NOW });
+      expect(again).toMatchObject({
+        subscriptions: 0,
+        contacts: 0,
+        consents: 0,
+        unverifiedContacts: 0,
+        emptiedSubscriptions: 0,
+        expiredCodes: 0,
+      });
+      expect(await contactsLeft()).toHaveLength(3);
+    });
+
+    it('with fewer days, the recent sign-up goes too, but not the one whose code was just sent again', async () => {
+      await purgeContactData(db.sql, { retentionDays: 5, now: NOW });
+
+      expect(await contactsLeft()).toEqual([contactIds.verifiedEmail!, contactIds.resentEmail!].sort());
+      expect(await remainingSubscriptions()).not.toContain(subscriptionIds.pending);
+    });
   });
 
   it('the activity returns counts only, and refuses a negative retention', async () => {
