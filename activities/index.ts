@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Sql } from '../db/client.js';
+import type { CountyFallback } from '../delivery/county.js';
 import { createBallotContextActivities } from './ballot-context.js';
 import { createElectionActivities } from './election.js';
 import { createNoticeActivities, type NoticeLinks, type Senders } from './notices.js';
@@ -13,6 +14,8 @@ export interface ActivityDeps {
   /** One adapter per configured channel (the sandbox fakes in development and tests). */
   senders: Senders;
   links: NoticeLinks;
+  /** Name, phone and URL for a county without a (complete) `counties` row; none when absent. */
+  countyFallback?: CountyFallback;
 }
 
 /** Every activity the worker registers, built from narrowly typed dependencies (tests pass their own). */

@@ -13,6 +13,7 @@ import {
   type SmsSender,
   type VoiceSender,
 } from '../delivery/providers/index.js';
+import { resolveCountyDetails, type CountyFallback } from '../delivery/county.js';
 import {
   renderEmail,
   renderSms,
@@ -93,7 +94,18 @@ interface ContactRow {
  * then sends again: at-least-once for that rare case, because a missed ballot notice (a cure
  * deadline!) costs a voter more than a duplicate text. Each such resend is counted on the row.
  */
-export function createNoticeActivities({ sql, senders, links }: { sql: Sql; senders: Senders; links: NoticeLinks }) {
+export function createNoticeActivities({
+  sql,
+  senders,
+  links,
+  countyFallback,
+}: {
+  sql: Sql;
+  senders: Senders;
+  links: NoticeLinks;
+  /** Per field, for a county without a `counties` row or with a partial one (`countyFallback(config)`). */
+  countyFallback?: CountyFallback;
+}) {
   async function claim(input: SendNoticeInput, language: string) {
     return sql.begin(async (tx) => {
       const [previous] = await tx<{ delivery_id: string; state: string; provider_status: string | null }[]>`
@@ -183,10 +195,14 @@ export function createNoticeActivities({ sql, senders, links }: { sql: Sql; send
         await finish(claimed.deliveryId, { state: 'skipped' });
         return { outcome: 'skipped', reason: 'no verified contact for this channel' };
       }
-      if (!contact.county_name || !contact.county_phone || !contact.county_url) {
+      const county = resolveCountyDetails(
+        { name: contact.county_name, phone: contact.county_phone, url: contact.county_url },
+        countyFallback,
+      );
+      if (!county) {
         await finish(claimed.deliveryId, { state: 'pending', errorCode: 'CountyNotConfigured' });
         throw ApplicationFailure.nonRetryable(
-          `county ${contact.county ?? '?'} has no name, phone and URL configured`,
+          `county ${contact.county ?? '?'} has no name, phone and URL configured (county record or DEFAULT_COUNTY_*)`,
           'CountyNotConfigured',
         );
       }
@@ -199,10 +215,10 @@ export function createNoticeActivities({ sql, senders, links }: { sql: Sql; send
 
       const timeZone = contact.county_timezone ?? 'America/Los_Angeles';
       const vars = {
-        countyName: contact.county_name,
-        countyPhone: contact.county_phone,
-        countyUrl: contact.county_url,
-        cureUrl: cureUrl(contact.county_cure_url ?? contact.county_url, input.ballotId),
+        countyName: county.name,
+        countyPhone: county.phone,
+        countyUrl: county.url,
+        cureUrl: cureUrl(contact.county_cure_url || county.url, input.ballotId),
         timeZone,
         ...(input.details?.reason ? { reason: input.details.reason } : { reason: 'unknown' }),
         ...(input.details?.cureDeadline ? { cureDeadline: Date.parse(input.details.cureDeadline) } : {}),

@@ -13,6 +13,7 @@ import {
 } from '../delivery/senders.js';
 import { createVoterService } from '../voters/service.js';
 import { signalVoterBallots } from '../lib/workflow-client.js';
+import { countyFallback } from '../delivery/county.js';
 import { createApp, type AppDeps } from './app.js';
 import { postgresCheck, temporalCheck } from './health.js';
 import { createKeyVerifier } from './keys.js';
@@ -66,6 +67,7 @@ export async function runApi(
     manageTokenSecret: secret,
     rateLimits: { perAddress: config.VOTER_RATE_LIMIT_PER_ADDRESS, perIdentity: config.VOTER_RATE_LIMIT_PER_IDENTITY },
     logger: logger.child({ component: 'voters' }),
+    countyFallback: countyFallback(config),
   });
   const app = createApp({
     logger,

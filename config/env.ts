@@ -77,6 +77,27 @@ export const envSchema = z
       .min(32, 'at least 32 characters')
       .optional()
       .describe('HMAC secret of the manage/unsubscribe links in every message (required in production)'),
+    DEFAULT_COUNTY_NAME: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'county name in messages, used for a county that has no `county` record (outside production: "Elections Office")',
+      ),
+    DEFAULT_COUNTY_PHONE: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'county phone in messages, used for a county that has no `county` record (outside production: "(555) 010-0100")',
+      ),
+    DEFAULT_COUNTY_URL: z
+      .url()
+      .optional()
+      .transform((url) => url?.replace(/\/+$/, ''))
+      .describe(
+        'county web address in messages, used for a county that has no `county` record (outside production: PUBLIC_BASE_URL)',
+      ),
     PROVIDER_TIMEOUT: duration
       .default(15_000)
       .refine((ms) => ms >= 1_000 && ms <= 25_000, 'between 1s and 25s (a send attempt is given 30s in all)')

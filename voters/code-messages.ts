@@ -1,5 +1,6 @@
 import type { NoticeLinks, Senders } from '../activities/notices.js';
 import type { Sql } from '../db/client.js';
+import { resolveCountyDetails, type CountyFallback } from '../delivery/county.js';
 import type { EmailSender, SmsSender, VoiceSender } from '../delivery/providers/index.js';
 import {
   renderEmail,
@@ -49,6 +50,10 @@ const ADDED_KEY: Record<ContactChannel, AlertKey> = {
   voice: 'contact_added.phone_number',
 };
 
+function errorType(error: unknown): string {
+  return (error as { type?: string }).type ?? (error as Error).name;
+}
+
 /** A security alert is worth little after a few hours, and must not wait in a queue overnight. */
 const ALERT_SMS_VALIDITY_SECONDS = 3 * 60 * 60;
 
@@ -67,18 +72,40 @@ export function createCodeMessages(deps: {
   publicBaseUrl?: string | undefined;
   /** When the subscription's manage links expire (the email carries them). */
   linkExpiry: (subscriptionId: string) => Promise<number>;
+  /** Per field, for a county without a `counties` row or with a partial one (`countyFallback(config)`). */
+  countyFallback?: CountyFallback | undefined;
 }) {
   const { sql, links } = deps;
+  const publicBaseUrl = deps.publicBaseUrl ?? 'http://127.0.0.1:3000';
 
   async function countyVars(county: string | null) {
     const [row] = county
-      ? await sql<{ name: string; phone: string; url: string }[]>`
+      ? await sql<{ name: string | null; phone: string | null; url: string | null }[]>`
           SELECT name, phone, url FROM counties WHERE county = ${county}`
       : [];
+    const details = resolveCountyDetails(row, deps.countyFallback);
+    if (!details) {
+      throw Object.assign(new Error(`county ${county ?? '?'} has no name, phone and URL configured`), {
+        type: 'CountyNotConfigured',
+      });
+    }
+    return { countyName: details.name, countyPhone: details.phone, countyUrl: details.url };
+  }
+
+  /**
+   * The links an email carries. A verification code goes to an address nobody has confirmed yet: it
+   * must not carry a manage token (anyone who knows a voter's public-record details could sign up
+   * with their own mailbox), so its footer links to the sign-up page and it has no List-Unsubscribe
+   * (a code is transactional mail). Alerts go to verified owners and keep the manage links.
+   */
+  async function emailLinks(key: EmailKey, subscriptionId: string, language: Language) {
+    if (key === 'verification_code') {
+      return { manageUrl: `${publicBaseUrl}/?lang=${encodeURIComponent(language)}`, unsubscribeUrl: undefined };
+    }
+    const expiresAt = await deps.linkExpiry(subscriptionId);
     return {
-      countyName: row?.name || 'Elections Office',
-      countyPhone: row?.phone || '',
-      countyUrl: row?.url || deps.publicBaseUrl || '',
+      manageUrl: links.manageUrl(subscriptionId, expiresAt),
+      unsubscribeUrl: links.unsubscribeUrl(subscriptionId, expiresAt),
     };
   }
 
@@ -109,14 +136,14 @@ export function createCodeMessages(deps: {
         correlation,
       });
     } else {
-      const expiresAt = await deps.linkExpiry(subscriptionId);
-      const email = renderEmail(key, language, { ...vars, manageUrl: links.manageUrl(subscriptionId, expiresAt) });
+      const { manageUrl, unsubscribeUrl } = await emailLinks(key, subscriptionId, language);
+      const email = renderEmail(key, language, { ...vars, manageUrl });
       await (sender as EmailSender).send({
         to: address,
         subject: email.subject,
         html: email.html,
         text: email.text,
-        unsubscribeUrl: links.unsubscribeUrl(subscriptionId, expiresAt),
+        ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
         correlation,
       });
     }
@@ -147,14 +174,20 @@ export function createCodeMessages(deps: {
           try {
             await sendCode(pending);
           } catch (error) {
-            deps.logger.warn(
-              {
-                subscriptionId: pending.subscriptionId,
-                channel: pending.channel,
-                errorType: (error as { type?: string }).type ?? (error as Error).name,
-              },
-              'verification code not sent',
-            );
+            const meta = {
+              subscriptionId: pending.subscriptionId,
+              channel: pending.channel,
+              errorType: errorType(error),
+            };
+            if (meta.errorType === 'CountyNotConfigured') {
+              // An operator must act: no code can go out for this county until it is configured.
+              deps.logger.error(
+                { ...meta, county: pending.county },
+                'verification code not sent: the county has no name, phone and URL (run `county` or set DEFAULT_COUNTY_*)',
+              );
+            } else {
+              deps.logger.warn(meta, 'verification code not sent');
+            }
           }
         }),
       );
@@ -179,10 +212,15 @@ export function createCodeMessages(deps: {
           try {
             await sendAlert(alert);
           } catch (error) {
-            deps.logger.warn(
-              { ...meta, errorType: (error as { type?: string }).type ?? (error as Error).name },
-              'contact alert not sent',
-            );
+            const type = errorType(error);
+            if (type === 'CountyNotConfigured') {
+              deps.logger.error(
+                { ...meta, errorType: type, county: alert.county },
+                'contact alert not sent: the county has no name, phone and URL (run `county` or set DEFAULT_COUNTY_*)',
+              );
+            } else {
+              deps.logger.warn({ ...meta, errorType: type }, 'contact alert not sent');
+            }
           }
         }),
       );

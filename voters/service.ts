@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type postgres from 'postgres';
 import type { NoticeLinks, Senders } from '../activities/notices.js';
 import type { Sql } from '../db/client.js';
+import type { CountyFallback } from '../delivery/county.js';
 import { createNoticeLinks } from '../delivery/senders.js';
 import { resolveLanguage } from '../delivery/templates/index.js';
 import type { Logger } from '../lib/logger.js';
@@ -55,6 +56,8 @@ export interface VoterServiceDeps {
   rateLimiter?: RateLimiter;
   /** Deadline of one ballot status query (status page). */
   statusQueryTimeoutMs?: number;
+  /** County details for a county without a `counties` row (`countyFallback(config)`). */
+  countyFallback?: CountyFallback | undefined;
 }
 
 const FALLBACK_TIME_ZONE = 'America/Los_Angeles';
@@ -101,6 +104,7 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
     logger,
     publicBaseUrl: deps.publicBaseUrl,
     linkExpiry: expiryOf,
+    countyFallback: deps.countyFallback,
   });
 
   /** Per client address, each kind of request counted apart (lookup, verify, manage). */

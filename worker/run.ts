@@ -2,6 +2,7 @@ import { Client } from '@temporalio/client';
 import { DefaultLogger, type LogLevel } from '@temporalio/worker';
 import type { Config } from '../config/env.js';
 import { createActivities } from '../activities/index.js';
+import { countyFallback } from '../delivery/county.js';
 import {
   createNoticeLinks,
   createSenders,
@@ -60,6 +61,7 @@ export async function runWorker(config: Config, logger: Logger): Promise<Running
     temporal,
     senders: createSenders(deliverySettingsFromConfig(config)),
     links: createNoticeLinks(config.PUBLIC_BASE_URL, manageTokenSecret(config)),
+    countyFallback: countyFallback(config),
   });
   const workers = [
     await createWorker(config, connection, activities),

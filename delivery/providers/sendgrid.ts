@@ -61,10 +61,12 @@ export function createSendGridEmailSender(options: SendGridOptions): EmailSender
     async send(input: EmailSendInput) {
       const correlation = input.correlation ?? {};
       assertCorrelation(correlation);
+      const { unsubscribeUrl } = input;
       // Mail clients only honour one-click unsubscribe over https; the local sandbox runs on http.
       if (
-        !/^https:\/\//.test(input.unsubscribeUrl) &&
-        !(options.apiBaseUrl && /^http:\/\//.test(input.unsubscribeUrl))
+        unsubscribeUrl !== undefined &&
+        !/^https:\/\//.test(unsubscribeUrl) &&
+        !(options.apiBaseUrl && /^http:\/\//.test(unsubscribeUrl))
       ) {
         throw new TypeError('unsubscribeUrl must be an https URL (one-click unsubscribe is a POST to it)');
       }
@@ -76,10 +78,15 @@ export function createSendGridEmailSender(options: SendGridOptions): EmailSender
           subject: input.subject,
           text: input.text,
           html: input.html,
-          headers: {
-            'List-Unsubscribe': `<${input.unsubscribeUrl}>`,
-            'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-          },
+          // Transactional mail (a verification code) has no unsubscribe headers at all.
+          ...(unsubscribeUrl !== undefined
+            ? {
+                headers: {
+                  'List-Unsubscribe': `<${unsubscribeUrl}>`,
+                  'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+                },
+              }
+            : {}),
           customArgs: Object.fromEntries(Object.entries(correlation).map(([k, v]) => [CUSTOM_ARG_PREFIX + k, v])),
           // Rewritten tracking links look like the phishing look-alikes voters are warned about,
           // and an official notice has no business tracking opens.

@@ -92,8 +92,11 @@ export interface EmailSendInput {
   subject: string;
   html: string;
   text: string;
-  /** HTTPS URL that unsubscribes with one POST (RFC 8058); shown as List-Unsubscribe. */
-  unsubscribeUrl: string;
+  /**
+   * HTTPS URL that unsubscribes with one POST (RFC 8058); shown as List-Unsubscribe. Absent for
+   * transactional mail (verification codes): no List-Unsubscribe header at all.
+   */
+  unsubscribeUrl?: string;
   correlation?: Correlation;
 }
 

@@ -90,6 +90,25 @@ describe('SendGrid email through the real SDK', () => {
     });
   });
 
+  it('sends transactional mail without unsubscribeUrl with no List-Unsubscribe headers at all', async () => {
+    const { unsubscribeUrl: _omitted, ...transactional } = input;
+    await email.send(transactional);
+
+    expect(fake.messages).toHaveLength(1);
+    expect(fake.messages[0]).toMatchObject({ to: ['voter@example.com'], subject: 'Your ballot was received' });
+    const headerNames = Object.keys(fake.messages[0]!.headers).map((name) => name.toLowerCase());
+    expect(headerNames).not.toContain('list-unsubscribe');
+    expect(headerNames).not.toContain('list-unsubscribe-post');
+  });
+
+  it('still refuses an unsubscribeUrl that is not http(s), before any request', async () => {
+    await expect(email.send({ ...input, unsubscribeUrl: 'ftp://tracker.example/u/t' })).rejects.toThrow(/https URL/);
+    await expect(email.send({ ...input, unsubscribeUrl: '' })).rejects.toThrow(/https URL/);
+    const real = createSendGridEmailSender({ apiKey: fake.apiKey, fromEmail: FROM });
+    await expect(real.send({ ...input, unsubscribeUrl: 'http://tracker.example/u/t' })).rejects.toThrow(/https URL/);
+    expect(fake.requestCount).toBe(0);
+  });
+
   it('refuses correlation data that looks like personal data, before any request', async () => {
     await expect(email.send({ ...input, correlation: { email: 'voter@example.com' } })).rejects.toThrow(
       /must be an ID/,
