@@ -197,6 +197,9 @@ program
       console.log(
         `${verb}: ${report.subscriptions} subscriptions, ${report.contacts} contacts, ${report.consents} consent records`,
       );
+      console.log(
+        `  of which never confirmed: ${report.unverifiedContacts} contacts, ${report.emptiedSubscriptions} emptied subscriptions; ${report.expiredCodes} abandoned codes`,
+      );
     });
   });
 

@@ -433,6 +433,9 @@ describe('purging contact data after elections close', () => {
       expect(dry).toMatchObject({ code: 0 });
       expect(dry.stdout).toContain('elections closed 30+ days ago: closed\n');
       expect(dry.stdout).toContain('would delete: 3 subscriptions, 6 contacts, 6 consent records');
+      expect(dry.stdout).toMatch(
+        /of which never confirmed: \d+ contacts, \d+ emptied subscriptions; \d+ abandoned codes/,
+      );
       expect(await remainingSubscriptions()).toHaveLength(8);
 
       const real = await cli('purge-contacts', '--days', '30', '--json');
