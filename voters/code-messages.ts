@@ -27,7 +27,9 @@ export interface PendingCode {
 /**
  * A security alert to a contact already verified on the subscription (never through Temporal):
  * `added` names the channel and masked address just confirmed elsewhere on the subscription;
- * `removed` tells the address itself that a PATCH replaced or removed it.
+ * `removed` tells the address itself that a PATCH replaced or removed it; `unsubscribed` tells
+ * every verified, working contact once that the subscription was unsubscribed (whoever holds a
+ * manage token can do that, and a stranger can get one by confirming a contact of their own).
  */
 export interface PendingAlert {
   subscriptionId: string;
@@ -38,7 +40,7 @@ export interface PendingAlert {
   county: string | null;
   /** Whether the voter's window allows a call now (voice alerts are skipped outside it). */
   callAllowed: boolean;
-  event: { kind: 'added'; channel: ContactChannel; masked: string } | { kind: 'removed' };
+  event: { kind: 'added'; channel: ContactChannel; masked: string } | { kind: 'removed' } | { kind: 'unsubscribed' };
 }
 
 type AlertKey =
@@ -96,10 +98,11 @@ export function createCodeMessages(deps: {
    * The links an email carries. A verification code goes to an address nobody has confirmed yet: it
    * must not carry a manage token (anyone who knows a voter's public-record details could sign up
    * with their own mailbox), so its footer links to the sign-up page and it has no List-Unsubscribe
-   * (a code is transactional mail). Alerts go to verified owners and keep the manage links.
+   * (a code is transactional mail). The unsubscribe confirmation is the same: the subscription is
+   * over, and signing up again is the way back. Alerts go to verified owners and keep the manage links.
    */
   async function emailLinks(key: EmailKey, subscriptionId: string, language: Language) {
-    if (key === 'verification_code') {
+    if (key === 'verification_code' || key === 'unsubscribed_confirmation') {
       return { manageUrl: `${publicBaseUrl}/?lang=${encodeURIComponent(language)}`, unsubscribeUrl: undefined };
     }
     const expiresAt = await deps.linkExpiry(subscriptionId);
@@ -157,6 +160,15 @@ export function createCodeMessages(deps: {
 
   async function sendAlert(alert: PendingAlert) {
     const county = await countyVars(alert.county);
+    if (alert.event.kind === 'unsubscribed') {
+      const correlation = {
+        purpose: 'unsubscribe_confirmation',
+        subscription: alert.subscriptionId,
+        lang: alert.language,
+      };
+      await send('unsubscribed_confirmation', alert, county, correlation, ALERT_SMS_VALIDITY_SECONDS);
+      return;
+    }
     const correlation = { purpose: 'contact_alert', subscription: alert.subscriptionId, lang: alert.language };
     if (alert.event.kind === 'removed') {
       await send('contact_removed', alert, county, correlation, ALERT_SMS_VALIDITY_SECONDS);
@@ -203,7 +215,7 @@ export function createCodeMessages(deps: {
           const meta = {
             subscriptionId: alert.subscriptionId,
             channel: alert.channel,
-            alert: alert.event.kind === 'added' ? `added_${alert.event.channel}` : 'removed',
+            alert: alert.event.kind === 'added' ? `added_${alert.event.channel}` : alert.event.kind,
           };
           if (alert.channel === 'voice' && !alert.callAllowed) {
             deps.logger.info(meta, 'contact alert call skipped outside the voter window');

@@ -597,20 +597,45 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
     },
 
     async unsubscribe(subscriptionId, _origin): Promise<UnsubscribeResult> {
-      const voterId = await sql.begin(async (tx) => {
+      const outcome = await sql.begin(async (tx) => {
         const current = await subscription(tx, subscriptionId, true);
         if (!current) return undefined;
+        const alerts: PendingAlert[] = [];
         if (current.status === 'active') {
+          // Whoever holds a manage token can unsubscribe (a stranger gets one by confirming a contact
+          // of their own): every verified, working contact hears once that the notices stop. Only
+          // here, when the status changes: a repeated unsubscribe tells nobody again.
+          const working = await tx<{ channel: ContactChannel; address: string }[]>`
+            SELECT channel, address FROM contacts
+            WHERE subscription_id = ${subscriptionId}
+              AND verified_at IS NOT NULL AND opted_out_at IS NULL AND disabled_reason IS NULL`;
+          const [voter] = await tx<
+            { county: string }[]
+          >`SELECT county FROM voters WHERE voter_id = ${current.voter_id}`;
+          const language = resolveLanguage(current.language).language;
+          for (const contact of working) {
+            alerts.push({
+              subscriptionId,
+              channel: contact.channel,
+              address: contact.address,
+              language,
+              county: voter?.county ?? null,
+              callAllowed: callAllowed(current),
+              event: { kind: 'unsubscribed' },
+            });
+          }
           await tx`UPDATE subscriptions SET status = 'unsubscribed', updated_at = now() WHERE subscription_id = ${subscriptionId}`;
           await tx`DELETE FROM contact_verifications WHERE contact_id IN (SELECT contact_id FROM contacts WHERE subscription_id = ${subscriptionId})`;
           await tx`
             UPDATE consents SET withdrawn_at = ${new Date(now())}
             WHERE subscription_id = ${subscriptionId} AND withdrawn_at IS NULL`;
         }
-        return current.voter_id;
+        return { voterId: current.voter_id, alerts };
       });
-      if (voterId === undefined) return { outcome: 'not_found' };
-      await signal(voterId, preferencesChangedSignal);
+      if (outcome === undefined) return { outcome: 'not_found' };
+      await signal(outcome.voterId, preferencesChangedSignal);
+      // After the commit; each failure is logged without the address and never fails the unsubscribe.
+      await sendAlerts(outcome.alerts);
       return { outcome: 'unsubscribed' };
     },
 

@@ -123,6 +123,11 @@ interface VarsByKey {
   'contact_added.phone_number': { maskedContact: string };
   /** To an address a manage-page change replaced or removed: it gets no more notices. */
   contact_removed: object;
+  /**
+   * To every verified, working contact once a subscription is unsubscribed (by the voter or by
+   * whoever holds its manage link): no more notices follow. The email carries no manage link.
+   */
+  unsubscribed_confirmation: object;
   help_reply: object;
   unknown_reply: object;
   opted_out: object;
@@ -178,6 +183,7 @@ export const MESSAGE_SPECS: Readonly<Record<MessageKey, MessageSpec>> = {
   'contact_added.mobile_number': { channels: ALL, vars: ['maskedContact'] },
   'contact_added.phone_number': { channels: ALL, vars: ['maskedContact'] },
   contact_removed: { channels: ALL, vars: [] },
+  unsubscribed_confirmation: { channels: ALL, vars: [] },
   help_reply: { channels: SMS_ONLY, vars: [] },
   unknown_reply: { channels: SMS_ONLY, vars: [] },
   opted_out: { channels: SMS_ONLY, vars: [] },

@@ -1,7 +1,8 @@
 /**
  * One voter's whole story in a real browser (Debian's Chromium through playwright-core), against the
  * whole stack: sign up in Spanish, confirm both contacts with the codes the sandbox "sent", receive
- * the Spanish notices for two scans, follow the ballot on /status, unsubscribe, and hear nothing more.
+ * the Spanish notices for two scans, follow the ballot on /status, unsubscribe, get the confirmation
+ * of that once, and hear nothing more.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -136,12 +137,17 @@ describe('a voter signs up in Spanish in the browser, follows the ballot, and un
     expect(await timeline.locator('li[data-status="received"]').innerText()).not.toMatch(/\breceived\b/i);
   }, 60_000);
 
-  it('unsubscribes from /manage, and a later scan sends nothing', async () => {
+  it('unsubscribes from /manage, gets the confirmation once, and a later scan sends nothing', async () => {
     await open(page, `${stack.url}/manage?token=${encodeURIComponent(manageToken)}&lang=es`);
     await submitForm(page, { action: '/manage/unsubscribe' });
     await expect(page.locator('[data-outcome="unsubscribed"]').count()).resolves.toBe(1);
     await expect(page.locator('[role="status"]').count()).resolves.toBeGreaterThan(0);
     expect(await htmlLang(page)).toBe('es');
+
+    // Both verified contacts are told once, in Spanish, that the updates were turned off.
+    const confirmation = await untilBothChannels('unsubscribed_confirmation');
+    expect([confirmation.sms.length, confirmation.email.length]).toEqual([1, 1]);
+    expect(confirmation.email[0]!.body).not.toContain('token=');
 
     const before = (await stack.outbox()).length;
     await stack.scan(ELECTION, BALLOT, 'accepted');
@@ -152,6 +158,7 @@ describe('a voter signs up in Spanish in the browser, follows the ballot, and un
     // the earlier notices took well under a second each.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
 
+    // No notice (and no second confirmation) after unsubscribing.
     expect((await stack.outbox()).slice(before)).toEqual([]);
     const ballot = await stack.ballot(ELECTION, BALLOT);
     const acceptedNotices = (ballot.body.notices as { status: string; state: string }[]).filter(

@@ -605,6 +605,9 @@ describe('voter API: sign-up, verification, preferences and unsubscribe under /v
         status: 'unsubscribed',
       });
       await signalled('preferencesChanged', 2);
+      // The verified number is told once that the updates were turned off (unsubscribe confirmation).
+      expect(smsTo(phone)).toHaveLength(3);
+      expect(smsTo(phone)[2]!.statusCallback).toContain('purpose=unsubscribe_confirmation');
       expect(
         (await h.call('POST', '/v1/scans', { body: { events: [scanItem(E, 'b-main', 'received')] } })).status,
       ).toBe(202);
@@ -612,7 +615,7 @@ describe('voter API: sign-up, verification, preferences and unsubscribe under /v
         (await h.call('GET', `/v1/ballots/${E}/b-main`)).body?.status === 'received' ? true : undefined,
       );
       await new Promise((resolve) => setTimeout(resolve, 2_000));
-      expect(smsTo(phone)).toHaveLength(2);
+      expect(smsTo(phone)).toHaveLength(3); // no notice after unsubscribing
     });
   });
 
