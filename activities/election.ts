@@ -15,21 +15,26 @@ export function createElectionActivities({ sql, temporal }: { sql: Sql; temporal
     const signal = kind === 'close' ? electionClosedSignal : returnReminderDueSignal;
     let count = 0;
     const inFlight = new Set<Promise<void>>();
+    // Kept here rather than as a rejection: a settled promise leaves the set at once, so a rejection
+    // nobody awaited yet would go unhandled (and the activity would still succeed).
+    let failure: { error: unknown } | undefined;
     for await (const execution of temporal.workflow.list({ query })) {
       const sent = temporal.workflow
         .getHandle(execution.workflowId)
         .signal(signal)
         .catch((error: unknown) => {
           // The ballot finished between the listing and the signal: nothing to tell it.
-          if ((error as { name?: string }).name !== 'WorkflowNotFoundError') throw error;
+          if ((error as { name?: string }).name !== 'WorkflowNotFoundError') failure ??= { error };
         })
         .finally(() => inFlight.delete(sent));
       inFlight.add(sent);
       count += 1;
       if (inFlight.size >= SIGNALS_IN_FLIGHT) await Promise.race(inFlight);
+      if (failure) break;
       heartbeat({ signalled: count });
     }
     await Promise.all(inFlight);
+    if (failure) throw failure.error;
     return count;
   }
 

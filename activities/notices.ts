@@ -23,6 +23,7 @@ import {
   type MessageKey,
   type MessageVars,
 } from '../delivery/templates/index.js';
+import { LINK_LIFETIME_DAYS } from '../voters/links.js';
 
 /** What the workflow asks a sender to deliver: IDs, keys and dates only, never an address or a text. */
 export interface SendNoticeInput {
@@ -57,9 +58,6 @@ export interface NoticeLinks {
   /** The one-click unsubscribe URL (List-Unsubscribe, RFC 8058). */
   unsubscribeUrl(subscriptionId: string, expiresAt: number): string;
 }
-
-/** Manage links stop working this long after Election Day when the election sets no closing date. */
-const LINK_LIFETIME_AFTER_ELECTION_MS = 90 * 86_400_000;
 
 /** Less time than this left in the window: do not start a send that could land after it. */
 const MIN_WINDOW_LEFT_MS = 60_000;
@@ -163,7 +161,7 @@ export function createNoticeActivities({
       SELECT c.contact_id, c.address, s.subscription_id, v.county,
              k.name AS county_name, k.phone AS county_phone, k.url AS county_url, k.timezone AS county_timezone,
              k.cure_url AS county_cure_url,
-             coalesce(e.closes_at, e.election_day + ${LINK_LIFETIME_AFTER_ELECTION_MS / 86_400_000}::int, now() + interval '90 days') AS links_expire_at
+             coalesce(e.closes_at, e.election_day + ${LINK_LIFETIME_DAYS}::int, now() + make_interval(days => ${LINK_LIFETIME_DAYS}::int)) AS links_expire_at
       FROM subscriptions s
       JOIN contacts c ON c.subscription_id = s.subscription_id AND c.channel = ${input.channel}
       LEFT JOIN voters v ON v.voter_id = s.voter_id
@@ -220,7 +218,7 @@ export function createNoticeActivities({
         countyUrl: county.url,
         cureUrl: cureUrl(contact.county_cure_url || county.url, input.ballotId),
         timeZone,
-        ...(input.details?.reason ? { reason: input.details.reason } : { reason: 'unknown' }),
+        reason: input.details?.reason || 'unknown',
         ...(input.details?.cureDeadline ? { cureDeadline: Date.parse(input.details.cureDeadline) } : {}),
         ...(input.details?.expectedDeliveryDate ? { expectedDeliveryDate: input.details.expectedDeliveryDate } : {}),
         ...(input.details?.electionDay ? { electionDay: input.details.electionDay } : {}),

@@ -294,6 +294,19 @@ const ERROR_TEXT: Record<number, string> = {
 const json = (ref: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } });
 const batchNote = `1 to ${MAX_BATCH_ITEMS} items; answered 202 with one result per item in request order.`;
 
+/** A JSON batch endpoint: `${plural}Batch` in, `${singular}Results` out. */
+const batchPost = (summary: string, plural: string, singular: string, ...moreStatuses: number[]) => ({
+  post: {
+    summary,
+    description: batchNote,
+    requestBody: { required: true, content: json(`${plural}Batch`) },
+    responses: {
+      '202': { description: 'results', content: json(`${singular}Results`) },
+      ...errorResponses(400, 401, 403, 413, 415, 429, ...moreStatuses),
+    },
+  },
+});
+
 let cached: Record<string, unknown> | undefined;
 
 export function openApiDocument(): Record<string, unknown> {
@@ -355,28 +368,8 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
-      '/v1/voters': {
-        post: {
-          summary: 'Upsert voters by voterId (scope voters:write)',
-          description: batchNote,
-          requestBody: { required: true, content: json('VotersBatch') },
-          responses: {
-            '202': { description: 'results', content: json('VoterResults') },
-            ...errorResponses(400, 401, 403, 413, 415, 429),
-          },
-        },
-      },
-      '/v1/ballots': {
-        post: {
-          summary: 'Record issued ballots (scope ballots:write)',
-          description: batchNote,
-          requestBody: { required: true, content: json('BallotsBatch') },
-          responses: {
-            '202': { description: 'results', content: json('BallotResults') },
-            ...errorResponses(400, 401, 403, 413, 415, 429, 503),
-          },
-        },
-      },
+      '/v1/voters': batchPost('Upsert voters by voterId (scope voters:write)', 'Voters', 'Voter'),
+      '/v1/ballots': batchPost('Record issued ballots (scope ballots:write)', 'Ballots', 'Ballot', 503),
       '/v1/scans': {
         post: {
           summary: 'Record scan events (scope scans:write)',

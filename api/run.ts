@@ -5,12 +5,7 @@ import { createSql } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import type { Logger } from '../lib/logger.js';
 import { connectClient } from '../lib/temporal.js';
-import {
-  createNoticeLinks,
-  createSenders,
-  deliverySettingsFromConfig,
-  manageTokenSecret,
-} from '../delivery/senders.js';
+import { createSenders, deliverySettingsFromConfig, manageTokenSecret } from '../delivery/senders.js';
 import { createVoterService } from '../voters/service.js';
 import { signalVoterBallots } from '../lib/workflow-client.js';
 import { countyFallback } from '../delivery/county.js';
@@ -62,7 +57,6 @@ export async function runApi(
     sql,
     temporal,
     senders: createSenders(deliverySettingsFromConfig(config)),
-    links: createNoticeLinks(publicBaseUrl, secret),
     publicBaseUrl,
     manageTokenSecret: secret,
     rateLimits: { perAddress: config.VOTER_RATE_LIMIT_PER_ADDRESS, perIdentity: config.VOTER_RATE_LIMIT_PER_IDENTITY },

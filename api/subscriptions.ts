@@ -1,5 +1,11 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
-import type { FieldProblems, ManageAccessResult, RequestOrigin, VoterService } from '../voters/contract.js';
+import {
+  SUBSCRIPTION_ID,
+  type FieldProblems,
+  type ManageAccessResult,
+  type RequestOrigin,
+  type VoterService,
+} from '../voters/contract.js';
 
 /**
  * The voters' JSON API under /v1 (no API key: voters prove who they are by the roll lookup, their
@@ -11,8 +17,6 @@ export interface SubscriptionRoutesDeps {
   /** Largest JSON body accepted (these bodies are a few hundred bytes). */
   maxBodyBytes?: number;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Answers the lookup can give. The no-match body is the same bytes whichever field failed (and
@@ -162,7 +166,7 @@ export function subscriptionRoutes(deps: SubscriptionRoutesDeps): Router {
 
   /** Checks the ID's form, then the token (signature, expiry, rate limits, subscription). */
   const manage = (req: IdRequest, res: Response): boolean => {
-    if (!UUID.test(req.params.id)) {
+    if (!SUBSCRIPTION_ID.test(req.params.id)) {
       fail(res, 404, 'not_found');
       return false;
     }

@@ -21,6 +21,7 @@ import { authenticate, backPressure, principalOf, rateLimitPerKey, requireScope 
 import { ApiError } from './errors.js';
 import type { KeyVerifier } from './keys.js';
 import { ndjsonLines } from '../ingest/parsers/ndjson.js';
+import { ingestInChunks } from '../ingest/import.js';
 import { docsPage, openApiDocument } from './openapi.js';
 
 export interface V1Deps {
@@ -206,34 +207,16 @@ async function streamScans(req: Request, res: Response, deps: V1Deps): Promise<v
     }
   };
 
-  let items: unknown[] = [];
-  let lines: number[] = [];
-  const bad: ItemResult[] = [];
-  const flush = async () => {
-    const recorded = items.length > 0 ? await ingestScans(deps.sql, principal, items, lines) : [];
-    const merged = [...recorded.map((result, i) => ({ ...result, index: index + i })), ...bad].sort(
-      (a, b) => a.line! - b.line!,
-    );
-    merged.forEach((result, i) => (result.index = index + i));
-    index += merged.length;
-    write(merged);
-    items = [];
-    lines = [];
-    bad.length = 0;
-    deps.outboxWritten();
-  };
-
+  const chunks = ingestInChunks(ndjsonLines(req), chunkSize, (items, lines) =>
+    ingestScans(deps.sql, principal, items, lines),
+  );
   try {
-    for await (const entry of ndjsonLines(req)) {
-      if (entry.error) {
-        bad.push({ index: -1, line: entry.line, outcome: 'invalid', error: entry.error });
-      } else {
-        items.push(entry.value);
-        lines.push(entry.line);
-      }
-      if (items.length + bad.length >= chunkSize) await flush();
+    for await (const results of chunks) {
+      results.forEach((result, i) => (result.index = index + i));
+      index += results.length;
+      write(results);
+      deps.outboxWritten();
     }
-    await flush();
     res.end(`],"summary":${JSON.stringify(summary)}}`);
   } catch (error) {
     if (!started) throw error;

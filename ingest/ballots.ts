@@ -2,7 +2,7 @@ import { describeIssues } from '../domain/scan-event.js';
 import type { Sql } from '../db/client.js';
 import { knownElections } from './elections.js';
 import { allowsCounty, type Principal } from './principal.js';
-import { ballotItemSchema, stringField, type BallotItem, type ItemResult } from './schemas.js';
+import { ballotItemSchema, initialResults, type BallotItem, type ItemResult } from './schemas.js';
 
 export interface BallotResult extends ItemResult {
   electionId?: string;
@@ -41,17 +41,7 @@ export async function ingestBallots(
   items: readonly unknown[],
   lines?: readonly number[],
 ): Promise<BallotResult[]> {
-  const results: BallotResult[] = items.map((item, index) => {
-    const electionId = stringField(item, 'electionId');
-    const ballotId = stringField(item, 'ballotId');
-    return {
-      index,
-      ...(lines ? { line: lines[index]! } : {}),
-      ...(electionId !== undefined ? { electionId } : {}),
-      ...(ballotId !== undefined ? { ballotId } : {}),
-      outcome: 'accepted',
-    };
-  });
+  const results: BallotResult[] = initialResults(items, lines, ['electionId', 'ballotId']);
   const candidates: { index: number; ballot: BallotItem }[] = [];
   items.forEach((item, index) => {
     const parsed = ballotItemSchema.safeParse(item);

@@ -139,38 +139,53 @@ export async function importFile(options: {
         : imbRecords(stream, sql, options.operations!, () => (summary.skipped += 1));
 
   const ingest = { voters: ingestVoters, ballots: ingestBallots, scans: ingestScans }[kind];
+  const chunks = ingestInChunks(records, chunkSize, (items, lines) => ingest(sql, principal, items, lines));
+  for await (const results of chunks) {
+    for (const result of results) {
+      summary.lines = Math.max(summary.lines, result.line!);
+      summary[result.outcome] += 1;
+      if (result.outcome !== 'accepted') {
+        options.onProblem?.({
+          line: result.line ?? 0,
+          outcome: result.outcome,
+          ...(result.error ? { code: result.error.code, message: result.error.message } : {}),
+        });
+      }
+    }
+  }
+  options.onProgress?.(total, total);
+  return summary;
+}
+
+/**
+ * Hands the readable records to `ingest` in chunks of up to `chunkSize` lines and yields each chunk's
+ * results, unreadable lines included as `invalid` (index -1), in line order. Always yields at least
+ * once (the last chunk may be empty).
+ */
+export async function* ingestInChunks<R extends ItemResult>(
+  records: AsyncIterable<SourceRecord>,
+  chunkSize: number,
+  ingest: (items: unknown[], lines: number[]) => Promise<R[]>,
+): AsyncGenerator<ItemResult[]> {
   let items: unknown[] = [];
   let lines: number[] = [];
-  const report = (result: ItemResult) => {
-    summary[result.outcome] += 1;
-    if (result.outcome !== 'accepted') {
-      options.onProblem?.({
-        line: result.line ?? 0,
-        outcome: result.outcome,
-        ...(result.error ? { code: result.error.code, message: result.error.message } : {}),
-      });
-    }
-  };
   let unreadable: ItemResult[] = [];
   const flush = async () => {
-    const results = items.length > 0 ? await ingest(sql, principal, items, lines) : [];
-    for (const result of [...results, ...unreadable].sort((a, b) => a.line! - b.line!)) report(result);
+    const results = items.length > 0 ? await ingest(items, lines) : [];
+    const merged = [...results, ...unreadable].sort((a, b) => a.line! - b.line!);
     items = [];
     lines = [];
     unreadable = [];
+    return merged;
   };
-
   for await (const record of records) {
-    summary.lines = Math.max(summary.lines, record.line);
     if (record.error) {
       unreadable.push({ index: -1, line: record.line, outcome: 'invalid', error: record.error });
     } else {
       items.push(record.value);
       lines.push(record.line);
     }
-    if (items.length + unreadable.length >= chunkSize) await flush();
+    if (items.length + unreadable.length >= chunkSize) yield await flush();
   }
-  await flush();
-  options.onProgress?.(total, total);
-  return summary;
+  yield await flush();
 }

@@ -3,7 +3,7 @@ import type { Sql } from '../db/client.js';
 import { ballotCounties, ballotKey } from './ballots.js';
 import { knownElections } from './elections.js';
 import { allowsCounty, type Principal } from './principal.js';
-import { scanItemSchema, stringField, type ItemResult, type ScanItem } from './schemas.js';
+import { initialResults, scanItemSchema, type ItemResult, type ScanItem } from './schemas.js';
 
 export interface ScanResult extends ItemResult {
   eventId?: string;
@@ -24,15 +24,7 @@ export async function ingestScans(
   items: readonly unknown[],
   lines?: readonly number[],
 ): Promise<ScanResult[]> {
-  const results: ScanResult[] = items.map((item, index) => {
-    const eventId = stringField(item, 'eventId');
-    return {
-      index,
-      ...(lines ? { line: lines[index]! } : {}),
-      ...(eventId !== undefined ? { eventId } : {}),
-      outcome: 'accepted',
-    };
-  });
+  const results: ScanResult[] = initialResults(items, lines, ['eventId']);
   let candidates: { index: number; scan: ScanItem }[] = [];
   items.forEach((item, index) => {
     const parsed = scanItemSchema.safeParse(item);

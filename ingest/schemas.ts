@@ -139,8 +139,27 @@ export function summarize(results: readonly { outcome: Outcome }[]): Record<Outc
 }
 
 /** The item's own ID if it has a usable one (for the result line), whatever else is wrong with it. */
-export function stringField(item: unknown, field: string): string | undefined {
+function stringField(item: unknown, field: string): string | undefined {
   if (typeof item !== 'object' || item === null) return undefined;
   const value = (item as Record<string, unknown>)[field];
   return typeof value === 'string' && value.length <= 256 ? value : undefined;
+}
+
+/**
+ * One `accepted` result per item, in order, carrying its line (if given) and whichever of the ID
+ * `fields` the item has in usable form; the ingest functions then mark the items they reject.
+ */
+export function initialResults<F extends string>(
+  items: readonly unknown[],
+  lines: readonly number[] | undefined,
+  fields: readonly F[],
+): (ItemResult & Partial<Record<F, string>>)[] {
+  return items.map((item, index) => {
+    const ids: Partial<Record<F, string>> = {};
+    for (const field of fields) {
+      const value = stringField(item, field);
+      if (value !== undefined) ids[field] = value;
+    }
+    return { index, ...(lines ? { line: lines[index]! } : {}), ...ids, outcome: 'accepted' };
+  });
 }

@@ -1,7 +1,7 @@
 import { describeIssues } from '../domain/scan-event.js';
 import type { Sql } from '../db/client.js';
 import { allowsCounty, type Principal } from './principal.js';
-import { stringField, voterItemSchema, type ItemResult, type VoterItem } from './schemas.js';
+import { initialResults, voterItemSchema, type ItemResult, type VoterItem } from './schemas.js';
 
 export interface VoterResult extends ItemResult {
   voterId?: string;
@@ -24,15 +24,7 @@ export async function ingestVoters(
   items: readonly unknown[],
   lines?: readonly number[],
 ): Promise<VoterResult[]> {
-  const results: VoterResult[] = items.map((item, index) => {
-    const voterId = stringField(item, 'voterId');
-    return {
-      index,
-      ...(lines ? { line: lines[index]! } : {}),
-      ...(voterId !== undefined ? { voterId } : {}),
-      outcome: 'accepted',
-    };
-  });
+  const results: VoterResult[] = initialResults(items, lines, ['voterId']);
   const rounds: { index: number; voter: VoterItem }[][] = [];
   const seenInBatch = new Map<string, number>();
   items.forEach((item, index) => {

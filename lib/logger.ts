@@ -13,6 +13,10 @@ export const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   ...PERSONAL_FIELDS.flatMap((field) => [field, `*.${field}`]),
+  // A Postgres error's detail quotes the offending values ("Key (address)=(…) already exists",
+  // "Failing row contains (…)"); `err` is pino's key, `error` the Temporal SDK's.
+  'err.detail',
+  'error.detail',
 ];
 
 export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, name: string): Logger {

@@ -14,15 +14,16 @@
  *   address may be a stranger's, typed by someone else, and it was never used.
  */
 import { addDays, isValidTimeZone, zonedTimeToInstant } from '../domain/zoned-time.js';
+import { LINK_LIFETIME_DAYS } from '../voters/links.js';
 
 const MS_PER_DAY = 86_400_000;
 
 /**
  * An election without a closing date counts as closed this many days after Election Day (local
- * midnight), the same lifetime the manage links in every notice get (LINK_LIFETIME_AFTER_ELECTION_MS
- * in activities/notices.ts): while a voter can still open their preferences page, their data stays.
+ * midnight), the same lifetime the manage links get (voters/links.ts): while a voter can still open
+ * their preferences page, their data stays.
  */
-export const CLOSED_DAYS_AFTER_ELECTION_DAY = 90;
+export const CLOSED_DAYS_AFTER_ELECTION_DAY = LINK_LIFETIME_DAYS;
 
 export interface ElectionClosing {
   electionId: string;

@@ -15,30 +15,20 @@
  * is from the moment the scan's request was sent to the workflow's `receivedAt` for it (read with
  * the status query afterwards). Prints both, their ratio and p50/p99.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createApp } from '../api/app.js';
 import { createApiKey, createKeyVerifier } from '../api/keys.js';
 import { OutboxForwarder } from '../api/outbox-forwarder.js';
 import { startServer } from '../api/server.js';
-import { createSql } from '../db/client.js';
-import { migrate } from '../db/migrate.js';
 import type { ScanEvent } from '../domain/scan-event.js';
 import { ALL_SCOPES } from '../ingest/principal.js';
 import { createLogger } from '../lib/logger.js';
 import { forwardIssuance, forwardScan } from '../lib/workflow-client.js';
-import { registerSearchAttributes } from '../lib/temporal.js';
 import { workflowSource } from '../worker/worker.js';
 import { statusQuery, workflowIdFor } from '../workflows/ballot.js';
-import { startEmbeddedPostgres } from './embedded-postgres.js';
-import { startTemporalDevServer } from './temporal-dev-server.js';
-import { ensurePostgres, ensureTemporalCli } from './tools.js';
-import { freePort } from '../test/global-setup.js';
+import { inPool, startServerStack } from '../test/helpers/history-stack.js';
 
 /** These voters have no subscriptions, so no notice is ever sent: no senders needed. */
 const NO_DELIVERY = { senders: {}, links: { manageUrl: () => '', unsubscribeUrl: () => '' } };
@@ -79,56 +69,16 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
-async function inPool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      while (next < items.length) await work(items[next++]!);
-    }),
-  );
-}
-
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 async function main() {
   const cleanups: (() => Promise<unknown>)[] = [];
-  const temp = mkdtempSync(join(tmpdir(), 'bench-ingest-'));
-  cleanups.push(async () => rmSync(temp, { recursive: true, force: true }));
   try {
-    let address = process.env.TEMPORAL_ADDRESS;
-    if (!address) {
-      const temporal = await startTemporalDevServer({
-        cliPath: await ensureTemporalCli(),
-        port: await freePort(),
-        logFile: join(temp, 'temporal.log'),
-      });
-      cleanups.unshift(() => temporal.stop());
-      address = temporal.address;
-    }
-    let databaseUrl = process.env.DATABASE_URL;
-    if (!databaseUrl) {
-      await ensurePostgres();
-      // Its own temp directory: initdb runs as the postgres user, which must own it.
-      const dataDir = mkdtempSync(join(tmpdir(), 'bench-ingest-pg-'));
-      cleanups.unshift(async () => rmSync(dataDir, { recursive: true, force: true }));
-      const pg = await startEmbeddedPostgres({
-        dataDir,
-        port: await freePort(),
-        database: 'bench',
-        persistent: false,
-      });
-      cleanups.unshift(() => pg.stop());
-      databaseUrl = pg.url;
-    }
-    const sql = createSql({ DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: 20 });
-    cleanups.unshift(() => sql.end({ timeout: 5 }));
-    await migrate(sql);
-    const connection = await Connection.connect({ address });
-    cleanups.unshift(() => connection.close());
-    await registerSearchAttributes(connection, 'default');
-    const temporal = new Client({ connection });
+    const stack = await startServerStack({ name: 'bench-ingest', log, temporalAddress: process.env.TEMPORAL_ADDRESS });
+    cleanups.push(() => stack.stop());
+    const { sql, client: temporal, temporalAddress: address } = stack;
     const taskQueue = `bench-ingest-${Date.now().toString(36)}`;
 
     const native = await NativeConnection.connect({ address });

@@ -13,25 +13,17 @@
  * the others', p50/p90/p99 and the p50 ratio to the overall p50; the max/min p50 ratio as headline;
  * and EXPLAIN ANALYZE of the roll lookup. The senders refuse and count: nothing may be sent.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
 import exitHook from 'async-exit-hook';
 import type { Senders } from '../activities/notices.js';
 import { createApp } from '../api/app.js';
 import { startServer } from '../api/server.js';
-import { createSql, type Sql } from '../db/client.js';
-import { migrate } from '../db/migrate.js';
+import type { Sql } from '../db/client.js';
 import { createLogger } from '../lib/logger.js';
-import { freePort } from '../test/global-setup.js';
+import { startServerStack } from '../test/helpers/history-stack.js';
 import { createVoterService } from '../voters/service.js';
-import { startEmbeddedPostgres } from './embedded-postgres.js';
-import { startTemporalDevServer } from './temporal-dev-server.js';
-import { ensurePostgres, ensureTemporalCli } from './tools.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -295,37 +287,12 @@ exitHook((done) => {
 });
 
 async function main() {
-  const temp = mkdtempSync(join(tmpdir(), 'bench-signup-'));
-  cleanups.push(async () => rmSync(temp, { recursive: true, force: true }));
-
-  let address = process.env.TEMPORAL_ADDRESS;
-  if (!address) {
-    const temporal = await startTemporalDevServer({
-      cliPath: await ensureTemporalCli(),
-      port: await freePort(),
-      logFile: join(temp, 'temporal.log'),
-    });
-    cleanups.unshift(() => temporal.stop());
-    address = temporal.address;
-  }
-  let databaseUrl = process.env.DATABASE_URL;
-  if (!databaseUrl) {
-    await ensurePostgres();
-    // Its own temp directory: initdb runs as the postgres user, which must own it.
-    const dataDir = mkdtempSync(join(tmpdir(), 'bench-signup-pg-'));
-    cleanups.unshift(async () => rmSync(dataDir, { recursive: true, force: true }));
-    const pg = await startEmbeddedPostgres({ dataDir, port: await freePort(), database: 'bench', persistent: false });
-    cleanups.unshift(() => pg.stop());
-    databaseUrl = pg.url;
-  } else {
+  if (process.env.DATABASE_URL) {
     log('DATABASE_URL is set: its voters table gets the synthetic roll (use a throw-away database)');
   }
-  const sql = createSql({ DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: 10 });
-  cleanups.unshift(() => sql.end({ timeout: 5 }));
-  await migrate(sql);
-  const connection = await Connection.connect({ address });
-  cleanups.unshift(() => connection.close());
-  const temporal = new Client({ connection });
+  const stack = await startServerStack({ name: 'bench-signup', log, temporalAddress: process.env.TEMPORAL_ADDRESS });
+  cleanups.push(() => stack.stop());
+  const { sql, client: temporal } = stack;
 
   log(`loading a roll of ${VOTERS} voters ...`);
   const roll = await loadRoll(sql, VOTERS);

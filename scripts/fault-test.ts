@@ -14,13 +14,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DATA_DIR } from './tools.js';
-import {
-  formatFaultReport,
-  runFaultScenario,
-  startFaultStack,
-  tail,
-  type FaultStack,
-} from '../test/helpers/fault-harness.js';
+import { formatFaultReport, runFaultScenario, tail } from '../test/helpers/fault-harness.js';
+import { startServerStack, type ServerStack } from '../test/helpers/history-stack.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -63,10 +58,10 @@ const maxFaultsPerNotice = args['max-faults-per-notice']
 
 const log = (line: string) => process.stderr.write(`[faults] ${line}\n`);
 
-let stack: FaultStack | undefined;
+let stack: ServerStack | undefined;
 let exitCode = 0;
 try {
-  stack = await startFaultStack({ name: 'faults', log });
+  stack = await startServerStack({ name: 'faults', log });
   // Kept after the run (the stack's temp directory is not): .data/ is ignored by git.
   mkdirSync(DATA_DIR, { recursive: true });
   const workerLogFile = join(DATA_DIR, 'bench-faults-worker.log');

@@ -10,6 +10,9 @@ import type { Language } from '../delivery/templates/index.js';
 export type ContactChannel = 'email' | 'sms' | 'voice';
 export const CONTACT_CHANNELS: readonly ContactChannel[] = ['email', 'sms', 'voice'];
 
+/** The form of a subscription ID (a UUID): anything else is not found without asking the database. */
+export const SUBSCRIPTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** The four facts a voter gives to find themselves on the roll, plus the voter ID when asked for it. */
 export interface VoterIdentityInput {
   firstName: string;

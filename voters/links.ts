@@ -1,7 +1,12 @@
 import type { Sql } from '../db/client.js';
 
-/** Manage links live this long when the voter has no election that closes later. */
-export const LINK_LIFETIME_MS = 90 * 86_400_000;
+/**
+ * Manage links live this many days after Election Day when the election sets no closing date, and
+ * this long from now when the voter has no election that closes later. Contact data is kept at
+ * least as long (privacy/retention.ts): while a voter can open their preferences page, it stays.
+ */
+export const LINK_LIFETIME_DAYS = 90;
+export const LINK_LIFETIME_MS = LINK_LIFETIME_DAYS * 86_400_000;
 
 /**
  * When a subscription's manage links expire: with the voter's latest election (its closing date,
@@ -10,7 +15,7 @@ export const LINK_LIFETIME_MS = 90 * 86_400_000;
  */
 export async function linkExpiry(sql: Sql, subscriptionId: string, now: number): Promise<number> {
   const [row] = await sql<{ latest: Date | null }[]>`
-    SELECT max(coalesce(e.closes_at, (e.election_day + ${LINK_LIFETIME_MS / 86_400_000}::int)::timestamptz)) AS latest
+    SELECT max(coalesce(e.closes_at, (e.election_day + ${LINK_LIFETIME_DAYS}::int)::timestamptz)) AS latest
     FROM subscriptions s
     JOIN ballots b ON b.voter_id = s.voter_id
     JOIN elections e ON e.election_id = b.election_id

@@ -16,12 +16,14 @@ import { CODE_LIFETIME_MS, MAX_CODE_ATTEMPTS, codeMatches, generateCode, hashCod
 import { CONSENT_TEXT_VERSION } from './consent.js';
 import {
   CONTACT_CHANNELS,
+  SUBSCRIPTION_ID,
   type ContactChannel,
   type ContactView,
   type ManageAccessResult,
   type ManageTokenResult,
   type PreferencesResult,
   type PreferencesView,
+  type Refusal,
   type RequestOrigin,
   type ResendResult,
   type SignUpResult,
@@ -36,7 +38,7 @@ import { maskAddress, maskEmail } from './mask.js';
 import { matchVoter, type Identity, type MatchOutcome } from './matching.js';
 import { normalizeName } from './normalize.js';
 import { clientAddressKey, createRateLimiter, type RateLimiter } from './rate-limit.js';
-import { ballotTimelines } from './timeline.js';
+import { FALLBACK_TIME_ZONE, ballotTimelines } from './timeline.js';
 import { parseIdentity, parsePreferencesPatch, parseResend, parseSignUp, parseVerify, type Parsed } from './schemas.js';
 
 export interface VoterServiceDeps {
@@ -60,14 +62,12 @@ export interface VoterServiceDeps {
   countyFallback?: CountyFallback | undefined;
 }
 
-const FALLBACK_TIME_ZONE = 'America/Los_Angeles';
 /**
  * Manage requests carry an HMAC token nobody can guess, and one visit to the preferences page takes
  * several requests: their per-subscription limit is this multiple of the per-identity one.
  */
 const MANAGE_LIMIT_FACTOR = 5;
 const DEFAULT_QUIET_HOURS = { start: '08:00', end: '21:00' };
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 type Tx = postgres.TransactionSql;
 
 interface ContactRow {
@@ -153,6 +153,23 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
     return { data: parsed.data, match };
   }
 
+  /** Verify and resend share their limits (per client address, then per subscription) and checks. */
+  function checkVerifyRequest<T>(
+    subscriptionId: string,
+    input: unknown,
+    origin: RequestOrigin,
+    parse: (input: unknown) => Parsed<T>,
+  ): { refusal: Refusal | { outcome: 'not_found' } } | { data: T } {
+    const byAddress = limitedByAddress('verify', origin);
+    if (byAddress) return { refusal: byAddress };
+    const parsed = parse(input);
+    if (!parsed.ok) return { refusal: { outcome: 'invalid', fields: parsed.fields } };
+    if (!SUBSCRIPTION_ID.test(subscriptionId)) return { refusal: { outcome: 'not_found' } };
+    const bySubscription = limitedBySubject('verify', subscriptionId);
+    if (bySubscription) return { refusal: bySubscription };
+    return { data: parsed.data };
+  }
+
   async function issueCode(tx: Tx, contactId: string, address: string): Promise<string> {
     const code = generateCode();
     const at = now();
@@ -170,20 +187,28 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
 
   async function recordConsent(
     tx: Tx,
-    subscriptionId: string,
-    channel: ContactChannel,
-    address: string,
-    language: string,
-    origin: RequestOrigin,
-    confirmed: boolean,
-    /** One instant per request: contacts given together are told apart from later additions by it. */
-    at: Date,
+    consent: {
+      subscriptionId: string;
+      channel: ContactChannel;
+      address: string;
+      language: string;
+      origin: RequestOrigin;
+      confirmed: boolean;
+      /** One instant per request: contacts given together are told apart from later additions by it. */
+      at: Date;
+    },
   ) {
+    const { subscriptionId, channel, address, language, origin, confirmed, at } = consent;
     await tx`
       INSERT INTO consents (subscription_id, channel, address, source, consent_text_version, language, consented_at, confirmed_at)
       VALUES (${subscriptionId}, ${channel}, ${address}, ${origin.source.slice(0, 200)},
               ${(origin.consentTextVersion ?? CONSENT_TEXT_VERSION).slice(0, 100)}, ${language}, ${at},
               ${confirmed ? at : null})`;
+  }
+
+  async function countyOf(tx: Tx, voterId: string): Promise<string | null> {
+    const [voter] = await tx<{ county: string }[]>`SELECT county FROM voters WHERE voter_id = ${voterId}`;
+    return voter?.county ?? null;
   }
 
   async function contactsOf(db: Sql | Tx, subscriptionId: string): Promise<ContactRow[]> {
@@ -293,7 +318,7 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
     subscriptionId: string,
     lock = false,
   ): Promise<SubscriptionRow | undefined> {
-    if (!UUID.test(subscriptionId)) return undefined;
+    if (!SUBSCRIPTION_ID.test(subscriptionId)) return undefined;
     const [row] = lock
       ? await db<SubscriptionRow[]>`SELECT * FROM subscriptions WHERE subscription_id = ${subscriptionId} FOR UPDATE`
       : await db<SubscriptionRow[]>`SELECT * FROM subscriptions WHERE subscription_id = ${subscriptionId}`;
@@ -330,7 +355,7 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
   function checkManageToken(token: string): ManageTokenResult {
     const check = verifyManageToken(secret, token, now());
     if (check.ok)
-      return UUID.test(check.subscriptionId)
+      return SUBSCRIPTION_ID.test(check.subscriptionId)
         ? { outcome: 'ok', subscriptionId: check.subscriptionId }
         : { outcome: 'invalid_token' };
     return { outcome: check.reason === 'expired' ? 'token_expired' : 'invalid_token' };
@@ -375,16 +400,15 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
           if (!address) continue;
           const contact = existing.find((c) => c.channel === channel);
           const code = await setContact(tx, id, contact, channel, address, true);
-          await recordConsent(
-            tx,
-            id,
+          await recordConsent(tx, {
+            subscriptionId: id,
             channel,
             address,
-            data.language,
-            withVersion(origin, data),
-            code === undefined,
+            language: data.language,
+            origin: withVersion(origin, data),
+            confirmed: code === undefined,
             at,
-          );
+          });
           if (code)
             pending.push({ subscriptionId: id, channel, address, code, language: data.language, county: voter.county });
         }
@@ -400,14 +424,9 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
     },
 
     async verify(subscriptionId, input, origin): Promise<VerifyResult> {
-      const byAddress = limitedByAddress('verify', origin);
-      if (byAddress) return byAddress;
-      const parsed = parseVerify(input);
-      if (!parsed.ok) return { outcome: 'invalid', fields: parsed.fields };
-      if (!UUID.test(subscriptionId)) return { outcome: 'not_found' };
-      const bySubscription = limitedBySubject('verify', subscriptionId);
-      if (bySubscription) return bySubscription;
-      const { channel, code } = parsed.data;
+      const checked = checkVerifyRequest(subscriptionId, input, origin, parseVerify);
+      if ('refusal' in checked) return checked.refusal;
+      const { channel, code } = checked.data;
 
       const result = await sql.begin(
         async (tx): Promise<VerifyResult & { voterId?: string; alerts?: PendingAlert[] }> => {
@@ -470,14 +489,9 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
     },
 
     async resendCode(subscriptionId, input, origin): Promise<ResendResult> {
-      const byAddress = limitedByAddress('verify', origin);
-      if (byAddress) return byAddress;
-      const parsed = parseResend(input);
-      if (!parsed.ok) return { outcome: 'invalid', fields: parsed.fields };
-      if (!UUID.test(subscriptionId)) return { outcome: 'not_found' };
-      const bySubscription = limitedBySubject('verify', subscriptionId);
-      if (bySubscription) return bySubscription;
-      const { channel } = parsed.data;
+      const checked = checkVerifyRequest(subscriptionId, input, origin, parseResend);
+      if ('refusal' in checked) return checked.refusal;
+      const { channel } = checked.data;
       const outcome = await sql.begin(async (tx): Promise<ResendResult | PendingCode> => {
         const current = await subscription(tx, subscriptionId, true);
         if (!current || current.status !== 'active') return { outcome: 'not_found' };
@@ -486,14 +500,13 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
         if (contact.pending_address === null && contact.verified_at !== null) return { outcome: 'already_verified' };
         const address = contact.pending_address ?? contact.address;
         const code = await issueCode(tx, contact.contact_id, address);
-        const [voter] = await tx<{ county: string }[]>`SELECT county FROM voters WHERE voter_id = ${current.voter_id}`;
         return {
           subscriptionId,
           channel,
           address,
           code,
           language: resolveLanguage(current.language).language,
-          county: voter?.county ?? null,
+          county: await countyOf(tx, current.voter_id),
         };
       });
       if ('outcome' in outcome) return outcome;
@@ -529,7 +542,7 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
             timezone = ${data.timezone ?? current.timezone}, updated_at = now()
           WHERE subscription_id = ${subscriptionId}`;
         const existing = await contactsOf(tx, subscriptionId);
-        const [voter] = await tx<{ county: string }[]>`SELECT county FROM voters WHERE voter_id = ${current.voter_id}`;
+        const county = await countyOf(tx, current.voter_id);
         const codes: PendingCode[] = [];
         const alerts: PendingAlert[] = [];
         const at = new Date(now());
@@ -550,7 +563,7 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
               channel,
               address: contact.address,
               language,
-              county: voter?.county ?? null,
+              county,
               callAllowed: callAllowed(current),
               event: { kind: 'removed' },
             });
@@ -558,7 +571,7 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
           if (address === null) {
             if (contact) await tx`DELETE FROM contacts WHERE contact_id = ${contact.contact_id}`;
             await tx`
-              UPDATE consents SET withdrawn_at = ${new Date(now())}
+              UPDATE consents SET withdrawn_at = ${at}
               WHERE subscription_id = ${subscriptionId} AND channel = ${channel} AND withdrawn_at IS NULL`;
             continue;
           }
@@ -570,20 +583,19 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
             continue;
           }
           await tx`
-            UPDATE consents SET withdrawn_at = ${new Date(now())}
+            UPDATE consents SET withdrawn_at = ${at}
             WHERE subscription_id = ${subscriptionId} AND channel = ${channel} AND address <> ${address} AND withdrawn_at IS NULL`;
           const code = await setContact(tx, subscriptionId, contact, channel, address, false);
-          await recordConsent(
-            tx,
+          await recordConsent(tx, {
             subscriptionId,
             channel,
             address,
             language,
-            withVersion(origin, data),
-            code === undefined,
+            origin: withVersion(origin, data),
+            confirmed: code === undefined,
             at,
-          );
-          if (code) codes.push({ subscriptionId, channel, address, code, language, county: voter?.county ?? null });
+          });
+          if (code) codes.push({ subscriptionId, channel, address, code, language, county });
         }
         return { voterId: current.voter_id, codes, alerts };
       });
@@ -609,9 +621,7 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
             SELECT channel, address FROM contacts
             WHERE subscription_id = ${subscriptionId}
               AND verified_at IS NOT NULL AND opted_out_at IS NULL AND disabled_reason IS NULL`;
-          const [voter] = await tx<
-            { county: string }[]
-          >`SELECT county FROM voters WHERE voter_id = ${current.voter_id}`;
+          const county = await countyOf(tx, current.voter_id);
           const language = resolveLanguage(current.language).language;
           for (const contact of working) {
             alerts.push({
@@ -619,7 +629,7 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
               channel: contact.channel,
               address: contact.address,
               language,
-              county: voter?.county ?? null,
+              county,
               callAllowed: callAllowed(current),
               event: { kind: 'unsubscribed' },
             });

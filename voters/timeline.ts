@@ -4,7 +4,8 @@ import type { Logger } from '../lib/logger.js';
 import { statusQuery, workflowIdFor } from '../workflows/ballot.js';
 import type { BallotTimeline } from './contract.js';
 
-const FALLBACK_TIME_ZONE = 'America/Los_Angeles';
+/** The zone of a county or election that names none (status page, new subscriptions). */
+export const FALLBACK_TIME_ZONE = 'America/Los_Angeles';
 
 /**
  * The voter's ballots for the status page, newest election first: the issuance, then each event

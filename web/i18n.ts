@@ -99,7 +99,7 @@ export function negotiateLanguage(explicit: unknown, acceptLanguage: string | un
   return 'en';
 }
 
-export const DEFAULT_TIMEZONE = 'America/Los_Angeles';
+const DEFAULT_TIMEZONE = 'America/Los_Angeles';
 
 /** An instant as a date and time in the page language and the given zone. */
 export function formatDateTime(lang: Language, iso: string, timeZone: string): string {

@@ -6,6 +6,7 @@ import {
   CONTACT_CHANNELS,
   type ContactChannel,
   type FieldProblems,
+  type LookupRefusal,
   type RequestOrigin,
   type VoterService,
 } from '../voters/contract.js';
@@ -128,6 +129,26 @@ export function createWebRouter(deps: WebRouterDeps): Router {
     message(res, 429, { lang, titleKey: 'page.rate_limited_title', textKeys: ['page.rate_limited_text'] });
   };
 
+  /** Sign-up and status share the lookup's refusals: the form again with its problems, or the wait page. */
+  function lookupRefused(
+    res: Response,
+    lang: Language,
+    result: LookupRefusal,
+    fields: readonly string[],
+    again: (status: number, errors: FormErrors, noMatch?: boolean) => void,
+  ): void {
+    switch (result.outcome) {
+      case 'invalid':
+        return again(422, formErrors(lang, result.fields, fields));
+      case 'no_match':
+        return again(422, { byField: {}, summary: [] }, true);
+      case 'multiple_matches':
+        return again(422, multipleMatches(lang, fields));
+      case 'rate_limited':
+        return rateLimitedPage(res, lang, result.retryAfterSeconds);
+    }
+  }
+
   router.get(SITE_CSS_PATH, headers, (_req, res) => {
     res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
     res.type('css').send(SITE_CSS);
@@ -151,18 +172,8 @@ export function createWebRouter(deps: WebRouterDeps): Router {
     }
     const result = await voters.signUp(signUpInput(values, lang), origin('/'));
     outcome('/', result.outcome);
-    switch (result.outcome) {
-      case 'subscribed':
-        return res.redirect(303, pageHref({ path: '/verify', params: { subscription: result.subscriptionId } }, lang));
-      case 'invalid':
-        return again(422, formErrors(lang, result.fields, SIGNUP_FIELDS));
-      case 'no_match':
-        return again(422, { byField: {}, summary: [] }, true);
-      case 'multiple_matches':
-        return again(422, multipleMatches(lang, SIGNUP_FIELDS));
-      case 'rate_limited':
-        return rateLimitedPage(res, lang, result.retryAfterSeconds);
-    }
+    if (result.outcome !== 'subscribed') return lookupRefused(res, lang, result, SIGNUP_FIELDS, again);
+    res.redirect(303, pageHref({ path: '/verify', params: { subscription: result.subscriptionId } }, lang));
   });
 
   // ----- verification codes
@@ -285,27 +296,8 @@ export function createWebRouter(deps: WebRouterDeps): Router {
       send(res, status, statusPage({ lang, csrfToken: csrfToken(), values, errors, noMatch }));
     const result = await voters.lookupStatus(identityInput(values), origin('/status'));
     outcome('/status', result.outcome);
-    switch (result.outcome) {
-      case 'found':
-        return send(
-          res,
-          200,
-          statusPage({
-            lang,
-            csrfToken: csrfToken(),
-            values: {},
-            ballots: result.ballots,
-          }),
-        );
-      case 'invalid':
-        return again(422, formErrors(lang, result.fields, IDENTITY_FIELDS));
-      case 'no_match':
-        return again(422, { byField: {}, summary: [] }, true);
-      case 'multiple_matches':
-        return again(422, multipleMatches(lang, IDENTITY_FIELDS));
-      case 'rate_limited':
-        return rateLimitedPage(res, lang, result.retryAfterSeconds);
-    }
+    if (result.outcome !== 'found') return lookupRefused(res, lang, result, IDENTITY_FIELDS, again);
+    send(res, 200, statusPage({ lang, csrfToken: csrfToken(), values: {}, ballots: result.ballots }));
   });
 
   // ----- preferences (reached with the token every message carries)

@@ -178,6 +178,16 @@ export function serverError(provider: ProviderName, httpStatus: number, detail: 
     : new UnknownOutcomeError(provider, 'server_error', `HTTP ${httpStatus}: ${detail}`, { httpStatus, code });
 }
 
+/** A response header from a Headers object or a plain record, matched case-insensitively. */
+export function headerValue(headers: unknown, name: string): unknown {
+  if (!headers || typeof headers !== 'object') return undefined;
+  const getter = (headers as { get?: unknown }).get;
+  if (typeof getter === 'function') return (getter as (n: string) => unknown).call(headers, name);
+  const record = headers as Record<string, unknown>;
+  const key = Object.keys(record).find((k) => k.toLowerCase() === name.toLowerCase());
+  return key === undefined ? undefined : record[key];
+}
+
 /** Retry-After as seconds or an HTTP date, in ms from `now`; undefined when absent or unreadable. */
 export function parseRetryAfter(value: unknown, now: number): number | undefined {
   const text = Array.isArray(value) ? value[0] : value;

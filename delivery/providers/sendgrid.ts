@@ -7,6 +7,7 @@ import { Client } from '@sendgrid/client';
 import { MailService } from '@sendgrid/mail';
 import {
   classifyNetworkError,
+  headerValue,
   parseRetryAfter,
   ProviderConfigurationError,
   ProviderError,
@@ -18,6 +19,8 @@ import {
 } from './errors.js';
 import {
   assertCorrelation,
+  isOneOf,
+  unreachable,
   type Correlation,
   type DeliveryStatus,
   type EmailSender,
@@ -110,15 +113,6 @@ export function createSendGridEmailSender(options: SendGridOptions): EmailSender
   };
 }
 
-function headerValue(headers: unknown, name: string): unknown {
-  if (!headers || typeof headers !== 'object') return undefined;
-  const getter = (headers as { get?: unknown }).get;
-  if (typeof getter === 'function') return (getter as (n: string) => unknown).call(headers, name);
-  const record = headers as Record<string, unknown>;
-  const key = Object.keys(record).find((k) => k.toLowerCase() === name.toLowerCase());
-  return key === undefined ? undefined : record[key];
-}
-
 interface SendGridErrorBody {
   errors?: Array<{ message?: string; field?: string | null }>;
 }
@@ -174,14 +168,6 @@ export function mapSendGridEvent(event: SendGridDeliveryEvent): DeliveryStatus {
     default:
       return unreachable(event);
   }
-}
-
-function unreachable(value: never): never {
-  throw new Error(`unhandled event ${String(value)}`);
-}
-
-function isOneOf<T extends string>(list: readonly T[], value: unknown): value is T {
-  return typeof value === 'string' && (list as readonly string[]).includes(value);
 }
 
 interface RawEvent {

@@ -10,6 +10,7 @@ import type * as TwilioResponseModule from 'twilio/lib/http/response.js';
 import type { Language } from '../templates/index.js';
 import {
   classifyNetworkError,
+  headerValue,
   parseRetryAfter,
   ProviderConfigurationError,
   ProviderError,
@@ -21,6 +22,8 @@ import {
 } from './errors.js';
 import {
   assertCorrelation,
+  isOneOf,
+  unreachable,
   type Correlation,
   type DeliveryStatus,
   type SmsSender,
@@ -86,13 +89,6 @@ class RoutingRequestClient extends twilio.RequestClient {
     }
     throw new Error(`Twilio request to ${new URL(uri).host} has no sandbox route (apiBaseUrl is set)`);
   }
-}
-
-function headerValue(headers: unknown, name: string): unknown {
-  if (!headers || typeof headers !== 'object') return undefined;
-  const getter = (headers as { get?: unknown }).get;
-  if (typeof getter === 'function') return (getter as (n: string) => unknown).call(headers, name);
-  return (headers as Record<string, unknown>)[name] ?? (headers as Record<string, unknown>)[name.toLowerCase()];
 }
 
 export function createTwilioClient(options: TwilioClientOptions): TwilioClient {
@@ -234,14 +230,6 @@ export function mapTwilioCallStatus(status: TwilioCallStatus): DeliveryStatus {
     default:
       return unreachable(status);
   }
-}
-
-function unreachable(value: never): never {
-  throw new Error(`unhandled status ${String(value)}`);
-}
-
-function isOneOf<T extends string>(list: readonly T[], value: unknown): value is T {
-  return typeof value === 'string' && (list as readonly string[]).includes(value);
 }
 
 type Params = Readonly<Record<string, string | undefined>>;

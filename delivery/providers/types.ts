@@ -118,3 +118,13 @@ export function assertCorrelation(correlation: Correlation): void {
     }
   }
 }
+
+/** Narrows a webhook field to one of a provider's known status names. */
+export function isOneOf<T extends string>(list: readonly T[], value: unknown): value is T {
+  return typeof value === 'string' && (list as readonly string[]).includes(value);
+}
+
+/** The default branch of an exhaustive switch over provider statuses. */
+export function unreachable(value: never): never {
+  throw new Error(`unhandled provider status ${String(value)}`);
+}

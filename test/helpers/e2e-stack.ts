@@ -1,36 +1,18 @@
 /**
- * The whole stack for the browser tests, in the test process: a fresh database, the sandbox Twilio
- * and SendGrid behind the real provider adapters, the ballot worker and the SMS worker on the suite's
- * Temporal dev server, the outbox forwarder, and the API app with the vendor API, the voter pages and
- * the development outbox. Seeding goes through the vendor API, as a county's systems would.
+ * The whole stack for the browser tests, in the test process: the API harness (a fresh database, the
+ * ballot worker and the SMS worker on the suite's Temporal dev server, the outbox forwarder, the API
+ * app) with the sandbox Twilio and SendGrid behind the real provider adapters, the voter pages and the
+ * development outbox. Seeding goes through the vendor API, as a county's systems would.
  */
-import { createHmac } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities/index.js';
-import { createApp } from '../../api/app.js';
+import { inject } from 'vitest';
 import type { OutboxEntry } from '../../api/dev-outbox.js';
-import { createApiKey, createKeyVerifier } from '../../api/keys.js';
-import { OutboxForwarder } from '../../api/outbox-forwarder.js';
-import { startServer, type RunningServer } from '../../api/server.js';
+import { startApiHarness } from '../integration/api-harness.js';
+import type { TestDatabase } from './database.js';
+import { seedCounty, startTestDelivery, type TestDelivery } from './delivery.js';
 import type { FixturePerson } from './history-pii-fixtures.js';
-import { ALL_SCOPES } from '../../ingest/principal.js';
-import { createLogger } from '../../lib/logger.js';
-import { createVoterService } from '../../voters/service.js';
-import { createSmsWorker, workflowSource } from '../../worker/worker.js';
-import { createTestDatabase, type TestDatabase } from './database.js';
-import {
-  seedCounty,
-  startTestDelivery,
-  TEST_MANAGE_SECRET,
-  TEST_PUBLIC_BASE_URL,
-  type TestDelivery,
-} from './delivery.js';
-import { devServerEnvironment, uniqueTaskQueue } from './temporal.js';
 
 export const COUNTY = 'sacramento';
-
-const logger = createLogger({ LOG_LEVEL: (process.env.TEST_LOG_LEVEL as 'silent' | undefined) ?? 'silent' }, 'e2e');
 
 export interface ApiAnswer {
   status: number;
@@ -70,92 +52,29 @@ function expectStatus(answer: ApiAnswer, expected: number, what: string): void {
 let scanCounter = 0;
 
 export async function startE2eStack(): Promise<E2eStack> {
-  const [env, db, delivery] = await Promise.all([devServerEnvironment(), createTestDatabase(), startTestDelivery()]);
-  const stoppers: (() => Promise<unknown>)[] = [() => delivery.close(), () => db.drop(), () => env.teardown()];
+  const delivery = await startTestDelivery();
+  const harness = await startApiHarness({
+    temporalAddress: inject('temporalAddress'),
+    voters: { delivery, pages: true },
+  }).catch(async (error: unknown) => {
+    await delivery.close();
+    throw error;
+  });
   const stopAll = async () => {
-    for (const stop of [...stoppers].reverse()) await stop().catch(() => {});
+    await harness.stop().catch(() => {});
+    await delivery.close().catch(() => {});
   };
   try {
-    const temporal = env.client;
-    const taskQueue = uniqueTaskQueue('e2e');
+    const { db, temporal, taskQueue } = harness;
     await seedCounty(db.sql, COUNTY);
 
-    const activities = createActivities({ sql: db.sql, temporal, ...delivery });
-    const workers = [
-      await Worker.create({ connection: env.nativeConnection, taskQueue, ...workflowSource(), activities }),
-      await createSmsWorker({ taskQueue, messagesPerSecond: 100 }, env.nativeConnection, activities),
-    ];
-    const running = Promise.all(workers.map((worker) => worker.run()));
-    stoppers.push(async () => {
-      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-    });
-
-    const forwarder = new OutboxForwarder({ sql: db.sql, temporal, taskQueue, logger, pollIntervalMs: 200 });
-    forwarder.start();
-    stoppers.push(() => forwarder.stop());
-
-    // Wired as api/run.ts wires them; rate limits high enough that the tests' few requests never meet them.
-    const voters = createVoterService({
-      sql: db.sql,
-      temporal,
-      senders: delivery.senders,
-      links: delivery.links,
-      publicBaseUrl: TEST_PUBLIC_BASE_URL,
-      manageTokenSecret: TEST_MANAGE_SECRET,
-      rateLimits: { perAddress: 10_000, perIdentity: 10_000 },
-      logger,
-    });
-    const server: RunningServer = await startServer(
-      createApp({
-        logger,
-        readiness: {},
-        devOutbox: delivery.sandbox,
-        voters,
-        web: {
-          voters,
-          csrfSecret: createHmac('sha256', TEST_MANAGE_SECRET).update('csrf').digest('base64url'),
-          secureCookies: false,
-          logger,
-        },
-        v1: {
-          sql: db.sql,
-          temporal,
-          verifyKey: createKeyVerifier(db.sql),
-          backlog: () => forwarder.backlog(),
-          outboxWritten: () => forwarder.kick(),
-          rateLimitPerMinute: 10_000,
-          maxBodyBytes: 1024 * 1024,
-          maxBacklog: 1_000_000,
-        },
-      }),
-      '127.0.0.1',
-      0,
-    );
-    stoppers.push(() => server.stop());
-
-    const { key } = await createApiKey(db.sql, { name: 'e2e', scopes: [...ALL_SCOPES], counties: null });
     const api: E2eStack['api'] = async (method, path, body) => {
-      const response = await fetch(`${server.url}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${key}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await response.text();
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = text;
-      }
-      return { status: response.status, body: parsed };
+      const answer = await harness.call(method, path, body === undefined ? {} : { body });
+      return { status: answer.status, body: answer.body === undefined ? answer.text : answer.body };
     };
 
     return {
-      url: server.url,
+      url: harness.url,
       db,
       delivery,
       temporal,

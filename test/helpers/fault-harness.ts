@@ -21,23 +21,15 @@
  * - where the provider answered: anything else. Must be zero.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Client, Connection } from '@temporalio/client';
-import { createSql, type Sql } from '../../db/client.js';
-import { migrate } from '../../db/migrate.js';
+import type { Client } from '@temporalio/client';
+import type { Sql } from '../../db/client.js';
 import type { Channel } from '../../domain/notices.js';
 import type { ScanEvent } from '../../domain/scan-event.js';
 import { CUSTOM_ARG_PREFIX, correlationFromUrl } from '../../delivery/providers/index.js';
 import { forwardIssuance, forwardScan } from '../../lib/workflow-client.js';
-import { registerSearchAttributes } from '../../lib/temporal.js';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
-import { startEmbeddedPostgres, type RunningPostgres } from '../../scripts/embedded-postgres.js';
-import { startTemporalDevServer, type RunningTemporal } from '../../scripts/temporal-dev-server.js';
-import { ensureTemporalCli } from '../../scripts/tools.js';
-import { freePort } from '../global-setup.js';
 import { seedCounty } from './delivery.js';
 import { FIXTURE_PEOPLE, seedFixtureVoter } from './history-pii-fixtures.js';
 import { inPool, seedElection } from './history-stack.js';
@@ -709,64 +701,6 @@ export function formatFaultReport(report: FaultReport): string {
   }
   lines.push(report.problems.length === 0 ? 'PASS' : `FAIL: ${report.problems.join('; ')}`);
   return lines.join('\n');
-}
-
-export interface FaultStack {
-  client: Client;
-  sql: Sql;
-  databaseUrl: string;
-  temporalAddress: string;
-  workDir: string;
-  stop(): Promise<void>;
-}
-
-/**
- * A headless in-memory Temporal dev server on a free port and embedded PostgreSQL in a temp
- * directory (or DATABASE_URL), migrated, as test/helpers/history-stack.ts starts them, but no worker:
- * the fault test runs the worker as a process of its own.
- */
-export async function startFaultStack(options: { name: string; log: (line: string) => void }): Promise<FaultStack> {
-  const { log } = options;
-  const workDir = mkdtempSync(join(tmpdir(), `ballot-${options.name}-`));
-  const pgDir = mkdtempSync(join(tmpdir(), `ballot-${options.name}-pg-`));
-  let temporal: RunningTemporal | undefined;
-  let postgres: RunningPostgres | undefined;
-  let sql: Sql | undefined;
-  let connection: Connection | undefined;
-  const stop = async () => {
-    await connection?.close().catch(() => {});
-    await sql?.end({ timeout: 5 }).catch(() => {});
-    await Promise.allSettled([temporal?.stop(), postgres?.stop()]);
-    for (const dir of [workDir, pgDir]) rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    temporal = await startTemporalDevServer({
-      cliPath: await ensureTemporalCli(),
-      port: await freePort(),
-      logFile: join(workDir, 'temporal-dev-server.log'),
-    });
-    log(`Temporal dev server (headless, in memory) on ${temporal.address}`);
-    let databaseUrl = process.env.DATABASE_URL;
-    if (!databaseUrl) {
-      postgres = await startEmbeddedPostgres({
-        dataDir: pgDir,
-        port: await freePort(),
-        database: 'ballot_tracker',
-        persistent: false,
-      });
-      databaseUrl = postgres.url;
-      log(`embedded PostgreSQL on ${new URL(databaseUrl).host}`);
-    }
-    sql = createSql({ DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: 10 });
-    await migrate(sql);
-    connection = await Connection.connect({ address: temporal.address });
-    await registerSearchAttributes(connection, 'default');
-    const client = new Client({ connection, namespace: 'default' });
-    return { client, sql, databaseUrl, temporalAddress: temporal.address, workDir, stop };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
 }
 
 /**

@@ -3,6 +3,7 @@
  * benchmark, the replay-fixture recorder): a headless in-memory Temporal dev server on a free port,
  * embedded PostgreSQL in a temp directory (or DATABASE_URL), migrations, and the production worker
  * (`createWorker` with `createActivities`). Plus seeding and polling helpers those scripts share.
+ * `startServerStack` is the same servers without the worker (the fault test, bench-ingest, bench-signup).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,67 +16,77 @@ import { migrate } from '../../db/migrate.js';
 import { registerSearchAttributes } from '../../lib/temporal.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../scripts/embedded-postgres.js';
 import { startTemporalDevServer, type RunningTemporal } from '../../scripts/temporal-dev-server.js';
-import { ensureTemporalCli } from '../../scripts/tools.js';
+import { ensurePostgres, ensureTemporalCli } from '../../scripts/tools.js';
 import { createSmsWorker, createWorker } from '../../worker/worker.js';
 import { freePort } from '../global-setup.js';
 import { seedCounty, startTestDelivery, type TestDelivery } from './delivery.js';
 
-export interface HistoryStack {
+/** The servers alone: Temporal dev server and PostgreSQL, migrated, search attributes registered. */
+export interface ServerStack {
   client: Client;
   sql: Sql;
-  taskQueue: string;
-  namespace: string;
+  databaseUrl: string;
   temporalAddress: string;
-  worker: Worker;
   /** Where the dev server's log lives until `stop`. */
   workDir: string;
+  /** Stops the servers and removes the temp directories. */
+  stop(): Promise<void>;
+}
+
+export interface HistoryStack extends Omit<ServerStack, 'databaseUrl'> {
+  taskQueue: string;
+  namespace: string;
+  worker: Worker;
   /** Stops the worker and the servers, and removes the temp directories. */
   stop(): Promise<void>;
 }
 
-export async function startHistoryStack(options: { name: string; log: (line: string) => void }): Promise<HistoryStack> {
+const NAMESPACE = 'default';
+
+/**
+ * A headless in-memory Temporal dev server on a free port (or `temporalAddress`) and embedded
+ * PostgreSQL in a temp directory (or DATABASE_URL), migrated; no worker (the fault test runs the
+ * worker as a process).
+ */
+export async function startServerStack(options: {
+  name: string;
+  log: (line: string) => void;
+  temporalAddress?: string | undefined;
+}): Promise<ServerStack> {
   const { log } = options;
   const workDir = mkdtempSync(join(tmpdir(), `ballot-${options.name}-`));
   // A directory of its own: as root, PostgreSQL runs as `postgres`, which must own it (mkdtemp's 0700
   // parent would lock it out).
   const pgDir = mkdtempSync(join(tmpdir(), `ballot-${options.name}-pg-`));
-  const namespace = 'default';
-  const taskQueue = `${options.name}-${process.pid}`;
   let temporal: RunningTemporal | undefined;
   let postgres: RunningPostgres | undefined;
   let sql: Sql | undefined;
   let connection: Connection | undefined;
-  let nativeConnection: NativeConnection | undefined;
-  let worker: Worker | undefined;
-  let smsWorker: Worker | undefined;
-  let running: Promise<void> | undefined;
-  let delivery: TestDelivery | undefined;
 
   const stop = async () => {
-    for (const each of [worker, smsWorker]) if (each?.getState() === 'RUNNING') each.shutdown();
-    await running?.catch(() => {});
-    await nativeConnection?.close().catch(() => {});
     await connection?.close().catch(() => {});
     await sql?.end({ timeout: 5 }).catch(() => {});
-    await Promise.allSettled([temporal?.stop(), postgres?.stop(), delivery?.close()]);
+    await Promise.allSettled([temporal?.stop(), postgres?.stop()]);
     for (const dir of [workDir, pgDir]) rmSync(dir, { recursive: true, force: true });
   };
 
   try {
-    // Once per process; the SDK's own INFO lines (webpack, worker state) are noise here.
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-
-    const cliPath = await ensureTemporalCli();
-    const started = performance.now();
-    temporal = await startTemporalDevServer({
-      cliPath,
-      port: await freePort(),
-      logFile: join(workDir, 'temporal-dev-server.log'),
-    });
-    log(`Temporal dev server (headless, in memory) on ${temporal.address} in ${ms(started)}`);
+    let temporalAddress = options.temporalAddress;
+    if (!temporalAddress) {
+      const cliPath = await ensureTemporalCli();
+      const started = performance.now();
+      temporal = await startTemporalDevServer({
+        cliPath,
+        port: await freePort(),
+        logFile: join(workDir, 'temporal-dev-server.log'),
+      });
+      temporalAddress = temporal.address;
+      log(`Temporal dev server (headless, in memory) on ${temporalAddress} in ${ms(started)}`);
+    }
 
     let databaseUrl = process.env.DATABASE_URL;
     if (!databaseUrl) {
+      await ensurePostgres();
       const pgStarted = performance.now();
       postgres = await startEmbeddedPostgres({
         dataDir: pgDir,
@@ -91,27 +102,71 @@ export async function startHistoryStack(options: { name: string; log: (line: str
     sql = createSql({ DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: 20 });
     const applied = await migrate(sql);
     log(`migrations: ${applied.length > 0 ? applied.join(', ') : 'up to date'}`);
+
+    connection = await Connection.connect({ address: temporalAddress });
+    await registerSearchAttributes(connection, NAMESPACE);
+    const client = new Client({ connection, namespace: NAMESPACE });
+    return { client, sql, databaseUrl, temporalAddress, workDir, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** The servers plus the production worker (`createWorker` with `createActivities`) and the SMS worker. */
+export async function startHistoryStack(options: { name: string; log: (line: string) => void }): Promise<HistoryStack> {
+  const { log } = options;
+  const taskQueue = `${options.name}-${process.pid}`;
+  // Once per process; the SDK's own INFO lines (webpack, worker state) are noise here.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const servers = await startServerStack(options);
+  let nativeConnection: NativeConnection | undefined;
+  let worker: Worker | undefined;
+  let smsWorker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  let delivery: TestDelivery | undefined;
+
+  const stop = async () => {
+    for (const each of [worker, smsWorker]) if (each?.getState() === 'RUNNING') each.shutdown();
+    await running?.catch(() => {});
+    await nativeConnection?.close().catch(() => {});
+    await delivery?.close().catch(() => {});
+    await servers.stop();
+  };
+
+  try {
+    const { client, sql } = servers;
     await seedCounty(sql, 'sacramento');
     delivery = await startTestDelivery();
 
-    connection = await Connection.connect({ address: temporal.address });
-    await registerSearchAttributes(connection, namespace);
-    const client = new Client({ connection, namespace });
-    nativeConnection = await NativeConnection.connect({ address: temporal.address });
+    nativeConnection = await NativeConnection.connect({ address: servers.temporalAddress });
     const bundled = performance.now();
     const activities = createActivities({ sql, temporal: client, senders: delivery.senders, links: delivery.links });
     const workerConfig = {
-      TEMPORAL_NAMESPACE: namespace,
+      TEMPORAL_NAMESPACE: NAMESPACE,
       TEMPORAL_TASK_QUEUE: taskQueue,
       WORKER_SHUTDOWN_GRACE_TIME: 5_000,
       WORKER_MAX_CACHED_WORKFLOWS: 500,
     };
     worker = await createWorker(workerConfig, nativeConnection, activities);
-    smsWorker = await createSmsWorker({ taskQueue, namespace, messagesPerSecond: 1_000 }, nativeConnection, activities);
+    smsWorker = await createSmsWorker(
+      { taskQueue, namespace: NAMESPACE, messagesPerSecond: 1_000 },
+      nativeConnection,
+      activities,
+    );
     running = Promise.all([worker.run(), smsWorker.run()]).then(() => undefined);
     log(`worker on task queue ${taskQueue} (workflows bundled in ${ms(bundled)})`);
 
-    return { client, sql, taskQueue, namespace, temporalAddress: temporal.address, worker, workDir, stop };
+    return {
+      client,
+      sql,
+      taskQueue,
+      namespace: NAMESPACE,
+      temporalAddress: servers.temporalAddress,
+      worker,
+      workDir: servers.workDir,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

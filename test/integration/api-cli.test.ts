@@ -132,26 +132,16 @@ describe('operator CLI: keys and imports', () => {
     expect(scans.stdout).toMatch(/line 4: invalid \(invalid_item\): type/);
     expect(scans.stdout).toMatch(/line 5: duplicate/);
 
-    const imb = await cli(
-      'import',
-      'scans',
-      `${FIXTURES}usps-tracing.txt`,
-      '--operations',
-      `${FIXTURES}usps-operations.json`,
-    );
+    const importImb = () =>
+      cli('import', 'scans', `${FIXTURES}usps-tracing.txt`, '--operations', `${FIXTURES}usps-operations.json`);
+    const imb = await importImb();
     expect(imb.stdout).toMatch(/accepted\s+3/);
     expect(imb.stdout).toMatch(/skipped\s+1/);
     expect(imb.stdout).toMatch(/line 6: invalid \(unknown_barcode\)/);
     expect(imb.stdout).toMatch(/line 7: invalid \(unknown_operation\)/);
     expect(imb.stdout).toMatch(/line 8: invalid \(invalid_row\)/);
     expect(imb.stdout).toMatch(/line 9: duplicate/);
-    const rerun = await cli(
-      'import',
-      'scans',
-      `${FIXTURES}usps-tracing.txt`,
-      '--operations',
-      `${FIXTURES}usps-operations.json`,
-    );
+    const rerun = await importImb();
     expect(rerun.stdout).toMatch(/accepted\s+0/);
     expect(rerun.stdout).toMatch(/duplicate\s+4/);
 

@@ -1,4 +1,5 @@
-/** Shared set-up of the API integration tests (not a test file itself). */
+/** Shared set-up of the API integration tests and the browser tests (not a test file itself). */
+import { createHmac } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
@@ -58,6 +59,8 @@ export interface HarnessVoterOptions {
   now?: () => number;
   /** Read on every request, so a test may change it; default: high enough never to matter. */
   rateLimits?: { perAddress: number; perIdentity: number };
+  /** Also mounts the voter pages and the development outbox (`delivery`'s sandbox), as `npm run dev` does. */
+  pages?: boolean;
 }
 
 export async function startApiHarness(options: {
@@ -116,6 +119,17 @@ export async function startApiHarness(options: {
       logger,
       readiness: {},
       ...(voters ? { voters } : {}),
+      ...(voters && options.voters?.pages
+        ? {
+            devOutbox: options.voters.delivery.sandbox,
+            web: {
+              voters,
+              csrfSecret: createHmac('sha256', TEST_MANAGE_SECRET).update('csrf').digest('base64url'),
+              secureCookies: false,
+              logger,
+            },
+          }
+        : {}),
       v1: {
         sql: db.sql,
         temporal,

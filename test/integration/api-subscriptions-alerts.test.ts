@@ -3,64 +3,32 @@
  * can add a contact they own. When one is confirmed, the voter's contacts verified before it hear
  * about it; an address a manage-page change replaces or removes hears that too.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { seedCounty, startTestDelivery, type TestDelivery } from '../helpers/delivery.js';
-import { startApiHarness, type ApiHarness } from './api-harness.js';
+import { describe, expect, it } from 'vitest';
+import { useVoterApi } from './voter-api-setup.js';
 
-const COUNTY = 'sacramento';
 const COUNTY_NAME = 'Sacramento County Elections';
 const COUNTY_PHONE = '(916) 555-0100';
 
 describe('voter API: alerts to verified contacts when a contact is added, replaced or removed', () => {
-  let h: ApiHarness;
-  let delivery: TestDelivery;
-  let addresses = 0;
-  let voters = 0;
-
-  const call = (method: string, path: string, options: { body?: unknown; token?: string } = {}) => {
-    addresses += 1;
-    return h.call(method, path, {
-      key: null,
-      ...(options.body !== undefined ? { body: options.body } : {}),
-      headers: {
-        'x-forwarded-for': `10.7.${Math.floor(addresses / 250)}.${(addresses % 250) + 1}`,
-        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-      },
-    });
-  };
-
-  /** A voter on the roll with its own birth date, so lookups never collide. */
-  async function rollVoter() {
-    voters += 1;
-    const voterId = `v-alerts-${voters}`;
-    const identity = {
-      firstName: 'Rosalind',
-      lastName: `Achterberg-${String.fromCharCode(64 + voters)}`,
-      dateOfBirth: `1960-0${(voters % 9) + 1}-1${voters % 10}`,
-      zip: '95814',
-    };
-    await h.db.sql`
-      INSERT INTO voters (voter_id, county, first_name, last_name, date_of_birth, zip, status)
-      VALUES (${voterId}, ${COUNTY}, ${identity.firstName}, ${identity.lastName}, ${identity.dateOfBirth}, ${identity.zip}, 'active')`;
-    return identity;
-  }
+  const api = useVoterApi({
+    subnet: 7,
+    voterIdPrefix: 'v-alerts',
+    firstName: 'Rosalind',
+    lastName: 'Achterberg',
+    birthYear: 1960,
+    dayTens: 1,
+  });
+  const { call, rollVoter, smsTo, emailsTo, verify } = api;
 
   const phone = (n: number) => `+1916555${String(2000 + n).padStart(4, '0')}`;
   const email = (n: number) => `voter.${n}@alerts.example.org`;
 
-  const smsTo = (to: string) => delivery.sandbox.twilio.messages.filter((m) => m.channel === 'sms' && m.to === to);
-  const emailsTo = (to: string) => delivery.sandbox.sendgrid.messages.filter((m) => m.to.includes(to));
   const alertsIn = <T extends { customArgs?: Record<string, string> }>(messages: T[]) =>
     messages.filter((m) => m.customArgs?.bt_purpose === 'contact_alert');
   const smsAlertsTo = (to: string) =>
     smsTo(to).filter(
       (m) => (m.statusCallback ?? '').includes('purpose=contact_alert') || /added|removed/.test(m.body ?? ''),
     );
-
-  function latestCode(channel: 'sms' | 'email', address: string): string {
-    const text = channel === 'sms' ? smsTo(address).at(-1)?.body : emailsTo(address).at(-1)?.text;
-    return /\b(\d{6})\b/.exec(text ?? '')![1]!;
-  }
 
   async function signUp(
     identity: Record<string, string>,
@@ -71,28 +39,6 @@ describe('voter API: alerts to verified contacts when a contact is added, replac
     expect(response.status).toBe(202);
     return response.body.subscriptionId as string;
   }
-
-  async function verify(subscriptionId: string, channel: 'sms' | 'email', address: string): Promise<string> {
-    const response = await call('POST', `/v1/subscriptions/${subscriptionId}/verify`, {
-      body: { channel, code: latestCode(channel, address) },
-    });
-    expect(response.status).toBe(200);
-    return response.body.manageToken as string;
-  }
-
-  beforeAll(async () => {
-    delivery = await startTestDelivery();
-    h = await startApiHarness({
-      temporalAddress: inject('temporalAddress'),
-      voters: { delivery, rateLimits: { perAddress: 100_000, perIdentity: 100_000 } },
-    });
-    await seedCounty(h.db.sql, COUNTY);
-  });
-
-  afterAll(async () => {
-    await h?.stop();
-    await delivery?.close();
-  });
 
   it('a number someone else adds and confirms is reported to the verified email, masked, and not to the new number', async () => {
     const identity = await rollVoter();
@@ -229,15 +175,15 @@ describe('voter API: alerts to verified contacts when a contact is added, replac
     const subscriptionId = await signUp(identity, { email: owner });
     await verify(subscriptionId, 'email', owner);
     await signUp(identity, { sms: added });
-    const before = delivery.sandbox.sendgrid.messages.length;
-    delivery.sandbox.sendgrid.configure({ serverErrorRate: 1 });
+    const before = api.delivery.sandbox.sendgrid.messages.length;
+    api.delivery.sandbox.sendgrid.configure({ serverErrorRate: 1 });
     try {
       await verify(subscriptionId, 'sms', added);
     } finally {
-      delivery.sandbox.sendgrid.configure({ serverErrorRate: 0 });
+      api.delivery.sandbox.sendgrid.configure({ serverErrorRate: 0 });
     }
-    expect(delivery.sandbox.sendgrid.messages.length).toBe(before);
-    const [contact] = await h.db
+    expect(api.delivery.sandbox.sendgrid.messages.length).toBe(before);
+    const [contact] = await api.h.db
       .sql`SELECT verified_at FROM contacts WHERE subscription_id = ${subscriptionId} AND channel = 'sms'`;
     expect(contact!.verified_at).toBeInstanceOf(Date);
   });

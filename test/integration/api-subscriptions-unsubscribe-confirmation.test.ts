@@ -5,55 +5,29 @@
  * subscription language; the email carries no manage or unsubscribe token (the subscription is
  * over), and a call rings only inside the voter's window.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { seedCounty, startTestDelivery, TEST_PUBLIC_BASE_URL, type TestDelivery } from '../helpers/delivery.js';
-import { startApiHarness, type ApiHarness } from './api-harness.js';
+import { describe, expect, it } from 'vitest';
+import { TEST_PUBLIC_BASE_URL } from '../helpers/delivery.js';
+import { useVoterApi } from './voter-api-setup.js';
 
-const COUNTY = 'sacramento';
 const COUNTY_NAME = 'Sacramento County Elections';
 const COUNTY_PHONE = '(916) 555-0100';
 const COUNTY_URL = 'https://elections.sacramento.example';
 const PURPOSE = 'unsubscribe_confirmation';
 
 describe('voter API: every verified contact hears once that the subscription was unsubscribed', () => {
-  let h: ApiHarness;
-  let delivery: TestDelivery;
-  let addresses = 0;
-  let voters = 0;
-
-  const call = (method: string, path: string, options: { body?: unknown; token?: string } = {}) => {
-    addresses += 1;
-    return h.call(method, path, {
-      key: null,
-      ...(options.body !== undefined ? { body: options.body } : {}),
-      headers: {
-        'x-forwarded-for': `10.11.${Math.floor(addresses / 250)}.${(addresses % 250) + 1}`,
-        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-      },
-    });
-  };
-
-  async function rollVoter() {
-    voters += 1;
-    const voterId = `v-unsub-confirm-${voters}`;
-    const identity = {
-      firstName: 'Perpetua',
-      lastName: `Vandermolen-${String.fromCharCode(64 + voters)}`,
-      dateOfBirth: `1971-0${(voters % 9) + 1}-2${voters % 10}`,
-      zip: '95814',
-    };
-    await h.db.sql`
-      INSERT INTO voters (voter_id, county, first_name, last_name, date_of_birth, zip, status)
-      VALUES (${voterId}, ${COUNTY}, ${identity.firstName}, ${identity.lastName}, ${identity.dateOfBirth}, ${identity.zip}, 'active')`;
-    return identity;
-  }
+  const api = useVoterApi({
+    subnet: 11,
+    voterIdPrefix: 'v-unsub-confirm',
+    firstName: 'Perpetua',
+    lastName: 'Vandermolen',
+    birthYear: 1971,
+    dayTens: 2,
+  });
+  const { call, rollVoter, smsTo, callsTo, emailsTo, verify } = api;
 
   const phone = (n: number) => `+1916555${String(3000 + n).padStart(4, '0')}`;
   const email = (n: number) => `voter.${n}@unsub-confirm.example.org`;
 
-  const smsTo = (to: string) => delivery.sandbox.twilio.messages.filter((m) => m.channel === 'sms' && m.to === to);
-  const callsTo = (to: string) => delivery.sandbox.twilio.messages.filter((m) => m.channel === 'voice' && m.to === to);
-  const emailsTo = (to: string) => delivery.sandbox.sendgrid.messages.filter((m) => m.to.includes(to));
   const confirmationEmails = (to: string) => emailsTo(to).filter((m) => m.customArgs.bt_purpose === PURPOSE);
   const confirmationTwilio = <T extends { statusCallback?: string }>(messages: T[]) =>
     messages.filter((m) => (m.statusCallback ?? '').includes(`purpose=${PURPOSE}`));
@@ -61,43 +35,11 @@ describe('voter API: every verified contact hears once that the subscription was
   const wholeEmail = (m: { text?: string; html?: string; headers: Record<string, string> }) =>
     [m.text ?? '', m.html ?? '', JSON.stringify(m.headers)].join('\n');
 
-  function latestCode(channel: 'sms' | 'email' | 'voice', address: string): string {
-    if (channel === 'voice') {
-      // A call reads the digits one by one: "1, 2, 3, 4, 5, 6".
-      const spoken = /\d(?:, \d){5}/.exec(callsTo(address).at(-1)?.twiml ?? '')![0];
-      return spoken.replace(/\D/g, '');
-    }
-    const text = channel === 'sms' ? smsTo(address).at(-1)?.body : emailsTo(address).at(-1)?.text;
-    return /\b(\d{6})\b/.exec(text ?? '')![1]!;
-  }
-
   async function signUp(identity: Record<string, string>, body: Record<string, unknown>): Promise<string> {
     const response = await call('POST', '/v1/subscriptions', { body: { language: 'en', ...identity, ...body } });
     expect(response.status).toBe(202);
     return response.body.subscriptionId as string;
   }
-
-  async function verify(subscriptionId: string, channel: 'sms' | 'email' | 'voice', address: string) {
-    const response = await call('POST', `/v1/subscriptions/${subscriptionId}/verify`, {
-      body: { channel, code: latestCode(channel, address) },
-    });
-    expect(response.status).toBe(200);
-    return response.body.manageToken as string;
-  }
-
-  beforeAll(async () => {
-    delivery = await startTestDelivery();
-    h = await startApiHarness({
-      temporalAddress: inject('temporalAddress'),
-      voters: { delivery, rateLimits: { perAddress: 100_000, perIdentity: 100_000 } },
-    });
-    await seedCounty(h.db.sql, COUNTY);
-  });
-
-  afterAll(async () => {
-    await h?.stop();
-    await delivery?.close();
-  });
 
   it('DELETE tells each verified contact once, not an unconfirmed one; a second DELETE tells nobody', async () => {
     const identity = await rollVoter();
@@ -144,10 +86,12 @@ describe('voter API: every verified contact hears once that the subscription was
     expect(emailsTo(newMail)).toHaveLength(newMailBefore); // waiting for its code: nothing
 
     // Already unsubscribed: the same answer, and nobody hears anything more.
-    const totals = [delivery.sandbox.twilio.messages.length, delivery.sandbox.sendgrid.messages.length];
+    const totals = [api.delivery.sandbox.twilio.messages.length, api.delivery.sandbox.sendgrid.messages.length];
     const again = await call('DELETE', `/v1/subscriptions/${subscriptionId}`, { token });
     expect(again.status).toBe(200);
-    expect([delivery.sandbox.twilio.messages.length, delivery.sandbox.sendgrid.messages.length]).toEqual(totals);
+    expect([api.delivery.sandbox.twilio.messages.length, api.delivery.sandbox.sendgrid.messages.length]).toEqual(
+      totals,
+    );
   });
 
   it('one-click POST /v1/unsubscribe sends it too, in the subscription language', async () => {
@@ -204,15 +148,15 @@ describe('voter API: every verified contact hears once that the subscription was
     const mail = email(6);
     const subscriptionId = await signUp(identity, { contacts: { email: mail } });
     const token = await verify(subscriptionId, 'email', mail);
-    delivery.sandbox.sendgrid.configure({ serverErrorRate: 1 });
+    api.delivery.sandbox.sendgrid.configure({ serverErrorRate: 1 });
     try {
       const response = await call('DELETE', `/v1/subscriptions/${subscriptionId}`, { token });
       expect(response.status).toBe(200);
     } finally {
-      delivery.sandbox.sendgrid.configure({ serverErrorRate: 0 });
+      api.delivery.sandbox.sendgrid.configure({ serverErrorRate: 0 });
     }
     expect(confirmationEmails(mail)).toHaveLength(0);
-    const [row] = await h.db.sql`SELECT status FROM subscriptions WHERE subscription_id = ${subscriptionId}`;
+    const [row] = await api.h.db.sql`SELECT status FROM subscriptions WHERE subscription_id = ${subscriptionId}`;
     expect(row!.status).toBe('unsubscribed');
   });
 });

@@ -6,7 +6,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createNoticeActivities, type SendNoticeInput } from '../../activities/notices.js';
-import { countyFallback } from '../../delivery/county.js';
+import { countyFallback, type CountyFallback } from '../../delivery/county.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { startTestDelivery, TEST_PUBLIC_BASE_URL, type TestDelivery } from '../helpers/delivery.js';
 import { FIXTURE_PEOPLE, type FixturePerson } from '../helpers/history-pii-fixtures.js';
@@ -50,6 +50,22 @@ describe('a notice for a ballot whose county has no county record', () => {
     };
   }
 
+  function sendNoticeWith(countyFallback: CountyFallback | undefined) {
+    return createNoticeActivities({ sql: db.sql, senders: delivery.senders, links: delivery.links, countyFallback })
+      .sendNotice;
+  }
+
+  /** The fallback `countyFallback(config)` derives with every DEFAULT_COUNTY_* unset. */
+  function fallbackWithoutDefaults(NODE_ENV: 'development' | 'production', PUBLIC_BASE_URL: string) {
+    return countyFallback({
+      NODE_ENV,
+      PUBLIC_BASE_URL,
+      DEFAULT_COUNTY_NAME: undefined,
+      DEFAULT_COUNTY_PHONE: undefined,
+      DEFAULT_COUNTY_URL: undefined,
+    });
+  }
+
   async function ledger(input: SendNoticeInput) {
     const [row] = await db.sql<{ state: string; error_code: string | null }[]>`
       SELECT state, error_code FROM notice_deliveries WHERE election_id = ${input.electionId} AND ballot_id = ${input.ballotId}`;
@@ -74,12 +90,7 @@ describe('a notice for a ballot whose county has no county record', () => {
   });
 
   it('with a fallback, sends the SMS naming the fallback county and records it sent', async () => {
-    const { sendNotice } = createNoticeActivities({
-      sql: db.sql,
-      senders: delivery.senders,
-      links: delivery.links,
-      countyFallback: fallback,
-    });
+    const sendNotice = sendNoticeWith(fallback);
     const input = notice(await voterWith(THADDEUS, 'lassen', 'sms'), 'sms');
 
     expect(await env.run(sendNotice, input)).toEqual({ outcome: 'sent' });
@@ -90,19 +101,8 @@ describe('a notice for a ballot whose county has no county record', () => {
   });
 
   it('with the development defaults, sends an email naming "Elections Office" with links to PUBLIC_BASE_URL', async () => {
-    const development = countyFallback({
-      NODE_ENV: 'development',
-      PUBLIC_BASE_URL: TEST_PUBLIC_BASE_URL,
-      DEFAULT_COUNTY_NAME: undefined,
-      DEFAULT_COUNTY_PHONE: undefined,
-      DEFAULT_COUNTY_URL: undefined,
-    });
-    const { sendNotice } = createNoticeActivities({
-      sql: db.sql,
-      senders: delivery.senders,
-      links: delivery.links,
-      countyFallback: development,
-    });
+    const development = fallbackWithoutDefaults('development', TEST_PUBLIC_BASE_URL);
+    const sendNotice = sendNoticeWith(development);
     const input = notice(await voterWith(XIOMARA, 'lassen', 'email'), 'email');
 
     expect(await env.run(sendNotice, input)).toEqual({ outcome: 'sent' });
@@ -114,12 +114,7 @@ describe('a notice for a ballot whose county has no county record', () => {
   });
 
   it('falls back per field for a partial record: the record name, the fallback phone', async () => {
-    const { sendNotice } = createNoticeActivities({
-      sql: db.sql,
-      senders: delivery.senders,
-      links: delivery.links,
-      countyFallback: fallback,
-    });
+    const sendNotice = sendNoticeWith(fallback);
     const input = notice(await voterWith(EVANGELINA, 'plumas', 'sms'), 'sms');
 
     expect(await env.run(sendNotice, input)).toEqual({ outcome: 'sent' });
@@ -129,19 +124,8 @@ describe('a notice for a ballot whose county has no county record', () => {
   });
 
   it('without a fallback (production with DEFAULT_COUNTY_* unset), fails as CountyNotConfigured and sends nothing', async () => {
-    const production = countyFallback({
-      NODE_ENV: 'production',
-      PUBLIC_BASE_URL: 'https://vote.example.gov',
-      DEFAULT_COUNTY_NAME: undefined,
-      DEFAULT_COUNTY_PHONE: undefined,
-      DEFAULT_COUNTY_URL: undefined,
-    });
-    const { sendNotice } = createNoticeActivities({
-      sql: db.sql,
-      senders: delivery.senders,
-      links: delivery.links,
-      countyFallback: production,
-    });
+    const production = fallbackWithoutDefaults('production', 'https://vote.example.gov');
+    const sendNotice = sendNoticeWith(production);
     const input = notice(await voterWith(THADDEUS, 'modoc', 'sms'), 'sms');
 
     await expect(env.run(sendNotice, input)).rejects.toMatchObject({
