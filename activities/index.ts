@@ -1,11 +1,14 @@
 import type { Client } from '@temporalio/client';
+import type { ActionBudget } from '../db/action-budget.js';
 import type { Sql } from '../db/client.js';
 import type { CountyFallback } from '../delivery/county.js';
 import { createBallotContextActivities } from './ballot-context.js';
+import { createDeliverNoticeActivities } from './deliver-notice.js';
 import { createElectionActivities } from './election.js';
 import { createNoticeActivities, type NoticeLinks, type Senders } from './notices.js';
 import { createPurgeActivities } from './purge.js';
 import { createSmokeTestActivities } from './smoke-test.js';
+import { createSweepActivities } from './sweeps.js';
 
 export interface ActivityDeps {
   sql: Sql;
@@ -16,15 +19,25 @@ export interface ActivityDeps {
   links: NoticeLinks;
   /** Name, phone and URL for a county without a (complete) `counties` row; none when absent. */
   countyFallback?: CountyFallback;
+  /** Election sweeps: partitions per sweep and the shared action budget (none: unpaced). */
+  sweeps?: { partitions: number; budget?: ActionBudget };
 }
 
 /** Every activity the worker registers, built from narrowly typed dependencies (tests pass their own). */
 export function createActivities(deps: ActivityDeps) {
+  const notices = createNoticeActivities(deps);
   return {
     ...createSmokeTestActivities(deps),
     ...createBallotContextActivities(deps),
-    ...createNoticeActivities(deps),
+    ...notices,
+    ...createDeliverNoticeActivities({ sql: deps.sql, sendNotice: notices.sendNotice }),
     ...createElectionActivities(deps),
+    ...createSweepActivities({
+      sql: deps.sql,
+      temporal: deps.temporal,
+      partitions: deps.sweeps?.partitions ?? 4,
+      ...(deps.sweeps?.budget ? { budget: deps.sweeps.budget } : {}),
+    }),
     ...createPurgeActivities(deps),
   };
 }

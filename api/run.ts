@@ -7,12 +7,13 @@ import type { Logger } from '../lib/logger.js';
 import { connectClient } from '../lib/temporal.js';
 import { createSenders, deliverySettingsFromConfig, manageTokenSecret } from '../delivery/senders.js';
 import { createVoterService } from '../voters/service.js';
-import { signalVoterBallots } from '../lib/workflow-client.js';
+import { ActionBudget } from '../db/action-budget.js';
+import { enqueuePlanChange } from '../db/outbox.js';
 import { countyFallback } from '../delivery/county.js';
 import { createApp, type AppDeps } from './app.js';
 import { postgresCheck, temporalCheck } from './health.js';
 import { createKeyVerifier } from './keys.js';
-import { OutboxForwarder } from './outbox-forwarder.js';
+import { OutboxForwarder } from '../ingest/forwarder.js';
 import { startServer, type RunningServer } from './server.js';
 
 export type RunningApi = RunningServer;
@@ -39,15 +40,19 @@ export async function runApi(
     temporal,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     logger: logger.child({ component: 'outbox' }),
-    batchSize: config.FORWARDER_BATCH_SIZE,
+    claimSize: config.FORWARDER_BATCH_SIZE,
     concurrency: config.FORWARDER_CONCURRENCY,
     pollIntervalMs: config.FORWARDER_POLL_INTERVAL,
+    maxAttempts: config.FORWARDER_MAX_ATTEMPTS,
+    budget: new ActionBudget(sql, { perSecond: config.TEMPORAL_ACTIONS_PER_SECOND }),
   });
-  if (config.FORWARDER_ENABLED) forwarder.start();
+  if (config.FORWARDER_ENABLED) await forwarder.start();
   const webhookBase = {
     sql,
     logger: logger.child({ component: 'webhooks' }),
-    signalVoterBallots: (voterId: string) => signalVoterBallots(temporal, sql, voterId),
+    signalVoterBallots: async (voterId: string) => {
+      await enqueuePlanChange(sql, voterId);
+    },
   };
   const publicBaseUrl = config.PUBLIC_BASE_URL;
   const secret = manageTokenSecret(config);
@@ -55,7 +60,6 @@ export async function runApi(
   // settings into the configuration, so with a sandbox these are the fakes).
   const voters = createVoterService({
     sql,
-    temporal,
     senders: createSenders(deliverySettingsFromConfig(config)),
     publicBaseUrl,
     manageTokenSecret: secret,

@@ -1,9 +1,10 @@
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { z } from 'zod';
 import type { Sql } from '../db/client.js';
 import { describeIssues, idSchema } from '../domain/scan-event.js';
-import { ballotCounties, ballotKey, ingestBallots } from '../ingest/ballots.js';
+import { readBallotStatus } from '../ingest/ballot-status.js';
+import { ingestBallots } from '../ingest/ballots.js';
 import { putElection } from '../ingest/elections.js';
 import { allowsCounty } from '../ingest/principal.js';
 import { ingestScans } from '../ingest/scans.js';
@@ -16,7 +17,6 @@ import {
   type ItemResult,
 } from '../ingest/schemas.js';
 import { ingestVoters } from '../ingest/voters.js';
-import { statusQuery, workflowIdFor, type BallotView } from '../workflows/ballot.js';
 import { authenticate, backPressure, principalOf, rateLimitPerKey, requireScope } from './auth.js';
 import { ApiError } from './errors.js';
 import type { KeyVerifier } from './keys.js';
@@ -119,48 +119,13 @@ export function v1Routes(deps: V1Deps): Router {
       const electionId = parse(idSchema, req.params.electionId, 'electionId');
       const ballotId = parse(idSchema, req.params.ballotId, 'ballotId');
       const principal = principalOf(res);
-      const storedCounty = (await ballotCounties(deps.sql, [{ electionId, ballotId }])).get(
-        ballotKey(electionId, ballotId),
-      );
-      if (storedCounty !== undefined && !allowsCounty(principal, storedCounty)) {
-        throw new ApiError(403, 'county_forbidden', `This key may not read ballots of county ${storedCounty}.`);
-      }
-      let view: BallotView | undefined;
-      try {
-        view = await deps.temporal.connection.withDeadline(Date.now() + (deps.queryTimeoutMs ?? 10_000), () =>
-          deps.temporal.workflow.getHandle(workflowIdFor(electionId, ballotId)).query(statusQuery),
-        );
-      } catch (error) {
-        if (!(error instanceof WorkflowNotFoundError)) {
-          req.log?.warn({ err: error }, 'status query failed');
-          throw new ApiError(503, 'status_unavailable', 'The ballot status cannot be read right now.', undefined, {
-            'Retry-After': '5',
-          });
-        }
-      }
-      const county = storedCounty ?? view?.county;
-      if (!view && storedCounty === undefined) {
-        throw new ApiError(404, 'not_found', `No ballot ${ballotId} in election ${electionId}.`);
-      }
-      if (county === undefined ? principal.counties !== null : !allowsCounty(principal, county)) {
+      const ballot = await readBallotStatus(deps.sql, electionId, ballotId);
+      if (!ballot) throw new ApiError(404, 'not_found', `No ballot ${ballotId} in election ${electionId}.`);
+      // A ballot with scans but no issuance record has no county yet: only an all-county key reads it.
+      if (ballot.county === null ? principal.counties !== null : !allowsCounty(principal, ballot.county)) {
         throw new ApiError(403, 'county_forbidden', 'This key may not read this ballot.');
       }
-      res.json({
-        electionId,
-        ballotId,
-        county: county ?? null,
-        // Stored but not yet forwarded (Temporal unreachable): the issuance is the only thing known.
-        status: view?.status ?? 'issued',
-        awaitingIssuance: view?.awaitingIssuance ?? false,
-        events: view?.events ?? [],
-        notices: (view?.notices ?? []).map(({ status, channel, state, at, reason }) => ({
-          status,
-          channel,
-          state,
-          at,
-          ...(reason ? { reason } : {}),
-        })),
-      });
+      res.json(ballot);
     },
   );
 

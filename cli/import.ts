@@ -4,7 +4,8 @@ import { SingleBar } from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig, parseDuration } from '../config/env.js';
 import type { Sql } from '../db/client.js';
-import { OutboxForwarder } from '../api/outbox-forwarder.js';
+import { ActionBudget } from '../db/action-budget.js';
+import { OutboxForwarder } from '../ingest/forwarder.js';
 import { describeIssues } from '../domain/scan-event.js';
 import { formatFor, importFile, type ImportKind, type ImportProblem } from '../ingest/import.js';
 import { operationTableSchema, type OperationTable } from '../ingest/parsers/imb.js';
@@ -36,8 +37,11 @@ async function forwardOutbox(sql: Sql, timeoutMs: number): Promise<number> {
       temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       logger: createLogger({ LOG_LEVEL: 'error' }, 'cli'),
-      batchSize: config.FORWARDER_BATCH_SIZE,
+      claimSize: config.FORWARDER_BATCH_SIZE,
       concurrency: config.FORWARDER_CONCURRENCY,
+      maxAttempts: config.FORWARDER_MAX_ATTEMPTS,
+      budget: new ActionBudget(sql, { perSecond: config.TEMPORAL_ACTIONS_PER_SECOND }),
+      listen: false,
     });
     return await forwarder.drain(timeoutMs);
   } finally {

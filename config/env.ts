@@ -154,8 +154,8 @@ export const envSchema = z
       .int()
       .min(1)
       .max(10_000)
-      .default(2_000)
-      .describe('outbox rows one forwarder transaction claims (larger passes keep more calls in flight)'),
+      .default(200)
+      .describe('ballots one forwarder claim takes at most (each is leased and forwarded on its own)'),
     FORWARDER_CONCURRENCY: z.coerce
       .number()
       .int()
@@ -163,9 +163,31 @@ export const envSchema = z
       .max(1_000)
       .default(64)
       .describe('signalWithStart calls in flight per forwarder (ballots in parallel, each ballot in order)'),
+    FORWARDER_MAX_ATTEMPTS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(10)
+      .describe(
+        "failed deliveries (Temporal reachable) after which a ballot's outbox rows are dead-lettered (`npm run cli -- outbox retry`)",
+      ),
+    TEMPORAL_ACTIONS_PER_SECOND: z.coerce
+      .number()
+      .positive()
+      .default(400)
+      .describe(
+        'Temporal actions per second the forwarders and election sweeps may spend together, across all processes (keep it under the namespace limit, with room for the workflows themselves)',
+      ),
+    SWEEP_PARTITIONS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(4)
+      .describe("partitions an election sweep runs in parallel (each an activity that checkpoints its cursor)"),
     FORWARDER_POLL_INTERVAL: duration
       .default(1_000)
-      .describe('how often an idle forwarder looks for rows written by other processes or due for a retry'),
+      .describe('how often an idle forwarder looks for rows due for a retry (new rows are announced by LISTEN/NOTIFY)'),
     FORWARDER_MAX_BACKLOG: z.coerce
       .number()
       .int()

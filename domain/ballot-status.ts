@@ -44,6 +44,9 @@ const RANK: Record<BallotStatus, number> = {
   closed: 8,
 };
 
+/** Statuses nothing changes any more: terminal ones, and `closed` (the election closed first). */
+export const FINAL_STATUSES = [...TERMINAL_STATUSES, 'closed'] as const;
+
 export function isTerminal(status: BallotStatus): status is TerminalStatus {
   return (TERMINAL_STATUSES as readonly string[]).includes(status);
 }
@@ -70,4 +73,43 @@ export function needsAttention(status: BallotStatus): boolean {
 /** Statuses a voter is told about (everything a vendor can report; not `issued` or `closed`). */
 export function isNotifiable(status: BallotStatus): status is EventType {
   return (EVENT_TYPES as readonly string[]).includes(status);
+}
+
+/**
+ * Events one ballot keeps applying. Forwarded events only ever raise the rank, so a real ballot sees
+ * a handful; beyond this many stored events the ballot is flagged (`event_cap`) and later ones are
+ * kept as `capped` without effect, in PostgreSQL and in the workflow alike.
+ */
+export const MAX_EVENTS_PER_BALLOT = 200;
+
+/** What an accepted event did: see `foldEvents`. */
+export type EventOutcome = 'applied' | 'stale' | 'pending' | 'capped';
+
+export interface BallotProgress {
+  /** `undefined`: no issuance record yet (events wait for it). */
+  status: BallotStatus | undefined;
+  /** Events stored for the ballot so far (all outcomes). */
+  eventCount: number;
+}
+
+/**
+ * Folds new events, in arrival order, into a ballot's status: the accepting transaction's rule, the
+ * same `nextStatus` the workflow applies. Before the issuance record every event is `pending`; at or
+ * beyond `MAX_EVENTS_PER_BALLOT` stored events, `capped`.
+ */
+export function foldEvents(
+  start: BallotProgress,
+  types: readonly EventType[],
+): { outcomes: EventOutcome[]; end: BallotProgress } {
+  let { status, eventCount } = start;
+  const outcomes = types.map((type): EventOutcome => {
+    eventCount += 1;
+    if (eventCount > MAX_EVENTS_PER_BALLOT) return 'capped';
+    if (status === undefined) return 'pending';
+    const next = nextStatus(status, type);
+    if (!next) return 'stale';
+    status = next;
+    return 'applied';
+  });
+  return { outcomes, end: { status, eventCount } };
 }

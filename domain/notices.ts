@@ -3,7 +3,7 @@
  * coalescing, reminder validity and wording are functions of state and workflow time alone.
  */
 import { isNotifiable, type BallotStatus } from './ballot-status.js';
-import type { DailyWindow } from './quiet-hours.js';
+import { nextAllowedInstant, type DailyWindow } from './quiet-hours.js';
 import { localDate, zonedTimeToInstant } from './zoned-time.js';
 
 export const CHANNELS = ['sms', 'email', 'voice'] as const;
@@ -47,6 +47,8 @@ export interface DueReminder {
   kind: ReminderKind;
   sequence: number;
   dueAt: number;
+  /** A return reminder is pointless from Election Day on: it is dropped from this instant. */
+  expiresAt?: number;
 }
 
 export function noticeKey(status: BallotStatus, sequence: number): string {
@@ -65,7 +67,7 @@ export function reminderStillValid(
   now: number,
   cureDeadline?: number,
 ): boolean {
-  if (reminder.kind === 'return') return status === 'outbound';
+  if (reminder.kind === 'return') return status === 'outbound' && (reminder.expiresAt === undefined || now < reminder.expiresAt);
   return status === 'challenged' && (cureDeadline === undefined || now < cureDeadline);
 }
 
@@ -128,4 +130,28 @@ export function messageKeyFor(
     default:
       return `status.${notice.status}`;
   }
+}
+
+/**
+ * What each channel of the voter's plan is owed now and the first instant it may go out: the same
+ * `nextNotice` the ballot's workflow decides with, for the status API's `scheduled` notices.
+ * Reminders are not known outside the workflow and are not listed.
+ */
+export function owedNotices(input: {
+  status: BallotStatus;
+  plan: DeliveryPlan;
+  told: (channel: Channel) => ReadonlySet<string>;
+  now: number;
+  cureDeadline?: number;
+}): { channel: Channel; notice: Notice; at: number }[] {
+  return input.plan.channels.flatMap((channel) => {
+    const notice = nextNotice({
+      status: input.status,
+      told: input.told(channel),
+      reminders: [],
+      now: input.now,
+      ...(input.cureDeadline !== undefined ? { cureDeadline: input.cureDeadline } : {}),
+    });
+    return notice ? [{ channel, notice, at: nextAllowedInstant(input.now, input.plan.window, input.plan.timeZone) }] : [];
+  });
 }

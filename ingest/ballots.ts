@@ -1,5 +1,18 @@
-import { describeIssues } from '../domain/scan-event.js';
+import type postgres from 'postgres';
 import type { Sql } from '../db/client.js';
+import {
+  ballotKey,
+  findBallots,
+  pendingEvents,
+  saveProgress,
+  setEventOutcomes,
+  type BallotRow as StoredBallot,
+  type ProgressWrite,
+} from '../db/ballots.js';
+import { enqueue } from '../db/outbox.js';
+import { foldEvents, type EventOutcome } from '../domain/ballot-status.js';
+import { describeIssues } from '../domain/scan-event.js';
+import { groupBy } from '../lib/group-by.js';
 import { knownElections } from './elections.js';
 import { allowsCounty, type Principal } from './principal.js';
 import { ballotItemSchema, initialResults, type BallotItem, type ItemResult } from './schemas.js';
@@ -18,7 +31,7 @@ interface BallotRow {
   imb: string | null;
 }
 
-const keyOf = (electionId: string, ballotId: string) => `${electionId}\u0000${ballotId}`;
+const keyOf = ballotKey;
 
 function sameRecord(row: BallotRow, ballot: BallotItem): boolean {
   return (
@@ -94,19 +107,24 @@ export async function ingestBallots(
       ON CONFLICT (election_id, ballot_id) DO NOTHING
       RETURNING election_id, ballot_id, voter_id, county, issued_at, imb`;
     const fresh = new Set(inserted.map((row) => keyOf(row.election_id, row.ballot_id)));
-    if (inserted.length > 0) {
-      const outbox = inserted.map((row) => ({
-        election_id: row.election_id,
-        ballot_id: row.ballot_id,
-        payload: { voterId: row.voter_id, county: row.county, ...(row.imb ? { imb: row.imb } : {}) },
-      }));
-      await tx`
-        INSERT INTO workflow_outbox (kind, election_id, ballot_id, payload, key_id)
-        SELECT 'issuance', election_id, ballot_id, payload, ${principal.keyId}
-        FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(outbox)}::text::jsonb) AS (election_id text, ballot_id text, payload jsonb))
-           WITH ORDINALITY AS r(election_id, ballot_id, payload, n)
-        ORDER BY n`;
-    }
+    const issued = await findBallots(
+      tx,
+      inserted.map((row) => ({ electionId: row.election_id, ballotId: row.ballot_id })),
+      { lock: true },
+    );
+    await applyWaitingScans(tx, issued);
+    // A ballot of a closed election is recorded as closed and wakes no workflow.
+    await enqueue(
+      tx,
+      [...issued.values()]
+        .filter((ballot) => !ballot.electionClosed)
+        .map((ballot) => ({
+          kind: 'issuance' as const,
+          electionId: ballot.electionId,
+          ballotId: ballot.ballotId,
+          keyId: principal.keyId,
+        })),
+    );
     const others = stored.filter(({ ballot }) => !fresh.has(keyOf(ballot.electionId, ballot.ballotId)));
     const existing = new Map<string, BallotRow>();
     if (others.length > 0) {
@@ -144,6 +162,36 @@ export async function ingestBallots(
   return results;
 }
 
+/**
+ * Newly issued ballots take the scans that arrived before them, in arrival order, as if they had
+ * come after the issuance record (`foldEvents`). A ballot of an election already closed is `closed`
+ * and takes them as `stale`.
+ */
+async function applyWaitingScans(tx: postgres.TransactionSql, ballots: ReadonlyMap<string, StoredBallot>): Promise<void> {
+  const waiting = groupBy(await pendingEvents(tx, [...ballots.values()]), (event) =>
+    ballotKey(event.electionId, event.ballotId),
+  );
+  const outcomes: { seq: string; outcome: EventOutcome }[] = [];
+  const progress: ProgressWrite[] = [];
+  for (const [key, ballot] of ballots) {
+    const events = waiting.get(key) ?? [];
+    if (events.length === 0 && !ballot.electionClosed) continue;
+    const start = { status: ballot.electionClosed ? ('closed' as const) : ballot.status, eventCount: 0 };
+    const folded = foldEvents(start, events.map((event) => event.type));
+    events.forEach((event, i) => outcomes.push({ seq: event.seq, outcome: folded.outcomes[i]! }));
+    progress.push({
+      electionId: ballot.electionId,
+      ballotId: ballot.ballotId,
+      status: folded.end.status!,
+      statusChanged: folded.end.status !== ballot.status,
+      eventCount: folded.end.eventCount,
+      attention: folded.outcomes.includes('capped') ? 'event_cap' : null,
+    });
+  }
+  await setEventOutcomes(tx, outcomes);
+  await saveProgress(tx, progress);
+}
+
 /** County of each known ballot, for scoping scans and status reads. */
 export async function ballotCounties(
   sql: Sql,
@@ -158,4 +206,3 @@ export async function ballotCounties(
   return new Map(rows.map((row) => [keyOf(row.election_id, row.ballot_id), row.county]));
 }
 
-export { keyOf as ballotKey };

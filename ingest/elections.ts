@@ -1,4 +1,5 @@
 import type { Sql } from '../db/client.js';
+import { enqueue } from '../db/outbox.js';
 import type { ElectionInput } from './schemas.js';
 
 export interface StoredElection {
@@ -68,9 +69,7 @@ export async function putElection(
              EXCLUDED.cure_reminder_days_before)
       RETURNING (xmax = 0) AS created`;
     if (written) {
-      await tx`
-        INSERT INTO workflow_outbox (kind, election_id, ballot_id, payload)
-        VALUES ('election', ${electionId}, '', '{}'::jsonb)`;
+      await enqueue(tx, [{ kind: 'election', electionId, ballotId: '' }]);
     }
     const [row] = await tx<ElectionRow[]>`
       SELECT election_id, name, to_char(election_day, 'YYYY-MM-DD') AS election_day, timezone, receipt_deadline,

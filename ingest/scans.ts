@@ -1,16 +1,36 @@
-import { describeIssues, type ScanEvent } from '../domain/scan-event.js';
+import type postgres from 'postgres';
 import type { Sql } from '../db/client.js';
-import { ballotCounties, ballotKey } from './ballots.js';
+import {
+  ballotKey,
+  findBallots,
+  insertEvents,
+  saveProgress,
+  setEventOutcomes,
+  type EventWrite,
+  type ProgressWrite,
+} from '../db/ballots.js';
+import { enqueue, type OutboxWrite } from '../db/outbox.js';
+import { foldEvents, isFinal, type EventOutcome } from '../domain/ballot-status.js';
+import { describeIssues } from '../domain/scan-event.js';
+import { forwardedEvent } from '../db/ballot-records.js';
+import { groupBy } from '../lib/group-by.js';
+import { ballotCounties } from './ballots.js';
 import { knownElections } from './elections.js';
 import { allowsCounty, type Principal } from './principal.js';
 import { initialResults, scanItemSchema, type ItemResult, type ScanItem } from './schemas.js';
 
 export interface ScanResult extends ItemResult {
   eventId?: string;
+  /**
+   * What an accepted event did to its ballot: `applied` (moved the status), `stale` (recorded only:
+   * a lower or equal rank, or the ballot is final or its election closed), `pending` (kept until the
+   * ballot's issuance record arrives), `capped` (recorded after the ballot's event cap).
+   */
+  effect?: EventOutcome;
 }
 
 /**
- * Records scan events in the outbox: durable before the caller answers, duplicates detected
+ * Records scan events as the ballot's record: durable before the caller answers, duplicates detected
  * synchronously by the unique (election, eventId) index (within the batch too: the first wins).
  *
  * County scoping: a ballot's county comes from the ballots table. A key limited to some counties may
@@ -72,7 +92,7 @@ export async function ingestScans(
   }
 
   const firstInBatch = new Map<string, number>();
-  const rows: { election_id: string; ballot_id: string; event_id: string; event: ScanEvent }[] = [];
+  const writes: EventWrite[] = [];
   for (const { index, scan } of candidates) {
     const key = `${scan.electionId}\u0000${scan.eventId}`;
     if (firstInBatch.has(key)) {
@@ -80,22 +100,64 @@ export async function ingestScans(
       continue;
     }
     firstInBatch.set(key, index);
-    const { electionId, ballotId, ...event } = scan;
-    rows.push({ election_id: electionId, ballot_id: ballotId, event_id: scan.eventId, event });
+    const { electionId, ballotId, eventId, type, occurredAt, ...details } = scan;
+    writes.push({ electionId, ballotId, eventId, type, occurredAt, details, keyId: principal.keyId });
   }
-  if (rows.length === 0) return results;
+  if (writes.length === 0) return results;
 
-  const inserted = await sql<{ election_id: string; event_id: string }[]>`
-    INSERT INTO workflow_outbox (kind, election_id, ballot_id, event_id, payload, key_id)
-    SELECT 'scan', election_id, ballot_id, event_id, event, ${principal.keyId}
-    FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb) AS (election_id text, ballot_id text, event_id text, event jsonb))
-           WITH ORDINALITY AS r(election_id, ballot_id, event_id, event, n)
-    ORDER BY n
-    ON CONFLICT (election_id, event_id) WHERE kind = 'scan' DO NOTHING
-    RETURNING election_id, event_id`;
-  const accepted = new Set(inserted.map((row) => `${row.election_id}\u0000${row.event_id}`));
+  const effects = await sql.begin((tx) => recordScans(tx, writes));
   for (const [key, index] of firstInBatch) {
-    if (!accepted.has(key)) results[index]!.outcome = 'duplicate';
+    const effect = effects.get(key);
+    if (effect) results[index]!.effect = effect;
+    else results[index]!.outcome = 'duplicate';
   }
   return results;
+}
+
+/**
+ * The accepting transaction: stores the events (an event ID already stored is a duplicate), locks
+ * their ballots, folds the events into each ballot's status (`foldEvents`, the workflow's own rule),
+ * and queues the status-changing ones for the ballot's workflow. A ballot of a closed election takes
+ * events as `stale` and wakes no workflow. Returns each stored event's outcome by election and event ID.
+ */
+async function recordScans(tx: postgres.TransactionSql, writes: readonly EventWrite[]): Promise<Map<string, EventOutcome>> {
+  const stored = await insertEvents(tx, writes);
+  const ballots = await findBallots(tx, stored, { lock: true });
+  const byBallot = groupBy(stored, (event) => ballotKey(event.electionId, event.ballotId));
+  const outcomes: { seq: string; outcome: EventOutcome }[] = [];
+  const progress: ProgressWrite[] = [];
+  const outbox: OutboxWrite[] = [];
+  for (const [key, events] of byBallot) {
+    const ballot = ballots.get(key);
+    const closed = ballot !== undefined && ballot.electionClosed && !isFinal(ballot.status);
+    const start = ballot ? { status: closed ? ('closed' as const) : ballot.status, eventCount: ballot.eventCount } : undefined;
+    const folded = foldEvents(start ?? { status: undefined, eventCount: 0 }, events.map((event) => event.type));
+    events.forEach((event, i) => outcomes.push({ seq: event.seq, outcome: folded.outcomes[i]! }));
+    if (!ballot) continue;
+    const status = closed ? ballot.status : folded.end.status!;
+    progress.push({
+      electionId: ballot.electionId,
+      ballotId: ballot.ballotId,
+      status,
+      statusChanged: status !== ballot.status,
+      eventCount: folded.end.eventCount,
+      attention: folded.outcomes.includes('capped') ? 'event_cap' : ballot.attention,
+    });
+    events.forEach((event, i) => {
+      if (folded.outcomes[i] === 'applied') {
+        outbox.push({
+          kind: 'scan',
+          electionId: event.electionId,
+          ballotId: event.ballotId,
+          eventId: event.eventId,
+          payload: forwardedEvent(event),
+        });
+      }
+    });
+  }
+  await setEventOutcomes(tx, outcomes);
+  await saveProgress(tx, progress);
+  await enqueue(tx, outbox);
+  const bySeq = new Map(outcomes.map((o) => [o.seq, o.outcome]));
+  return new Map(stored.map((event) => [`${event.electionId}\u0000${event.eventId}`, bySeq.get(event.seq)!]));
 }

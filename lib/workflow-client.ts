@@ -1,79 +1,75 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { Sql } from '../db/client.js';
+import { createHash } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { encodeToPayloads } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import type { Issuance, ScanEvent } from '../domain/scan-event.js';
-import type { subscriberAddedSignal } from '../workflows/ballot.js';
-import {
-  ballotWorkflow,
-  issueSignal,
-  preferencesChangedSignal,
-  scanEventSignal,
-  workflowIdFor,
-} from '../workflows/ballot.js';
+import type { BallotRecords } from '../domain/ballot-records.js';
+import { needsAttention, type BallotStatus } from '../domain/ballot-status.js';
+import { ballotWorkflow, recordsSignal, workflowIdFor } from '../workflows/ballot.js';
 import { electionSettingsChangedSignal, electionWorkflow, electionWorkflowId } from '../workflows/election.js';
-import { BallotStatus, County, ElectionId, NeedsAttention } from '../workflows/search-attributes.js';
+import { BallotStatus as BallotStatusKey, County, ElectionId, NeedsAttention } from '../workflows/search-attributes.js';
 
 /**
- * How the API (and the CLI importer) reach workflows. Every call is one `signalWithStart`: it starts
- * the workflow if none is open and signals it either way, so whichever record arrives first starts
- * the ballot. A closed ballot is never started again (its story is over); the caller treats that
- * as delivered, since the ballot's history already holds its final state.
+ * How the forwarder (and the scripts that stand in for it) reach workflows. Every delivery is one
+ * `signalWithStart`: it starts the ballot's workflow if none is open and signals it either way.
  */
 
-/** `delivered`: the open ballot has it. `ballot-closed`: the ballot's workflow already completed. */
-export type ForwardOutcome = 'delivered' | 'ballot-closed';
+/**
+ * `delivered`: the open ballot (or a new run) has it. `ballot-completed`: the ballot's workflow
+ * completed its story, and a completed ballot is never started again. A run that was terminated,
+ * timed out or failed is not final: the next delivery starts a new run from the record.
+ */
+export type ForwardOutcome = 'delivered' | 'ballot-completed';
 
-async function closedIsFinal(send: () => Promise<unknown>): Promise<ForwardOutcome> {
-  try {
-    await send();
-    return 'delivered';
-  } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return 'ballot-closed';
-    throw error;
-  }
+/** A ballot's workflow ends at the latest this long after Election Day (a backstop; closing ends it first). */
+export const BALLOT_BACKSTOP_DAYS = 180;
+
+export interface DeliveryTarget {
+  electionId: string;
+  ballotId: string;
+  county: string;
+  /** The status of record: the start's search attribute, so a ballot started late upserts nothing. */
+  status: BallotStatus;
+  /** Election Day (YYYY-MM-DD), for the run's backstop timeout. */
+  electionDay?: string;
 }
 
-type BallotTarget = { electionId: string; ballotId: string };
-
 /**
- * One signalWithStart into a ballot: a closed ballot is never started again (reuse policy), an open
- * one receives the signal. Search attributes set at start are free; the workflow upserts only what
- * changes later (the county is known only from the issuance record).
+ * Delivers a ballot's records: the whole story so far (idempotent in the workflow), as the signal
+ * of a `signalWithStart`. Search attributes given at start are free; the workflow upserts only what
+ * changes later.
  */
-async function signalBallot(
+export async function deliverRecords(
   client: Client,
   taskQueue: string,
-  target: BallotTarget,
-  signal:
-    | { signal: typeof issueSignal; signalArgs: [Issuance] }
-    | { signal: typeof scanEventSignal; signalArgs: [ScanEvent] },
-  county?: string,
+  target: DeliveryTarget,
+  records: BallotRecords,
 ): Promise<ForwardOutcome> {
-  return closedIsFinal(() =>
-    client.workflow.signalWithStart(ballotWorkflow, {
+  const backstop = target.electionDay
+    ? Math.max(Date.parse(target.electionDay) + BALLOT_BACKSTOP_DAYS * 86_400_000 - Date.now(), 30 * 86_400_000)
+    : BALLOT_BACKSTOP_DAYS * 86_400_000;
+  try {
+    await client.workflow.signalWithStart(ballotWorkflow, {
       taskQueue,
       workflowId: workflowIdFor(target.electionId, target.ballotId),
-      args: [target],
-      ...(signal as { signal: typeof scanEventSignal; signalArgs: [ScanEvent] }),
+      args: [{ electionId: target.electionId, ballotId: target.ballotId }],
+      signal: recordsSignal,
+      signalArgs: [records],
       typedSearchAttributes: [
         { key: ElectionId, value: target.electionId },
-        ...(county ? [{ key: County, value: county }] : []),
-        { key: BallotStatus, value: 'issued' },
-        { key: NeedsAttention, value: false },
+        { key: County, value: target.county },
+        { key: BallotStatusKey, value: target.status },
+        { key: NeedsAttention, value: needsAttention(target.status) },
       ],
       staticSummary: `Ballot ${target.ballotId} of election ${target.electionId}`,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      workflowExecutionTimeout: backstop,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    }),
-  );
-}
-
-export function forwardIssuance(client: Client, taskQueue: string, target: BallotTarget, issuance: Issuance) {
-  return signalBallot(client, taskQueue, target, { signal: issueSignal, signalArgs: [issuance] }, issuance.county);
-}
-
-export function forwardScan(client: Client, taskQueue: string, target: BallotTarget, event: ScanEvent) {
-  return signalBallot(client, taskQueue, target, { signal: scanEventSignal, signalArgs: [event] });
+    });
+    return 'delivered';
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return 'ballot-completed';
+    throw error;
+  }
 }
 
 /** Starts the election's clock workflow, or tells the running one that its settings changed. */
@@ -91,25 +87,38 @@ export async function ensureElectionWorkflow(client: Client, taskQueue: string, 
 }
 
 /**
- * Tells every open ballot of a voter that their contacts or preferences changed (the workflow reloads
- * its delivery plan before it sends again). Closed ballots are skipped.
+ * Signals one workflow with a request ID of our choosing: the server records the request IDs of the
+ * signals a run received and ignores a repeat, so a sweep that resumes from an older checkpoint (or
+ * is re-run) signals each ballot once per moment. `gone`: the workflow has completed or does not exist.
  */
-export async function signalVoterBallots(
+export async function signalOnce(
   client: Client,
-  sql: Sql,
-  voterId: string,
-  signal: typeof preferencesChangedSignal | typeof subscriberAddedSignal = preferencesChangedSignal,
-): Promise<void> {
-  const ballots = await sql<{ election_id: string; ballot_id: string }[]>`
-    SELECT election_id, ballot_id FROM ballots WHERE voter_id = ${voterId}`;
-  await Promise.all(
-    ballots.map(({ election_id, ballot_id }) =>
-      client.workflow
-        .getHandle(workflowIdFor(election_id, ballot_id))
-        .signal(signal)
-        .catch((error: unknown) => {
-          if (!(error instanceof WorkflowNotFoundError)) throw error;
-        }),
-    ),
-  );
+  workflowId: string,
+  signalName: string,
+  args: unknown[],
+  requestId: string,
+): Promise<'signalled' | 'gone'> {
+  try {
+    await client.workflowService.signalWorkflowExecution({
+      namespace: client.options.namespace,
+      workflowExecution: { workflowId },
+      signalName,
+      input: { payloads: (await encodeToPayloads(client.options.loadedDataConverter, ...args)) ?? [] },
+      identity: client.options.identity,
+      requestId,
+    });
+    return 'signalled';
+  } catch (error) {
+    if ((error as { code?: number }).code === GRPC_NOT_FOUND) return 'gone';
+    throw error;
+  }
+}
+
+/** gRPC status NOT_FOUND: the workflow completed, or never existed. */
+const GRPC_NOT_FOUND = 5;
+
+/** A stable UUID-shaped request ID for (workflow, purpose). */
+export function requestIdFor(workflowId: string, purpose: string): string {
+  const hex = createHash('sha256').update(`${workflowId}\u0000${purpose}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

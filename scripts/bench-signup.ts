@@ -311,7 +311,6 @@ async function main() {
   const logger = createLogger({ LOG_LEVEL: 'error' }, 'bench-signup');
   const voters = createVoterService({
     sql,
-    temporal,
     senders,
     links: { manageUrl: () => 'http://127.0.0.1/manage', unsubscribeUrl: () => 'http://127.0.0.1/unsubscribe' },
     publicBaseUrl: 'http://127.0.0.1',

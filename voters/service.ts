@@ -1,5 +1,4 @@
 import { createHmac } from 'node:crypto';
-import type { Client } from '@temporalio/client';
 import type postgres from 'postgres';
 import type { NoticeLinks, Senders } from '../activities/notices.js';
 import type { Sql } from '../db/client.js';
@@ -8,9 +7,8 @@ import { createNoticeLinks } from '../delivery/senders.js';
 import { resolveLanguage } from '../delivery/templates/index.js';
 import type { Logger } from '../lib/logger.js';
 import { createManageToken, verifyManageToken } from '../lib/manage-token.js';
-import { signalVoterBallots } from '../lib/workflow-client.js';
+import { enqueuePlanChange } from '../db/outbox.js';
 import { isInsideWindow } from '../domain/quiet-hours.js';
-import { preferencesChangedSignal, subscriberAddedSignal } from '../workflows/ballot.js';
 import { createCodeMessages, type PendingAlert, type PendingCode } from './code-messages.js';
 import { CODE_LIFETIME_MS, MAX_CODE_ATTEMPTS, codeMatches, generateCode, hashCode } from './codes.js';
 import { CONSENT_TEXT_VERSION } from './consent.js';
@@ -43,7 +41,6 @@ import { parseIdentity, parsePreferencesPatch, parseResend, parseSignUp, parseVe
 
 export interface VoterServiceDeps {
   sql: Sql;
-  temporal: Client;
   /** The same provider adapters the worker uses: codes go straight from Postgres to the provider. */
   senders: Senders;
   manageTokenSecret: string;
@@ -56,8 +53,6 @@ export interface VoterServiceDeps {
   /** The clock of code expiry, token expiry and rate limits (tests move it). */
   now?: () => number;
   rateLimiter?: RateLimiter;
-  /** Deadline of one ballot status query (status page). */
-  statusQueryTimeoutMs?: number;
   /** County details for a county without a `counties` row (`countyFallback(config)`). */
   countyFallback?: CountyFallback | undefined;
 }
@@ -304,12 +299,12 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
     }));
   }
 
-  async function signal(voterId: string, which: typeof preferencesChangedSignal | typeof subscriberAddedSignal) {
+  /** The voter's open ballots hear the new plan through the outbox (in order with their scans). */
+  async function planChanged(voterId: string) {
     try {
-      await signalVoterBallots(deps.temporal, sql, voterId, which);
+      await enqueuePlanChange(sql, voterId);
     } catch (error) {
-      // The ballot reloads the voter's plan with its next event anyway; the change is stored.
-      logger.warn({ err: error, signal: which.name }, 'could not signal the voter ballots');
+      logger.error({ err: error }, "could not queue the voter's changed plan for their ballots");
     }
   }
 
@@ -484,7 +479,7 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
       if (result.outcome !== 'verified') return result;
       const { voterId, alerts, ...verified } = result;
       await sendAlerts(alerts ?? []);
-      await signal(voterId!, subscriberAddedSignal);
+      await planChanged(voterId!);
       return { ...verified, manageToken: await this.manageTokenFor(subscriptionId) };
     },
 
@@ -602,7 +597,7 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
       if (!outcome) return { outcome: 'not_found' };
       await sendCodes(outcome.codes);
       await sendAlerts(outcome.alerts);
-      await signal(outcome.voterId, preferencesChangedSignal);
+      await planChanged(outcome.voterId);
       const current = await subscription(sql, subscriptionId);
       const contacts = await contactsOf(sql, subscriptionId);
       return { outcome: 'updated', preferences: view(current!, contacts), pendingVerification: pendingOf(contacts) };
@@ -643,7 +638,7 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
         return { voterId: current.voter_id, alerts };
       });
       if (outcome === undefined) return { outcome: 'not_found' };
-      await signal(outcome.voterId, preferencesChangedSignal);
+      await planChanged(outcome.voterId);
       // After the commit; each failure is logged without the address and never fails the unsubscribe.
       await sendAlerts(outcome.alerts);
       return { outcome: 'unsubscribed' };
@@ -652,10 +647,7 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
     async lookupStatus(input, origin): Promise<StatusLookupResult> {
       const found = await lookUp(input, origin, parseIdentity);
       if ('refusal' in found) return found.refusal;
-      const ballots = await ballotTimelines(
-        { sql, temporal: deps.temporal, logger, queryTimeoutMs: deps.statusQueryTimeoutMs ?? 10_000 },
-        found.match.voter.voterId,
-      );
+      const ballots = await ballotTimelines(sql, found.match.voter.voterId);
       return { outcome: 'found', ballots };
     },
 

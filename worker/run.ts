@@ -9,6 +9,7 @@ import {
   deliverySettingsFromConfig,
   manageTokenSecret,
 } from '../delivery/senders.js';
+import { ActionBudget } from '../db/action-budget.js';
 import { createSql } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import type { Logger } from '../lib/logger.js';
@@ -62,6 +63,10 @@ export async function runWorker(config: Config, logger: Logger): Promise<Running
     senders: createSenders(deliverySettingsFromConfig(config)),
     links: createNoticeLinks(config.PUBLIC_BASE_URL, manageTokenSecret(config)),
     countyFallback: countyFallback(config),
+    sweeps: {
+      partitions: config.SWEEP_PARTITIONS,
+      budget: new ActionBudget(sql, { perSecond: config.TEMPORAL_ACTIONS_PER_SECOND }),
+    },
   });
   const workers = [
     await createWorker(config, connection, activities),

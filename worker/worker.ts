@@ -50,13 +50,17 @@ export async function createWorker(
 export async function createSmsWorker(
   options: { taskQueue: string; namespace?: string; messagesPerSecond: number; shutdownGraceTime?: number },
   connection: NativeConnection,
-  activities: Pick<Activities, 'sendNotice'>,
+  activities: Pick<Activities, 'deliverNotice'> & Partial<Pick<Activities, 'sendNotice'>>,
 ): Promise<Worker> {
   return Worker.create({
     connection,
     ...(options.namespace ? { namespace: options.namespace } : {}),
     taskQueue: smsTaskQueueFor(options.taskQueue),
-    activities: { sendNotice: activities.sendNotice },
+    // deliverNotice for v2 ballots, sendNotice for ballots still running the v1 code.
+    activities: {
+      deliverNotice: activities.deliverNotice,
+      ...(activities.sendNotice ? { sendNotice: activities.sendNotice } : {}),
+    },
     maxTaskQueueActivitiesPerSecond: options.messagesPerSecond,
     ...(options.shutdownGraceTime !== undefined ? { shutdownGraceTime: options.shutdownGraceTime } : {}),
   });

@@ -1,517 +1,205 @@
+/**
+ * One ballot's story, as a thin shell around the pure `BallotMachine`: signals go into the machine;
+ * its decisions become activities (sends), one timer (the next instant something falls due) and
+ * search-attribute upserts (only when a value changes). A ballot nobody subscribed to records its
+ * events and keeps its search attributes current, and does nothing else: no activity, no timer.
+ *
+ * Versions: runs whose history lacks the `ballot-state-machine` patch marker started under v1 and
+ * finish on the frozen v1 code (`ballot-v1.ts`). The history stays small: after
+ * `CONTINUE_AS_NEW_AFTER_EVENTS` the ballot continues as new with the machine's snapshot.
+ */
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   TimeoutFailure,
+  allHandlersFinished,
   condition,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
+  continueAsNew,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
-import type { BallotContext } from '../activities/ballot-context.js';
-import { isFinal, isTerminal, needsAttention, nextStatus, type BallotStatus } from '../domain/ballot-status.js';
+import { BallotMachine, type BallotSearchAttributes, type SendFailure, type SendOrder } from '../domain/ballot-machine.js';
+import { ballotRecordsSchema } from '../domain/ballot-records.js';
+import { ID_PATTERN, describeIssues } from '../domain/scan-event.js';
 import {
-  CHANNELS,
-  cureDeadlineInstant,
-  cureReminderSchedule,
-  messageKeyFor,
-  nextNotice,
-  type Channel,
-  type DueReminder,
-  type Notice,
-} from '../domain/notices.js';
-import { nextAllowedInstant, windowEndAfter } from '../domain/quiet-hours.js';
+  PERMANENT_SEND_FAILURES,
+  STILL_FAILING,
+  electionClosedSignal,
+  recordsSignal,
+  returnReminderDueSignal,
+  statusQuery,
+  type BallotStatusView,
+  type BallotWorkflowInput,
+} from './ballot-contract.js';
+import { ballotWorkflowV1 } from './ballot-v1.js';
 import {
-  ID_PATTERN,
-  describeIssues,
-  issuanceSchema,
-  scanEventSchema,
-  type Issuance,
-  type ScanEvent,
-} from '../domain/scan-event.js';
-import { BallotStatus as BallotStatusKey, County, ElectionId, NeedsAttention } from './search-attributes.js';
+  BallotStatus as BallotStatusKey,
+  County,
+  DeliveryProblem,
+  ElectionId,
+  NeedsAttention,
+} from './search-attributes.js';
 import { smsTaskQueueFor } from './task-queues.js';
 
-// ---- contract -------------------------------------------------------------------------------------
+export * from './ballot-contract.js';
 
-export interface BallotWorkflowInput {
-  electionId: string;
-  ballotId: string;
-}
+/** The patch that separates v2 (this shell) from v1 runs. */
+export const BALLOT_STATE_MACHINE_PATCH = 'ballot-state-machine';
+/** Continue as new beyond this many history events (Temporal's hard limit is 51,200). */
+export const CONTINUE_AS_NEW_AFTER_EVENTS = 2_000;
 
-export type RecordEventOutcome = 'accepted' | 'duplicate' | 'stale';
-
-export interface EventLogEntry extends ScanEvent {
-  receivedAt: string;
-  /** `applied` moved the status; `stale` was recorded only; `pending` waits for the issuance record. */
-  outcome: 'applied' | 'stale' | 'pending';
-}
-
-export type NoticeState = 'scheduled' | 'sent' | 'failed' | 'skipped';
-
-export interface NoticeRecord {
-  key: string;
-  status: BallotStatus;
-  sequence: number;
-  reminder?: 'return' | 'cure';
-  channel: Channel;
-  state: NoticeState;
-  /** When it is due (`scheduled`) or when it reached its state. */
-  at: string;
-  reason?: string;
-  messageKey?: string;
-}
-
-export interface BallotView {
-  electionId: string;
-  ballotId: string;
-  voterId?: string;
-  county?: string;
-  status: BallotStatus;
-  awaitingIssuance: boolean;
-  events: EventLogEntry[];
-  notices: NoticeRecord[];
-}
-
-export const workflowIdFor = (electionId: string, ballotId: string) => `ballot-${electionId}-${ballotId}`;
-
-/** The ballot's issuance record (voter ID, county, optional barcode); the first one wins. */
-export const issueSignal = defineSignal<[Issuance]>('issue');
-/** A scan event, for bulk forwarding; the same rules as `recordEvent`, without an answer. */
-export const scanEventSignal = defineSignal<[ScanEvent]>('scanEvent');
-/** A scan event with an answer; malformed events are rejected before they enter history. */
-export const recordEventUpdate = defineUpdate<RecordEventOutcome, [ScanEvent]>('recordEvent');
-/** The voter's channels, language, window or time zone changed (or they unsubscribed). */
-export const preferencesChangedSignal = defineSignal('preferencesChanged');
-/** A channel was verified after the ballot's story began: tell it the current status once. */
-export const subscriberAddedSignal = defineSignal('subscriberAdded');
-/** Sent by the election's workflow N days before Election Day to ballots still only outbound. */
-export const returnReminderDueSignal = defineSignal('returnReminderDue');
-/** Sent by the election's workflow at its closing date. */
-export const electionClosedSignal = defineSignal('electionClosed');
-export const statusQuery = defineQuery<BallotView>('status');
-
-// ---- activity options -----------------------------------------------------------------------------
-
-const { loadBallotContext } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
-
-/** Failure types a sender raises for a recipient that will never work on this channel. */
-export const PERMANENT_SEND_FAILURES = [
-  'InvalidRecipient',
-  'RecipientOptedOut',
-  'NotMobileNumber',
-  'LandlineNumber',
-  'UnroutableRecipient',
-  'ContactMissing',
-] as const;
-
-const HOUR = 3_600_000;
-/** A notice that cannot go out inside one window keeps retrying at most this long per attempt. */
-const MAX_SEND_SPAN = 12 * HOUR;
-
-/** Sends retry with backoff until the voter's window closes; then the workflow waits for the next. */
-function senderUntil(deadline: number, channel: Channel) {
+/**
+ * The send activity's options for one order: retried with backoff up to 15 minutes apart (from the
+ * first retry on, once the channel has been failing for over an hour), never past the voter's window
+ * (`order.retryUntil`). After an hour of retries the sender gives up with `StillFailing`, which flags
+ * the ballot and starts the slow pace. SMS run on their own task queue, paced to the sender's rate.
+ */
+function senderFor(order: SendOrder) {
   return proxyActivities<Activities>({
-    ...(channel === 'sms' ? { taskQueue: smsTaskQueueFor(workflowInfo().taskQueue) } : {}),
+    ...(order.channel === 'sms' ? { taskQueue: smsTaskQueueFor(workflowInfo().taskQueue) } : {}),
     // Above PROVIDER_TIMEOUT (at most 25 s) plus the ledger writes, and short enough that a send
     // lost with a killed worker is retried soon.
     startToCloseTimeout: '30 seconds',
-    scheduleToCloseTimeout: Math.max(60_000, Math.min(deadline - Date.now(), MAX_SEND_SPAN)),
-    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
-  }).sendNotice;
+    scheduleToCloseTimeout: Math.max(60_000, order.retryUntil - Date.now()),
+    retry: {
+      initialInterval: order.persistent ? '15 minutes' : '5 seconds',
+      backoffCoefficient: 2,
+      maximumInterval: '15 minutes',
+    },
+  }).deliverNotice;
 }
 
-// ---- workflow -------------------------------------------------------------------------------------
+/** The activity's failure as the machine understands it. */
+export function classifySendFailure(error: unknown): SendFailure {
+  const failure = error instanceof ActivityFailure ? error : undefined;
+  const cause = failure?.cause ?? error;
+  if (cause instanceof TimeoutFailure || failure?.retryState === 'TIMEOUT') return { kind: 'timeout' };
+  if (cause instanceof ApplicationFailure && cause.type) {
+    if ((PERMANENT_SEND_FAILURES as readonly string[]).includes(cause.type)) return { kind: 'recipient', type: cause.type };
+    if (cause.type === 'ProviderRejected') return { kind: 'rejected', type: cause.type };
+    if (cause.type === STILL_FAILING) return { kind: 'stillFailing' };
+    return { kind: 'paused', type: cause.type };
+  }
+  // Anything else that stopped the retries is not the voter's fault: an operator has to look.
+  return { kind: 'paused', type: cause instanceof Error ? cause.name : 'UnknownFailure' };
+}
 
-/**
- * One ballot's whole story. Holds IDs only; learns the voter's delivery plan from an activity; tells
- * each channel the ballot's current status inside the voter's window; completes when a terminal
- * status has been told (or the election closes).
- */
-export async function ballotWorkflow(input: BallotWorkflowInput): Promise<BallotView> {
+/** One timer at a time, for the machine's next wake-up instant; moved only when that instant changes. */
+class Alarm {
+  private target?: number;
+  private scope?: CancellationScope;
+  rang = false;
+
+  set(at: number | undefined): void {
+    if (at === this.target && !this.rang) return;
+    this.scope?.cancel();
+    this.scope = undefined;
+    this.target = at;
+    this.rang = false;
+    if (at === undefined) return;
+    const scope = new CancellationScope();
+    this.scope = scope;
+    scope.run(() => sleep(Math.max(1, at - Date.now()))).then(
+      () => {
+        if (this.scope === scope) this.rang = true;
+      },
+      () => undefined, // cancelled: a newer alarm replaced it
+    );
+  }
+}
+
+export async function ballotWorkflow(input: BallotWorkflowInput): Promise<BallotStatusView> {
+  if (!patched(BALLOT_STATE_MACHINE_PATCH)) return (await ballotWorkflowV1(input)) as unknown as BallotStatusView;
   if (!ID_PATTERN.test(input.electionId) || !ID_PATTERN.test(input.ballotId)) {
     throw ApplicationFailure.nonRetryable('electionId and ballotId must match [A-Za-z0-9._-]{1,64}', 'InvalidBallotId');
   }
 
-  let issuance: Issuance | undefined;
-  let status: BallotStatus = 'issued';
-  let context: BallotContext | undefined;
-  /** Plan reloads asked for (issuance, preference signals) and completed; equal when the plan is fresh. */
-  let reloadsRequested = 0;
-  let reloadsDone = 0;
-  const contextStale = () => reloadsRequested > reloadsDone;
-  let planVersion = 0;
-  let closed = false;
-  let stopping = false;
-  const seen = new Set<string>();
-  const events: EventLogEntry[] = [];
-  const pending: ScanEvent[] = [];
-  const reminders: DueReminder[] = [];
-  const told = Object.fromEntries(CHANNELS.map((channel) => [channel, new Set<string>()])) as Record<
-    Channel,
-    Set<string>
-  >;
-  const disabled: Partial<Record<Channel, string>> = {};
-  const inFlight: Partial<Record<Channel, Notice>> = {};
-  const notices = new Map<string, NoticeRecord>();
+  const ballot = input.snapshot
+    ? BallotMachine.restore(input.snapshot)
+    : BallotMachine.fresh(input.electionId, input.ballotId);
+  if (input.record) receiveRecords(input.record);
 
-  const now = () => Date.now();
-  const iso = (ms: number) => new Date(ms).toISOString();
-
-  function latestEventOf(type: string): EventLogEntry | undefined {
-    return [...events].reverse().find((event) => event.type === type && event.outcome === 'applied');
-  }
-
-  function cureDeadline(): number | undefined {
-    const electionTz = context?.election?.timezone ?? 'UTC';
-    return cureDeadlineInstant(
-      latestEventOf('challenged')?.cureDeadline ?? context?.election?.cureDeadline,
-      electionTz,
-    );
-  }
-
-  function apply(event: ScanEvent, entry: EventLogEntry): void {
-    const next = nextStatus(status, event.type);
-    entry.outcome = next ? 'applied' : 'stale';
-    if (next) status = next;
-  }
-
-  /** Records a new event; answers as the `recordEvent` update does. */
-  function receive(event: ScanEvent): RecordEventOutcome {
-    if (seen.has(event.eventId)) return 'duplicate';
-    seen.add(event.eventId);
-    const entry: EventLogEntry = { ...event, receivedAt: iso(now()), outcome: 'pending' };
-    events.push(entry);
-    if (!issuance || closed) {
-      if (!closed) pending.push(event);
-      else entry.outcome = 'stale';
-      return closed ? 'stale' : 'accepted';
-    }
-    apply(event, entry);
-    return entry.outcome === 'applied' ? 'accepted' : 'stale';
-  }
-
-  function applyPending(): void {
-    for (const event of pending.splice(0)) {
-      const entry = events.find((candidate) => candidate.eventId === event.eventId)!;
-      apply(event, entry);
-    }
-  }
-
-  function close(): void {
-    if (closed) return;
-    closed = true;
-    if (!isTerminal(status)) status = 'closed';
-  }
-
-  function closesAt(): number | undefined {
-    const value = context?.election?.closesAt;
-    return value ? Date.parse(value) : undefined;
-  }
-
-  function record(channel: Channel, notice: Notice, state: NoticeState, at: number, extra: Partial<NoticeRecord> = {}) {
-    const id = `${channel}|${notice.key}`;
-    const { key, status: noticeStatus, sequence, reminder } = notice;
-    notices.set(id, {
-      key,
-      status: noticeStatus,
-      sequence,
-      ...(reminder ? { reminder } : {}),
-      channel,
-      state,
-      at: iso(at),
-      ...extra,
-    });
-  }
-
-  /** Scheduled notices of a channel that a newer one replaced are marked skipped, with the reason. */
-  function skipScheduled(channel: Channel, reason: string, except?: string): void {
-    for (const entry of notices.values()) {
-      if (entry.channel === channel && entry.state === 'scheduled' && entry.key !== except) {
-        entry.state = 'skipped';
-        entry.reason = reason;
-        entry.at = iso(now());
-      }
-    }
-  }
-
-  function dueFor(channel: Channel): Notice | undefined {
-    // While a changed plan is being loaded, nothing goes out on the old one.
-    if (
-      !context ||
-      contextStale() ||
-      !issuance ||
-      closed ||
-      disabled[channel] ||
-      !context.plan.channels.includes(channel)
-    ) {
-      return undefined;
-    }
-    return nextNotice({ status, told: told[channel], reminders, now: now(), cureDeadline: cureDeadline() });
-  }
-
-  function view(): BallotView {
-    return {
-      electionId: input.electionId,
-      ballotId: input.ballotId,
-      ...(issuance ? { voterId: issuance.voterId, county: issuance.county } : {}),
-      status,
-      awaitingIssuance: !issuance,
-      events: events.map((event) => ({ ...event })),
-      notices: [...notices.values()].map((notice) => ({ ...notice })),
-    };
-  }
-
-  // ---- handlers -----------------------------------------------------------------------------------
-
-  setHandler(issueSignal, (record) => {
-    const parsed = issuanceSchema.safeParse(record);
+  function receiveRecords(records: unknown): void {
+    const parsed = ballotRecordsSchema.safeParse(records);
     if (!parsed.success) {
-      log.warn('ignored a malformed issuance record', { problems: describeIssues(parsed.error) });
+      log.warn('ignored malformed ballot records', { problems: describeIssues(parsed.error) });
       return;
     }
-    if (issuance) return;
-    issuance = parsed.data;
-    reloadsRequested += 1;
-  });
+    ballot.receive(parsed.data, Date.now());
+  }
 
-  setHandler(scanEventSignal, (event) => {
-    const parsed = scanEventSchema.safeParse(event);
-    if (!parsed.success) {
-      log.warn('ignored a malformed scan event', { problems: describeIssues(parsed.error) });
-      return;
-    }
-    receive(parsed.data);
-  });
+  setHandler(recordsSignal, receiveRecords);
+  setHandler(returnReminderDueSignal, (due) => ballot.returnReminderDue(due ?? {}, Date.now()));
+  setHandler(electionClosedSignal, () => ballot.close(Date.now()));
+  setHandler(statusQuery, () => ballot.view());
 
-  setHandler(recordEventUpdate, (event) => receive(scanEventSchema.parse(event)), {
-    validator: (event) => {
-      const parsed = scanEventSchema.safeParse(event);
-      if (!parsed.success) throw new Error(`invalid event: ${describeIssues(parsed.error)}`);
-    },
-  });
-
-  const reloadPlan = () => {
-    reloadsRequested += 1;
-  };
-  setHandler(preferencesChangedSignal, reloadPlan);
-  setHandler(subscriberAddedSignal, reloadPlan);
-
-  setHandler(returnReminderDueSignal, () => {
-    const reminder: DueReminder = { kind: 'return', sequence: 1, dueAt: now() };
-    if (status === 'outbound' && !reminders.some((existing) => existing.kind === 'return')) reminders.push(reminder);
-  });
-
-  setHandler(electionClosedSignal, close);
-  setHandler(statusQuery, view);
-
-  // ---- channel senders ----------------------------------------------------------------------------
-
-  async function channelLoop(channel: Channel): Promise<void> {
-    for (;;) {
-      await condition(() => stopping || dueFor(channel) !== undefined);
-      if (stopping) return;
-      const plan = context!.plan;
-      const version = planVersion;
-      const at = nextAllowedInstant(now(), plan.window, plan.timeZone);
-      if (at > now()) {
-        const notice = dueFor(channel)!;
-        skipScheduled(channel, 'replaced by a newer notice', notice.key);
-        record(channel, notice, 'scheduled', at);
-        await condition(() => stopping || planVersion !== version, at - now());
-        continue;
-      }
-
-      const notice = dueFor(channel);
-      if (!notice) continue;
-      skipScheduled(channel, 'replaced by a newer notice', notice.key);
-      const election = context!.election;
-      const expectedDeliveryDate = latestEventOf('outbound')?.expectedDeliveryDate;
-      const messageKey = messageKeyFor(notice, {
-        sendAt: now(),
-        electionDay: election?.electionDay ?? '9999-12-31',
-        electionTimeZone: election?.timezone ?? plan.timeZone,
-        ...(expectedDeliveryDate ? { expectedDeliveryDate } : {}),
+  async function send(order: SendOrder): Promise<void> {
+    const { electionId, ballotId } = input;
+    try {
+      const result = await senderFor(order)({
+        electionId,
+        ballotId,
+        channel: order.channel,
+        notice: order.notice,
+        language: order.language,
+        ...(order.replaces.length > 0 ? { replaces: order.replaces } : {}),
+        ...(order.windowClosesAt !== undefined ? { windowClosesAt: new Date(order.windowClosesAt).toISOString() } : {}),
       });
-      inFlight[channel] = notice;
-      try {
-        const windowEnd = windowEndAfter(now(), plan.window, plan.timeZone);
-        const send = senderUntil(windowEnd, channel);
-        // Reason codes only travel with the notice they explain.
-        const reason =
-          notice.status === 'rejected' || notice.status === 'challenged'
-            ? latestEventOf(notice.status)?.reason
-            : undefined;
-        const deadline = cureDeadline();
-        const details = {
-          ...(reason ? { reason } : {}),
-          ...(deadline !== undefined ? { cureDeadline: iso(deadline) } : {}),
-          ...(expectedDeliveryDate ? { expectedDeliveryDate } : {}),
-          ...(election?.electionDay ? { electionDay: election.electionDay } : {}),
-        };
-        const result = await send({
-          electionId: input.electionId,
-          ballotId: input.ballotId,
-          voterId: issuance!.voterId,
-          channel,
-          noticeKey: notice.key,
-          sequence: notice.sequence,
-          messageKey,
-          language: plan.language,
-          details,
-          ...(Number.isFinite(windowEnd) ? { windowClosesAt: iso(windowEnd) } : {}),
-        });
-        told[channel].add(notice.key);
-        record(channel, notice, result.outcome === 'sent' ? 'sent' : 'skipped', now(), {
-          messageKey,
-          ...(result.reason ? { reason: result.reason } : {}),
-        });
-      } catch (error) {
-        const cause = error instanceof ActivityFailure ? error.cause : error;
-        if (
-          cause instanceof ApplicationFailure &&
-          (PERMANENT_SEND_FAILURES as readonly string[]).includes(cause.type ?? '')
-        ) {
-          disabled[channel] = cause.type!;
-          record(channel, notice, 'failed', now(), { messageKey, reason: cause.type! });
-        } else if (cause instanceof TimeoutFailure) {
-          // Retried until the window closed: the loop waits for the next window.
-          record(channel, notice, 'scheduled', now(), { reason: 'retrying in the next window' });
-        } else {
-          // Non-retryable but not about the recipient (e.g. provider configuration): try again later.
-          const reason = cause instanceof ApplicationFailure ? (cause.type ?? cause.message) : String(cause);
-          record(channel, notice, 'failed', now(), { messageKey, reason });
-          await condition(() => stopping || planVersion !== version, HOUR);
-        }
-      } finally {
-        delete inFlight[channel];
-      }
+      ballot.finished(order, result, Date.now());
+    } catch (error) {
+      ballot.failed(order, classifySendFailure(error), Date.now());
     }
   }
 
-  async function cureReminderLoop(): Promise<void> {
-    for (;;) {
-      await condition(() => stopping || (status === 'challenged' && context !== undefined));
-      if (stopping) return;
-      const deadline = cureDeadline();
-      const next = deadline
-        ? cureReminderSchedule(deadline, context!.election?.cureReminderDaysBefore ?? [3, 1]).find(
-            (reminder) =>
-              reminder.dueAt > now() && !reminders.some((r) => r.kind === 'cure' && r.sequence === reminder.sequence),
-          )
-        : undefined;
-      if (!next) {
-        await condition(() => stopping || status !== 'challenged');
-        continue;
-      }
-      const moved = await condition(() => stopping || status !== 'challenged', next.dueAt - now());
-      if (!moved) reminders.push(next);
-    }
-  }
-
-  // ---- main loop ----------------------------------------------------------------------------------
-
-  const upserted: { status?: BallotStatus; county?: string } = {};
-  function searchAttributeUpdates(): SearchAttributeUpdatePair[] {
-    const current = workflowInfo().typedSearchAttributes;
-    const wanted: SearchAttributeUpdatePair[] = [
-      { key: ElectionId, value: input.electionId },
-      ...(issuance ? [{ key: County, value: issuance.county }] : []),
-      { key: BallotStatusKey, value: status },
-      { key: NeedsAttention, value: needsAttention(status) },
-    ];
-    return wanted.filter((pair) => current.get(pair.key as never) !== pair.value);
-  }
-
-  function allTold(): boolean {
-    return CHANNELS.every((channel) => dueFor(channel) === undefined && !inFlight[channel]);
-  }
-
-  /** A notice owed to a channel the voter opted out of is recorded as skipped, and never sent later. */
-  function recordOptedOut(): void {
-    for (const channel of context?.plan.optedOut ?? []) {
-      if (!issuance || closed || contextStale()) return;
-      const notice = nextNotice({ status, told: told[channel], reminders, now: now(), cureDeadline: cureDeadline() });
-      if (!notice) continue;
-      told[channel].add(notice.key);
-      record(channel, notice, 'skipped', now(), { reason: 'opted out' });
-    }
-  }
-
-  /**
-   * While a channel waits for its window, its scheduled entry shows the notice that will go out:
-   * when a newer status replaces it, the entry follows at once (same time, no new timer).
-   */
-  function refreshScheduled(): void {
-    for (const channel of CHANNELS) {
-      const waiting = [...notices.values()].find((entry) => entry.channel === channel && entry.state === 'scheduled');
-      const due = dueFor(channel);
-      if (!waiting || !due || waiting.key === due.key) continue;
-      const at = Date.parse(waiting.at);
-      skipScheduled(channel, 'replaced by a newer notice', due.key);
-      record(channel, due, 'scheduled', at);
-    }
-  }
-
-  function updateDetails(): void {
-    const counts = { sent: 0, scheduled: 0, failed: 0, skipped: 0 };
-    for (const notice of notices.values()) counts[notice.state] += 1;
-    setCurrentDetails(
-      `**${status}**${issuance ? '' : ' (awaiting issuance record)'} · ${events.length} events · notices: ` +
-        `${counts.sent} sent, ${counts.scheduled} scheduled, ${counts.failed} failed, ${counts.skipped} skipped`,
-    );
-  }
-
-  const loops = [...CHANNELS.map(channelLoop), cureReminderLoop()];
+  const alarm = new Alarm();
   let details = '';
   for (;;) {
-    await condition(
-      () =>
-        closed ||
-        (issuance !== undefined && contextStale()) ||
-        upserted.status !== status ||
-        (isFinal(status) && context !== undefined && allTold()) ||
-        details !== `${status}|${events.length}|${notices.size}`,
-    );
-    details = `${status}|${events.length}|${notices.size}`;
-    if (issuance && contextStale()) {
-      const target = reloadsRequested;
-      context = await loadBallotContext({ electionId: input.electionId, voterId: issuance.voterId });
-      reloadsDone = target;
-      planVersion += 1;
-      for (const channel of CHANNELS) {
-        if (!context.plan.channels.includes(channel))
-          skipScheduled(channel, 'channel no longer chosen or unsubscribed');
-      }
-      applyPending();
+    const decision = ballot.decide(Date.now());
+    syncSearchAttributes(input.electionId, decision.searchAttributes);
+    if (decision.waitingFor !== details) {
+      details = decision.waitingFor;
+      setCurrentDetails(details);
     }
-    const closing = closesAt();
-    if (closing !== undefined && now() >= closing) close();
-    if (upserted.status !== status || upserted.county !== issuance?.county) {
-      const updates = searchAttributeUpdates();
-      if (updates.length > 0) upsertSearchAttributes(updates);
-      upserted.status = status;
-      upserted.county = issuance?.county;
+    for (const order of decision.sends) {
+      ballot.started(order, Date.now());
+      void send(order);
     }
-    refreshScheduled();
-    recordOptedOut();
-    updateDetails();
-    if (closed || (isFinal(status) && context !== undefined && allTold())) break;
+    if (decision.done) break;
+    if (workflowInfo().historyLength > CONTINUE_AS_NEW_AFTER_EVENTS && !ballot.sending) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof ballotWorkflow>({
+        electionId: input.electionId,
+        ballotId: input.ballotId,
+        snapshot: ballot.snapshot(),
+      });
+    }
+    alarm.set(decision.wakeAt);
+    const seen = ballot.version;
+    await condition(() => ballot.version !== seen || alarm.rang);
   }
+  alarm.set(undefined);
+  return ballot.view();
+}
 
-  stopping = true;
-  for (const channel of CHANNELS) skipScheduled(channel, closed ? 'election closed' : 'ballot finished');
-  await Promise.all(loops);
-  updateDetails();
-  return view();
+/** Upserts only the attributes whose value changed (each upsert is a billed action). */
+function syncSearchAttributes(electionId: string, wanted: BallotSearchAttributes): void {
+  const current = workflowInfo().typedSearchAttributes;
+  const pairs: SearchAttributeUpdatePair[] = [
+    { key: ElectionId, value: electionId },
+    ...(wanted.county !== undefined ? [{ key: County, value: wanted.county }] : []),
+    { key: BallotStatusKey, value: wanted.status },
+    { key: NeedsAttention, value: wanted.needsAttention },
+    { key: DeliveryProblem, value: wanted.deliveryProblem ?? null },
+  ];
+  const changed = pairs.filter((pair) => (current.get(pair.key as never) ?? null) !== pair.value);
+  if (changed.length > 0) upsertSearchAttributes(changed);
 }

@@ -9,5 +9,7 @@ export const ElectionId = defineSearchAttributeKey('ElectionId', SearchAttribute
 export const County = defineSearchAttributeKey('County', SearchAttributeType.KEYWORD);
 export const BallotStatus = defineSearchAttributeKey('BallotStatus', SearchAttributeType.KEYWORD);
 export const NeedsAttention = defineSearchAttributeKey('NeedsAttention', SearchAttributeType.BOOL);
+/** Set while a notice cannot go out: `retrying` (for over an hour) or `paused` (an operator must resume). */
+export const DeliveryProblem = defineSearchAttributeKey('DeliveryProblem', SearchAttributeType.KEYWORD);
 
-export const CUSTOM_SEARCH_ATTRIBUTES = [ElectionId, County, BallotStatus, NeedsAttention] as const;
+export const CUSTOM_SEARCH_ATTRIBUTES = [ElectionId, County, BallotStatus, NeedsAttention, DeliveryProblem] as const;

@@ -4,21 +4,27 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../activities/index.js';
-import type { BallotContext } from '../../activities/ballot-context.js';
-import type { SendNoticeInput, SendNoticeResult } from '../../activities/notices.js';
-import type { Channel, DeliveryPlan, ElectionSettings } from '../../domain/notices.js';
-import type { Issuance, ScanEvent } from '../../domain/scan-event.js';
+import { giveUpAfterAnHour, type DeliverNoticeInput } from '../../activities/deliver-notice.js';
+import type { SendNoticeResult } from '../../activities/notices.js';
+import type { BallotEventRecord, BallotRecords, ElectionFacts } from '../../domain/ballot-records.js';
+import type { Channel, DeliveryPlan } from '../../domain/notices.js';
 import { registerSearchAttributes } from '../../lib/temporal.js';
 import { createSmsWorker, workflowSource } from '../../worker/worker.js';
-import { ballotWorkflow, issueSignal, scanEventSignal, workflowIdFor } from '../../workflows/ballot.js';
+import { ballotWorkflow, recordsSignal, workflowIdFor } from '../../workflows/ballot.js';
 import { timeSkippingEnvironment, uniqueTaskQueue } from './temporal.js';
 
-export interface SentNotice extends SendNoticeInput {
+export interface SentNotice {
+  electionId: string;
+  ballotId: string;
+  channel: Channel;
+  noticeKey: string;
+  language: string;
+  replaces: string[];
   /** Workflow (server) time of the attempt that succeeded. */
   at: number;
 }
 
-export type SendBehaviour = (input: SendNoticeInput, attempt: number) => SendNoticeResult | Promise<SendNoticeResult>;
+export type SendBehaviour = (input: DeliverNoticeInput, attempt: number) => SendNoticeResult | Promise<SendNoticeResult>;
 
 export const ALWAYS_OPEN = { start: '00:00', end: '00:00' };
 
@@ -26,38 +32,29 @@ export function plan(overrides: Partial<DeliveryPlan> = {}): DeliveryPlan {
   return { channels: ['sms'], language: 'en', window: ALWAYS_OPEN, timeZone: 'UTC', ...overrides };
 }
 
-export function election(overrides: Partial<ElectionSettings> = {}): ElectionSettings {
-  return {
-    electionDay: '2099-11-03',
-    timezone: 'America/Los_Angeles',
-    returnReminderDaysBefore: 5,
-    cureReminderDaysBefore: [3, 1],
-    ...overrides,
-  };
+export function election(overrides: Partial<ElectionFacts> = {}): ElectionFacts {
+  return { electionDay: '2099-11-03', timeZone: 'America/Los_Angeles', cureReminderDaysBefore: [3, 1], ...overrides };
 }
 
 let counter = 0;
-export function scan(type: ScanEvent['type'], extra: Partial<ScanEvent> = {}): ScanEvent {
+export function scan(type: BallotEventRecord['type'], extra: Partial<BallotEventRecord> = {}): BallotEventRecord {
   counter += 1;
-  return {
-    eventId: `ev-${counter}-${randomUUID().slice(0, 8)}`,
-    type,
-    occurredAt: '2026-10-06T10:00:00-07:00',
-    ...extra,
-  };
+  return { eventId: `ev-${counter}-${randomUUID().slice(0, 8)}`, type, occurredAt: '2026-10-06T10:00:00-07:00', ...extra };
 }
 
 /**
- * A time-skipping environment with a worker whose activities are typed fakes: the delivery plan and
- * election come from maps the test controls, and sends are recorded with the server time at which
- * they happened (or fail as the test says).
+ * A time-skipping environment with a worker whose send activity is a typed fake: it records each
+ * send with the server time at which it happened (or fails as the test says). Ballots are fed the
+ * way the outbox forwarder feeds them: `records` signals by signalWithStart, with the voter's plan
+ * (from `plans`, by voter ID; absent: nobody subscribed) and the election's facts.
  */
 export class BallotHarness {
   readonly sent: SentNotice[] = [];
   readonly plans = new Map<string, DeliveryPlan>();
-  readonly elections = new Map<string, ElectionSettings | null>();
+  readonly elections = new Map<string, ElectionFacts>();
   sendBehaviour: SendBehaviour = () => ({ outcome: 'sent' });
-  private readonly attempts = new Map<string, number>();
+  /** Every send attempt, by ballot/channel/notice. */
+  readonly attempts = new Map<string, number>();
   private running?: Promise<void>;
   worker!: Worker;
   smsWorker!: Worker;
@@ -73,18 +70,26 @@ export class BallotHarness {
     return harness;
   }
 
-  activities(): Pick<Activities, 'loadBallotContext' | 'sendNotice'> {
+  activities(): Pick<Activities, 'deliverNotice'> {
     return {
-      loadBallotContext: async ({ electionId, voterId }): Promise<BallotContext> => ({
-        election: this.elections.has(electionId) ? this.elections.get(electionId)! : election(),
-        plan: this.plans.get(voterId) ?? plan({ channels: [] }),
-      }),
-      sendNotice: async (input) => {
-        const id = `${input.electionId}/${input.ballotId}/${input.channel}/${input.noticeKey}`;
+      deliverNotice: async (input) => {
+        // Server time: the time-skipping server's clock runs ahead of this process's.
+        giveUpAfterAnHour(await this.env.currentTimeMs());
+        const id = `${input.electionId}/${input.ballotId}/${input.channel}/${input.notice.key}`;
         const attempt = (this.attempts.get(id) ?? 0) + 1;
         this.attempts.set(id, attempt);
         const result = await this.sendBehaviour(input, attempt);
-        if (result.outcome === 'sent') this.sent.push({ ...input, at: await this.env.currentTimeMs() });
+        if (result.outcome === 'sent') {
+          this.sent.push({
+            electionId: input.electionId,
+            ballotId: input.ballotId,
+            channel: input.channel,
+            noticeKey: input.notice.key,
+            language: input.language,
+            replaces: input.replaces ?? [],
+            at: await this.env.currentTimeMs(),
+          });
+        }
         return result;
       },
     };
@@ -117,30 +122,43 @@ export class BallotHarness {
     await this.env.teardown();
   }
 
-  /** Starts (or signals) a ballot with its issuance record, as the API does. */
-  async issue(
+  /** One forwarder delivery: signalWithStart with these records. */
+  async deliver(
     ballotId: string,
-    issuance: Partial<Issuance> = {},
+    records: BallotRecords,
     electionId = 'e2026',
   ): Promise<WorkflowHandle<typeof ballotWorkflow>> {
     return this.env.client.workflow.signalWithStart(ballotWorkflow, {
       taskQueue: this.taskQueue,
       workflowId: workflowIdFor(electionId, ballotId),
       args: [{ electionId, ballotId }],
-      signal: issueSignal,
-      signalArgs: [{ voterId: `voter-${ballotId}`, county: 'sacramento', ...issuance }],
+      signal: recordsSignal,
+      signalArgs: [records],
     });
   }
 
-  /** Delivers a scan by signalWithStart, as the API's forwarder does. */
-  async scan(ballotId: string, event: ScanEvent, electionId = 'e2026'): Promise<WorkflowHandle<typeof ballotWorkflow>> {
-    return this.env.client.workflow.signalWithStart(ballotWorkflow, {
-      taskQueue: this.taskQueue,
-      workflowId: workflowIdFor(electionId, ballotId),
-      args: [{ electionId, ballotId }],
-      signal: scanEventSignal,
-      signalArgs: [event],
-    });
+  /** The issuance record, with the voter's current plan and the election's facts, as the forwarder sends it. */
+  issue(ballotId: string, issuance: { voterId?: string; county?: string } = {}, electionId = 'e2026') {
+    const voterId = issuance.voterId ?? `voter-${ballotId}`;
+    return this.deliver(
+      ballotId,
+      {
+        issuance: { voterId, county: issuance.county ?? 'sacramento' },
+        plan: this.plans.get(voterId) ?? null,
+        election: this.elections.get(electionId) ?? election(),
+      },
+      electionId,
+    );
+  }
+
+  /** A scan the record applied, forwarded on its own. */
+  scan(ballotId: string, event: BallotEventRecord, electionId = 'e2026') {
+    return this.deliver(ballotId, { events: [event] }, electionId);
+  }
+
+  /** The voter's plan changed (`plans` holds the new one). */
+  planChanged(ballotId: string, electionId = 'e2026', voterId = `voter-${ballotId}`) {
+    return this.deliver(ballotId, { plan: this.plans.get(voterId) ?? null }, electionId);
   }
 
   sentFor(ballotId: string, channel?: Channel): SentNotice[] {

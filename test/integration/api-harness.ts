@@ -94,7 +94,6 @@ export async function startApiHarness(options: {
   const voters = options.voters
     ? createVoterService({
         sql: db.sql,
-        temporal,
         senders: options.voters.delivery.senders,
         links: options.voters.delivery.links,
         publicBaseUrl: TEST_PUBLIC_BASE_URL,
@@ -106,7 +105,6 @@ export async function startApiHarness(options: {
     : undefined;
   const forwarder = new OutboxForwarder({
     sql: db.sql,
-    temporal,
     taskQueue,
     logger,
     pollIntervalMs: options.forwarder?.pollIntervalMs ?? 200,

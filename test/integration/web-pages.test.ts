@@ -46,7 +46,6 @@ async function startPages(rateLimits = { perAddress: 10_000, perIdentity: 10_000
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
   const voters: VoterService = createVoterService({
     sql: db.sql,
-    temporal,
     senders: delivery.senders,
     links: delivery.links,
     publicBaseUrl: TEST_PUBLIC_BASE_URL,

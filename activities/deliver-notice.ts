@@ -1,0 +1,117 @@
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
+import { noticeFacts, recordReplaced } from '../db/ballot-records.js';
+import type { Sql } from '../db/client.js';
+import { pauseCovering, pauseDelivery } from '../db/delivery-pauses.js';
+import { RETRY_SPAN_MS } from '../domain/ballot-machine.js';
+import { messageKeyFor, type Channel, type Notice } from '../domain/notices.js';
+import { STILL_FAILING } from '../workflows/ballot-contract.js';
+import type { SendNoticeInput, SendNoticeResult } from './notices.js';
+
+/** What the v2 ballot workflow asks for: which notice, to which channel, in which language. IDs only. */
+export interface DeliverNoticeInput {
+  electionId: string;
+  ballotId: string;
+  channel: Channel;
+  notice: Notice;
+  language: string;
+  /** When the voter's window closes (ISO): an SMS must not be delivered after it. */
+  windowClosesAt?: string;
+  /** Notices this one replaced while they waited for the window: recorded as skipped. */
+  replaces?: string[];
+}
+
+/**
+ * After an hour of retries, the next attempt tells the workflow instead of trying: it flags the
+ * ballot (`DeliveryProblem`) and sends again at the slowest pace. Measured from when this activity
+ * was first scheduled, so it holds whatever made the attempts fail (errors, hangs, lost workers).
+ */
+export function giveUpAfterAnHour(now = Date.now()): void {
+  const { attempt, scheduledTimestampMs } = Context.current().info;
+  if (attempt > 1 && now - scheduledTimestampMs >= RETRY_SPAN_MS) {
+    throw ApplicationFailure.nonRetryable(`still failing after ${attempt - 1} attempts`, STILL_FAILING);
+  }
+}
+
+/** Failure types that pause delivery for a scope instead of failing one notice. */
+const PAUSING = {
+  CountyNotConfigured: 'county',
+  ProviderConfiguration: 'channel',
+} as const;
+
+/**
+ * The send the v2 ballot workflow calls. The workflow decides which notice is owed and when; this
+ * activity reads what the wording needs from the record at send time (the reason code, the cure
+ * deadline, the expected delivery date, the election's dates), picks the message with the same
+ * `messageKeyFor` rule, and hands over to the exactly-once sender. A configuration failure pauses
+ * the county's or the channel's delivery (`delivery_pauses`) and is raised as non-retryable, so the
+ * ballot waits for an operator's resume instead of retrying forever; while a pause covers a notice,
+ * no provider is called.
+ */
+export function createDeliverNoticeActivities({
+  sql,
+  sendNotice,
+}: {
+  sql: Sql;
+  sendNotice: (input: SendNoticeInput) => Promise<SendNoticeResult>;
+}) {
+  return {
+    async deliverNotice(input: DeliverNoticeInput): Promise<SendNoticeResult> {
+      giveUpAfterAnHour();
+      const facts = await noticeFacts(sql, input.electionId, input.ballotId, input.notice.status);
+      if (!facts) {
+        throw ApplicationFailure.nonRetryable(`ballot ${input.ballotId} is not in the record`, 'BallotNotFound');
+      }
+      if (input.replaces?.length) {
+        await recordReplaced(sql, { ...input, keys: input.replaces });
+      }
+      const pause = await pauseCovering(sql, facts.county, input.channel);
+      if (pause) {
+        throw ApplicationFailure.nonRetryable(
+          `delivery paused for ${pause.county ?? 'every county'} / ${pause.channel ?? 'every channel'}: ${pause.reason}`,
+          'DeliveryPaused',
+        );
+      }
+      const messageKey = messageKeyFor(input.notice, {
+        sendAt: Date.now(),
+        electionDay: facts.electionDay ?? '9999-12-31',
+        electionTimeZone: facts.electionTimeZone ?? 'UTC',
+        ...(facts.expectedDeliveryDate ? { expectedDeliveryDate: facts.expectedDeliveryDate } : {}),
+      });
+      try {
+        return await sendNotice({
+          electionId: input.electionId,
+          ballotId: input.ballotId,
+          voterId: facts.voterId,
+          channel: input.channel,
+          noticeKey: input.notice.key,
+          sequence: input.notice.sequence,
+          messageKey,
+          language: input.language,
+          details: {
+            ...(facts.reason ? { reason: facts.reason } : {}),
+            ...(facts.cureDeadline ? { cureDeadline: facts.cureDeadline } : {}),
+            ...(facts.expectedDeliveryDate ? { expectedDeliveryDate: facts.expectedDeliveryDate } : {}),
+            ...(facts.electionDay ? { electionDay: facts.electionDay } : {}),
+          },
+          ...(input.windowClosesAt ? { windowClosesAt: input.windowClosesAt } : {}),
+        });
+      } catch (error) {
+        const type = error instanceof ApplicationFailure ? error.type : undefined;
+        const scope = type ? PAUSING[type as keyof typeof PAUSING] : undefined;
+        if (scope) {
+          await pauseDelivery(
+            sql,
+            scope === 'county' ? { county: facts.county, channel: null } : { county: null, channel: input.channel },
+            type!,
+          );
+          log.error('delivery paused by a configuration failure; resume with `npm run cli -- delivery resume`', {
+            type,
+            county: facts.county,
+            channel: input.channel,
+          });
+        }
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,172 @@
+/**
+ * A ballot's status, events and notices, read from PostgreSQL only: no workflow is queried, so the
+ * answer is the same with the worker stopped, with Temporal down, and years after the workflow is
+ * gone. Notices come from the ledger (what was sent, is being sent, retried, failed or skipped) plus
+ * what each channel of the voter's plan is owed now (`scheduled`), decided by the workflow's own rule.
+ */
+import { z } from 'zod';
+import { deliveryPlans, electionFacts } from '../db/ballot-records.js';
+import { eventsOf, findBallot, noticeRowsOf, type NoticeRow, type StoredEvent } from '../db/ballots.js';
+import type { Sql } from '../db/client.js';
+import { BALLOT_STATUSES, EVENT_TYPES, needsAttention, type BallotStatus } from '../domain/ballot-status.js';
+import { cureDeadlineInstant, owedNotices, type Channel } from '../domain/notices.js';
+
+export const NOTICE_STATES = ['scheduled', 'sending', 'retrying', 'sent', 'failed', 'skipped'] as const;
+export type NoticeState = (typeof NOTICE_STATES)[number];
+
+export const ballotStatusResponseSchema = z.object({
+  electionId: z.string(),
+  ballotId: z.string(),
+  county: z.string().nullable(),
+  status: z.enum(BALLOT_STATUSES),
+  statusChangedAt: z.string().nullable(),
+  awaitingIssuance: z.boolean().describe('scans are kept, but no issuance record names the ballot yet'),
+  needsAttention: z.boolean(),
+  attention: z.string().nullable().describe('why beyond the status: event_cap (later events kept without effect)'),
+  events: z.array(
+    z.object({
+      eventId: z.string(),
+      type: z.enum(EVENT_TYPES),
+      occurredAt: z.string(),
+      receivedAt: z.string(),
+      outcome: z.enum(['applied', 'stale', 'pending', 'capped']),
+      source: z.string().optional(),
+      reason: z.string().optional(),
+      cureDeadline: z.string().optional(),
+      expectedDeliveryDate: z.string().optional(),
+      facilityZip: z.string().optional(),
+    }),
+  ),
+  notices: z.array(
+    z.object({
+      status: z.string(),
+      sequence: z.number().int(),
+      reminder: z.enum(['return', 'cure']).optional(),
+      channel: z.string(),
+      state: z.enum(NOTICE_STATES),
+      at: z.string().describe('when it is due (scheduled) or when it reached its state'),
+      reason: z.string().optional(),
+      attempts: z.number().int().optional(),
+      lastError: z.string().optional().describe('the last failed attempt\'s error class (retrying, failed)'),
+      deliveryStatus: z.string().optional().describe("the provider's latest delivery status (sent notices)"),
+    }),
+  ),
+});
+export type BallotStatusResponse = z.output<typeof ballotStatusResponseSchema>;
+type NoticeView = BallotStatusResponse['notices'][number];
+
+const iso = (date: Date | number) => new Date(date).toISOString();
+
+function eventView(event: StoredEvent): BallotStatusResponse['events'][number] {
+  const detail = (name: string) => (typeof event.details[name] === 'string' ? { [name]: event.details[name] } : {});
+  return {
+    eventId: event.eventId,
+    type: event.type,
+    occurredAt: iso(event.occurredAt),
+    receivedAt: iso(event.receivedAt),
+    outcome: event.outcome,
+    ...detail('source'),
+    ...detail('reason'),
+    ...detail('cureDeadline'),
+    ...detail('expectedDeliveryDate'),
+    ...detail('facilityZip'),
+  };
+}
+
+function reminderOf(status: string, sequence: number): 'return' | 'cure' | undefined {
+  if (sequence === 0) return undefined;
+  return status === 'challenged' ? 'cure' : 'return';
+}
+
+/** A ledger row's state in words: `pending` with an error is a notice being retried (or paused). */
+function noticeView(row: NoticeRow): NoticeView {
+  const status = row.noticeKey.split('#')[0]!;
+  const base = {
+    status,
+    sequence: row.sequence,
+    ...(reminderOf(status, row.sequence) ? { reminder: reminderOf(status, row.sequence)! } : {}),
+    channel: row.channel,
+    attempts: row.attempts,
+  };
+  switch (row.state) {
+    case 'sent':
+      return {
+        ...base,
+        state: 'sent',
+        at: iso(row.sentAt ?? row.updatedAt),
+        ...(row.providerStatus ? { deliveryStatus: row.providerStatus } : {}),
+      };
+    case 'skipped':
+      return { ...base, state: 'skipped', at: iso(row.updatedAt), ...(row.skipReason ? { reason: row.skipReason } : {}) };
+    case 'failed':
+      return {
+        ...base,
+        state: 'failed',
+        at: iso(row.updatedAt),
+        ...(row.errorCode ? { reason: row.errorCode, lastError: row.errorCode } : {}),
+      };
+    default:
+      if (row.errorCode) {
+        return {
+          ...base,
+          state: 'retrying',
+          at: iso(row.updatedAt),
+          lastError: row.errorCode,
+          ...(row.paused ? { reason: `paused: ${row.errorCode} (an operator must resume delivery)` } : {}),
+        };
+      }
+      return { ...base, state: 'sending', at: iso(row.updatedAt) };
+  }
+}
+
+export async function readBallotStatus(
+  sql: Sql,
+  electionId: string,
+  ballotId: string,
+  now = Date.now(),
+): Promise<BallotStatusResponse | undefined> {
+  const [ballot, events] = await Promise.all([findBallot(sql, electionId, ballotId), eventsOf(sql, electionId, ballotId)]);
+  if (!ballot && events.length === 0) return undefined;
+  const status: BallotStatus = ballot?.status ?? 'issued';
+  const notices = ballot ? (await noticeRowsOf(sql, electionId, ballotId)).map(noticeView) : [];
+
+  if (ballot) {
+    const plan = (await deliveryPlans(sql, [ballot.voterId])).get(ballot.voterId);
+    if (plan) {
+      const told = (channel: Channel) =>
+        new Set(
+          notices
+            .filter((n) => n.channel === channel)
+            .map((n) => `${n.status}#${n.sequence}`),
+        );
+      const election = await electionFacts(sql, electionId);
+      const challenge = [...events].reverse().find((e) => e.type === 'challenged' && e.outcome === 'applied');
+      const deadline = cureDeadlineInstant(
+        (challenge?.details.cureDeadline as string | undefined) ?? election?.cureDeadline,
+        election?.timeZone ?? 'UTC',
+      );
+      for (const owed of owedNotices({ status, plan, told, now, ...(deadline !== undefined ? { cureDeadline: deadline } : {}) })) {
+        notices.push({
+          status: owed.notice.status,
+          sequence: owed.notice.sequence,
+          channel: owed.channel,
+          state: 'scheduled',
+          at: iso(Math.max(owed.at, now)),
+        });
+      }
+    }
+  }
+
+  return {
+    electionId,
+    ballotId,
+    county: ballot?.county ?? null,
+    status,
+    statusChangedAt: ballot?.statusChangedAt ? iso(ballot.statusChangedAt) : null,
+    awaitingIssuance: !ballot,
+    needsAttention: needsAttention(status) || Boolean(ballot?.attention),
+    attention: ballot?.attention ?? null,
+    events: events.map(eventView),
+    notices,
+  };
+}
