@@ -95,7 +95,6 @@ export async function runApi(
     },
     v1: {
       sql,
-      temporal,
       verifyKey: createKeyVerifier(sql, { devKey }),
       backlog: () => forwarder.backlog(),
       outboxWritten: () => forwarder.kick(),

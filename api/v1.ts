@@ -1,5 +1,4 @@
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
-import type { Client } from '@temporalio/client';
 import type { z } from 'zod';
 import type { Sql } from '../db/client.js';
 import { describeIssues, idSchema } from '../domain/scan-event.js';
@@ -26,7 +25,6 @@ import { docsPage, openApiDocument } from './openapi.js';
 
 export interface V1Deps {
   sql: Sql;
-  temporal: Client;
   verifyKey: KeyVerifier;
   /** Pending outbox rows (for back-pressure). */
   backlog: () => Promise<number>;
@@ -37,7 +35,6 @@ export interface V1Deps {
   maxBacklog: number;
   /** Items per database round trip when streaming NDJSON. */
   ndjsonChunk?: number;
-  queryTimeoutMs?: number;
 }
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {

@@ -4,7 +4,7 @@ import { encodeToPayloads } from '@temporalio/common/lib/internal-non-workflow/i
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { BallotRecords } from '../domain/ballot-records.js';
 import { needsAttention, type BallotStatus } from '../domain/ballot-status.js';
-import { ballotWorkflow, recordsSignal, workflowIdFor } from '../workflows/ballot.js';
+import { ballotLifecycle, recordsSignal, workflowIdFor } from '../workflows/ballot.js';
 import { electionSettingsChangedSignal, electionWorkflow, electionWorkflowId } from '../workflows/election.js';
 import { BallotStatus as BallotStatusKey, County, ElectionId, NeedsAttention } from '../workflows/search-attributes.js';
 
@@ -48,7 +48,7 @@ export async function deliverRecords(
     ? Math.max(Date.parse(target.electionDay) + BALLOT_BACKSTOP_DAYS * 86_400_000 - Date.now(), 30 * 86_400_000)
     : BALLOT_BACKSTOP_DAYS * 86_400_000;
   try {
-    await client.workflow.signalWithStart(ballotWorkflow, {
+    await client.workflow.signalWithStart(ballotLifecycle, {
       taskQueue,
       workflowId: workflowIdFor(target.electionId, target.ballotId),
       args: [{ electionId: target.electionId, ballotId: target.ballotId }],

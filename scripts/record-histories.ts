@@ -20,16 +20,12 @@ import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { ScanEvent } from '../domain/scan-event.js';
-import { ensureElectionWorkflow, forwardIssuance, forwardScan } from '../lib/workflow-client.js';
-import {
-  recordEventUpdate,
-  subscriberAddedSignal,
-  workflowIdFor,
-  type ballotWorkflow,
-  type BallotView,
-} from '../workflows/ballot.js';
+import { enqueuePlanChange } from '../db/outbox.js';
+import { ensureElectionWorkflow } from '../lib/workflow-client.js';
+import { workflowIdFor, type ballotLifecycle, type BallotStatusView } from '../workflows/ballot.js';
 import { electionWorkflowId, type ElectionProgress } from '../workflows/election.js';
 import { countActions } from '../test/helpers/history-actions.js';
+import { Feed } from '../test/helpers/feed.js';
 import { historyToJson } from '../test/helpers/history-json.js';
 import { findPersonalData } from '../test/helpers/history-pii.js';
 import { FIXTURE_PEOPLE, seedFixtureVoter } from '../test/helpers/history-pii-fixtures.js';
@@ -47,7 +43,7 @@ import { ROOT } from './tools.js';
 const HISTORIES_DIR = join(ROOT, 'test', 'fixtures', 'histories');
 
 const { values: args } = parseArgs({
-  options: { version: { type: 'string', default: 'v1' }, only: { type: 'string' } },
+  options: { version: { type: 'string', default: 'v2' }, only: { type: 'string' } },
 });
 const log = (line: string) => process.stderr.write(`[record] ${line}\n`);
 
@@ -76,29 +72,30 @@ function scan(type: ScanEvent['type'], extra: Partial<ScanEvent> = {}): ScanEven
   };
 }
 
-/** Shorthands for one ballot of the fixtures election; `voterId` is `v-<ballotId>`. */
+/** Shorthands for one ballot of the fixtures election, fed as production feeds it; `voterId` is `v-<ballotId>`. */
 function ballot(stack: HistoryStack, ballotId: string, electionId = ELECTION) {
   const target = { electionId, ballotId };
-  const handle = stack.client.workflow.getHandle<typeof ballotWorkflow>(workflowIdFor(electionId, ballotId));
+  const handle = stack.client.workflow.getHandle<typeof ballotLifecycle>(workflowIdFor(electionId, ballotId));
+  const feed = new Feed(stack.sql, stack.client, stack.taskQueue);
   return {
     target,
     handle,
+    feed,
     recorded: { workflow: 'ballot', name: ballotId, workflowId: handle.workflowId } as Recorded,
     async issue() {
-      await forwardIssuance(stack.client, stack.taskQueue, target, {
-        voterId: `v-${ballotId}`,
-        county: 'sacramento',
-        imb: '00040123456789012345958141234',
-      });
+      await feed.issue(electionId, ballotId, `v-${ballotId}`, 'sacramento', { imb: '00040123456789012345958141234' });
       await waitIdle(handle);
     },
-    /** Forwards a scan; waits for its notice (unless `notice: false`) and for the workflow to be idle. */
-    async scan(type: ScanEvent['type'], options: { extra?: Partial<ScanEvent>; notice?: string | false } = {}) {
-      await forwardScan(stack.client, stack.taskQueue, target, scan(type, options.extra));
+    /** Records and forwards a scan; waits for its notice (unless `notice: false`) and for the workflow to be idle. */
+    async scan(
+      type: ScanEvent['type'],
+      options: { extra?: Partial<ScanEvent>; notice?: string | false; idle?: boolean } = {},
+    ) {
+      await feed.scan(electionId, ballotId, scan(type, options.extra));
       if (options.notice !== false) await waitForNotice(stack.sql, target, options.notice ?? `${type}#0`);
-      await waitIdle(handle);
+      if (options.idle !== false) await waitIdle(handle);
     },
-    async finished(): Promise<BallotView> {
+    async finished(): Promise<BallotStatusView> {
       return handle.result();
     },
   };
@@ -159,12 +156,12 @@ const scenarios: Record<string, Scenario> = {
     return [b.recorded];
   },
 
-  /** Scans arrive before the issuance record: kept pending, applied when it arrives. */
+  /** Scans arrive before the issuance record: kept pending in PostgreSQL (no workflow yet), applied when it arrives. */
   async 'orphan-scan'(stack) {
     await seedFixtureVoter(stack.sql, { voterId: 'v-orphan-scan', person: FIXTURE_PEOPLE[3] });
     const b = ballot(stack, 'orphan-scan');
-    await b.scan('outbound', { notice: false });
-    await b.scan('inbound', { notice: false });
+    await b.scan('outbound', { notice: false, idle: false });
+    await b.scan('inbound', { notice: false, idle: false });
     await b.issue();
     await waitForNotice(stack.sql, b.target, 'inbound#0');
     await waitIdle(b.handle);
@@ -181,10 +178,6 @@ const scenarios: Record<string, Scenario> = {
     const b = ballot(stack, 'election-closed', ELECTION_CLOSING);
     await b.issue();
     await b.scan('outbound');
-    const outbound = `WorkflowType = 'ballotWorkflow' AND ElectionId = '${ELECTION_CLOSING}' AND BallotStatus = 'outbound'`;
-    await waitFor('the outbound ballot to be listed', async () =>
-      (await stack.client.workflow.count(outbound)).count === 1 ? true : undefined,
-    );
     await ensureElectionWorkflow(stack.client, stack.taskQueue, ELECTION_CLOSING);
     await waitForNotice(stack.sql, b.target, 'outbound#1');
     log('election-closed: waiting for the closing date (about 20s after start)');
@@ -193,7 +186,9 @@ const scenarios: Record<string, Scenario> = {
     );
     const progress = await clock.result();
     const view = await b.finished();
-    if (view.status !== 'closed' || !progress.done.close) throw new Error(`election-closed: ended ${view.status}`);
+    if (view.status !== 'closed' || progress.moments.close?.state !== 'done') {
+      throw new Error(`election-closed: ended ${view.status}`);
+    }
     return [b.recorded, { workflow: 'election', name: 'reminder-and-close', workflowId: clock.workflowId }];
   },
 
@@ -209,28 +204,31 @@ const scenarios: Record<string, Scenario> = {
     return [b.recorded];
   },
 
-  /** The `recordEvent` update (answers accepted, then duplicate) and a channel verified late. */
-  async 'update-and-late-subscriber'(stack) {
-    await seedFixtureVoter(stack.sql, { voterId: 'v-update-and-late-subscriber', person: FIXTURE_PEOPLE[2] });
-    const b = ballot(stack, 'update-and-late-subscriber');
+  /** A channel verified late hears the current status once; a voter nobody subscribed gets nothing. */
+  async 'late-subscriber'(stack) {
+    await seedFixtureVoter(stack.sql, { voterId: 'v-late-subscriber', person: FIXTURE_PEOPLE[2] });
+    const b = ballot(stack, 'late-subscriber');
     await b.issue();
-    const outbound = scan('outbound');
-    const answers = [
-      await b.handle.executeUpdate(recordEventUpdate, { args: [outbound] }),
-      await b.handle.executeUpdate(recordEventUpdate, { args: [outbound] }),
-    ];
-    if (answers.join(',') !== 'accepted,duplicate') throw new Error(`update: answered ${answers.join(', ')}`);
-    await waitForNotice(stack.sql, b.target, 'outbound#0', { channel: 'sms' });
-    await waitIdle(b.handle);
+    await b.scan('outbound', { notice: 'outbound#0' });
     await stack.sql`
       INSERT INTO contacts (subscription_id, channel, address, verified_at)
       SELECT subscription_id, 'email', ${FIXTURE_PEOPLE[2]!.email}, now() FROM subscriptions
-      WHERE voter_id = 'v-update-and-late-subscriber' AND status = 'active'`;
-    await b.handle.signal(subscriberAddedSignal);
+      WHERE voter_id = 'v-late-subscriber' AND status = 'active'`;
+    await enqueuePlanChange(stack.sql, 'v-late-subscriber');
+    await b.feed.forward();
     await waitForNotice(stack.sql, b.target, 'outbound#0', { channel: 'email' });
     await waitIdle(b.handle);
-    await b.handle.executeUpdate(recordEventUpdate, { args: [scan('accepted')] });
-    await waitForNotice(stack.sql, b.target, 'accepted#0', { channel: 'email' });
+    await b.scan('accepted', { notice: 'accepted#0' });
+    await b.finished();
+    return [b.recorded];
+  },
+
+  /** Nobody subscribed: events and search attributes only, no activity, no timer. */
+  async 'no-subscriber'(stack) {
+    await seedFixtureVoter(stack.sql, { voterId: 'v-no-subscriber', person: FIXTURE_PEOPLE[3], channels: [] });
+    const b = ballot(stack, 'no-subscriber');
+    await b.issue();
+    for (const type of ['outbound', 'inbound', 'received', 'accepted'] as const) await b.scan(type, { notice: false });
     await b.finished();
     return [b.recorded];
   },

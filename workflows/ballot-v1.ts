@@ -1,7 +1,8 @@
 /**
- * Version 1 of the ballot workflow, frozen: ballots started before the state machine (version 2, in
- * `ballot.ts`) run this code to their end, and the recorded v1 histories replay against it. Do not
- * change what it does; `ballot.ts` calls it for every run whose history has no v2 patch marker.
+ * Version 1 of the ballot workflow (workflow type `ballotWorkflow`), frozen: ballots started before
+ * the state machine (type `ballotLifecycle`, in `ballot.ts`) run this code to their end, and the
+ * recorded v1 histories replay against it. Do not change what it does; delete it once no v1 ballot
+ * runs any more (every election it served has closed).
  *
  * The one addition since its release is a handler for the `records` signal the v2 forwarder sends,
  * mapped onto the v1 issuance, scan and plan-reload handlers: a signal no v1 history contains, so
@@ -139,7 +140,7 @@ function senderUntil(deadline: number, channel: Channel) {
  * each channel the ballot's current status inside the voter's window; completes when a terminal
  * status has been told (or the election closes).
  */
-export async function ballotWorkflowV1(input: BallotWorkflowInput): Promise<BallotView> {
+export async function ballotWorkflow(input: BallotWorkflowInput): Promise<BallotView> {
   if (!ID_PATTERN.test(input.electionId) || !ID_PATTERN.test(input.ballotId)) {
     throw ApplicationFailure.nonRetryable('electionId and ballotId must match [A-Za-z0-9._-]{1,64}', 'InvalidBallotId');
   }

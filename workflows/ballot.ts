@@ -4,9 +4,11 @@
  * search-attribute upserts (only when a value changes). A ballot nobody subscribed to records its
  * events and keeps its search attributes current, and does nothing else: no activity, no timer.
  *
- * Versions: runs whose history lacks the `ballot-state-machine` patch marker started under v1 and
- * finish on the frozen v1 code (`ballot-v1.ts`). The history stays small: after
- * `CONTINUE_AS_NEW_AFTER_EVENTS` the ballot continues as new with the machine's snapshot.
+ * Versions: this is workflow type `ballotLifecycle`; ballots started earlier run the frozen v1 type
+ * `ballotWorkflow` (`ballot-v1.ts`) to their end. A new type rather than `patched()`: in this SDK a
+ * patch also upserts the `TemporalChangeVersion` search attribute, a billed action in every one of
+ * millions of ballots. The history stays small: after `CONTINUE_AS_NEW_AFTER_EVENTS` the ballot
+ * continues as new with the machine's snapshot.
  */
 import {
   ActivityFailure,
@@ -17,7 +19,6 @@ import {
   condition,
   continueAsNew,
   log,
-  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -40,7 +41,6 @@ import {
   type BallotStatusView,
   type BallotWorkflowInput,
 } from './ballot-contract.js';
-import { ballotWorkflowV1 } from './ballot-v1.js';
 import {
   BallotStatus as BallotStatusKey,
   County,
@@ -52,8 +52,6 @@ import { smsTaskQueueFor } from './task-queues.js';
 
 export * from './ballot-contract.js';
 
-/** The patch that separates v2 (this shell) from v1 runs. */
-export const BALLOT_STATE_MACHINE_PATCH = 'ballot-state-machine';
 /** Continue as new beyond this many history events (Temporal's hard limit is 51,200). */
 export const CONTINUE_AS_NEW_AFTER_EVENTS = 2_000;
 
@@ -117,8 +115,7 @@ class Alarm {
   }
 }
 
-export async function ballotWorkflow(input: BallotWorkflowInput): Promise<BallotStatusView> {
-  if (!patched(BALLOT_STATE_MACHINE_PATCH)) return (await ballotWorkflowV1(input)) as unknown as BallotStatusView;
+export async function ballotLifecycle(input: BallotWorkflowInput): Promise<BallotStatusView> {
   if (!ID_PATTERN.test(input.electionId) || !ID_PATTERN.test(input.ballotId)) {
     throw ApplicationFailure.nonRetryable('electionId and ballotId must match [A-Za-z0-9._-]{1,64}', 'InvalidBallotId');
   }
@@ -176,7 +173,7 @@ export async function ballotWorkflow(input: BallotWorkflowInput): Promise<Ballot
     if (decision.done) break;
     if (workflowInfo().historyLength > CONTINUE_AS_NEW_AFTER_EVENTS && !ballot.sending) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof ballotWorkflow>({
+      await continueAsNew<typeof ballotLifecycle>({
         electionId: input.electionId,
         ballotId: input.ballotId,
         snapshot: ballot.snapshot(),

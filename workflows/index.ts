@@ -1,4 +1,5 @@
-export { ballotWorkflow } from './ballot.js';
+export { ballotLifecycle } from './ballot.js';
+export { ballotWorkflow } from './ballot-v1.js';
 export { electionWorkflow } from './election.js';
 export { smokeTestWorkflow } from './smoke-test.js';
 export { contactDataPurgeWorkflow } from './purge.js';

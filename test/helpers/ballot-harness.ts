@@ -10,7 +10,7 @@ import type { BallotEventRecord, BallotRecords, ElectionFacts } from '../../doma
 import type { Channel, DeliveryPlan } from '../../domain/notices.js';
 import { registerSearchAttributes } from '../../lib/temporal.js';
 import { createSmsWorker, workflowSource } from '../../worker/worker.js';
-import { ballotWorkflow, recordsSignal, workflowIdFor } from '../../workflows/ballot.js';
+import { ballotLifecycle, recordsSignal, workflowIdFor } from '../../workflows/ballot.js';
 import { timeSkippingEnvironment, uniqueTaskQueue } from './temporal.js';
 
 export interface SentNotice {
@@ -127,8 +127,8 @@ export class BallotHarness {
     ballotId: string,
     records: BallotRecords,
     electionId = 'e2026',
-  ): Promise<WorkflowHandle<typeof ballotWorkflow>> {
-    return this.env.client.workflow.signalWithStart(ballotWorkflow, {
+  ): Promise<WorkflowHandle<typeof ballotLifecycle>> {
+    return this.env.client.workflow.signalWithStart(ballotLifecycle, {
       taskQueue: this.taskQueue,
       workflowId: workflowIdFor(electionId, ballotId),
       args: [{ electionId, ballotId }],

@@ -28,7 +28,10 @@ import type { Sql } from '../../db/client.js';
 import type { Channel } from '../../domain/notices.js';
 import type { ScanEvent } from '../../domain/scan-event.js';
 import { CUSTOM_ARG_PREFIX, correlationFromUrl } from '../../delivery/providers/index.js';
-import { forwardIssuance, forwardScan } from '../../lib/workflow-client.js';
+import { ingestBallots } from '../../ingest/ballots.js';
+import { OPERATOR } from '../../ingest/principal.js';
+import { ingestScans } from '../../ingest/scans.js';
+import { Feed } from './feed.js';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
 import { seedCounty } from './delivery.js';
 import { FIXTURE_PEOPLE, seedFixtureVoter } from './history-pii-fixtures.js';
@@ -433,12 +436,19 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultR
 
   try {
     worker.start();
-    // Issuance and the first status of every ballot: a mail drop.
-    await inPool(ballots, 32, async ({ ballotId, voterId }) => {
-      const target = { electionId, ballotId };
-      await forwardIssuance(client, taskQueue, target, { voterId, county: 'sacramento' });
-      await forwardScan(client, taskQueue, target, scan(STATUSES[0]));
-    });
+    // Issuance and the first status of every ballot: a mail drop, accepted and forwarded as the API does.
+    const feed = new Feed(sql, client, taskQueue);
+    await ingestBallots(
+      sql,
+      OPERATOR,
+      ballots.map(({ ballotId, voterId }) => ({ electionId, ballotId, voterId, county: 'sacramento' })),
+    );
+    await ingestScans(
+      sql,
+      OPERATOR,
+      ballots.map(({ ballotId }) => ({ electionId, ballotId, ...scan(STATUSES[0]) })),
+    );
+    await feed.forward(120_000);
     log(`forwarded issuance and "${STATUSES[0]}" for ${ballots.length} ballots`);
 
     // The second status goes to a ballot once its first one is sent on every channel (no coalescing).
@@ -474,9 +484,11 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultR
         const batch = toAdvance.splice(0);
         advancing = advancing
           .then(() =>
-            inPool(batch, 32, async (ballotId) => {
-              await forwardScan(client, taskQueue, { electionId, ballotId }, scan(STATUSES[1]));
-            }),
+            ingestScans(
+              sql,
+              OPERATOR,
+              batch.map((ballotId) => ({ electionId, ballotId, ...scan(STATUSES[1]) })),
+            ).then(() => feed.forward(120_000)),
           )
           .catch((error: unknown) => {
             advanceError ??= error;

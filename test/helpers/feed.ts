@@ -40,8 +40,14 @@ export class Feed {
   }
 
   /** Stores an issued ballot and forwards it. */
-  async issue(electionId: string, ballotId: string, voterId: string, county = 'sacramento'): Promise<void> {
-    const [result] = await ingestBallots(this.sql, OPERATOR, [{ electionId, ballotId, voterId, county }]);
+  async issue(
+    electionId: string,
+    ballotId: string,
+    voterId: string,
+    county = 'sacramento',
+    extra: { imb?: string; issuedAt?: string } = {},
+  ): Promise<void> {
+    const [result] = await ingestBallots(this.sql, OPERATOR, [{ electionId, ballotId, voterId, county, ...extra }]);
     if (result?.outcome === 'invalid') throw new Error(`ballot not accepted: ${JSON.stringify(result.error)}`);
     await this.forward();
   }

@@ -5,7 +5,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import { createApp } from '../../api/app.js';
 import { createApiKey, createKeyVerifier } from '../../api/keys.js';
-import { OutboxForwarder } from '../../api/outbox-forwarder.js';
+import { OutboxForwarder } from '../../ingest/forwarder.js';
 import { startServer, type RunningServer } from '../../api/server.js';
 import type { V1Deps } from '../../api/v1.js';
 import type { Scope } from '../../ingest/principal.js';
@@ -105,13 +105,14 @@ export async function startApiHarness(options: {
     : undefined;
   const forwarder = new OutboxForwarder({
     sql: db.sql,
+    temporal,
     taskQueue,
     logger,
     pollIntervalMs: options.forwarder?.pollIntervalMs ?? 200,
     callTimeoutMs: options.forwarder?.callTimeoutMs ?? 3_000,
     maxBackoffMs: options.forwarder?.maxBackoffMs ?? 2_000,
   });
-  forwarder.start();
+  await forwarder.start();
   const server = await startServer(
     createApp({
       logger,
@@ -130,7 +131,6 @@ export async function startApiHarness(options: {
         : {}),
       v1: {
         sql: db.sql,
-        temporal,
         verifyKey: createKeyVerifier(db.sql),
         backlog: () => forwarder.backlog(),
         outboxWritten: () => forwarder.kick(),

@@ -16,9 +16,9 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import type { ScanEvent } from '../../domain/scan-event.js';
-import { forwardIssuance, forwardScan } from '../../lib/workflow-client.js';
 import { createSmsWorker, workflowSource } from '../../worker/worker.js';
 import { workflowIdFor } from '../../workflows/ballot.js';
+import { Feed } from '../helpers/feed.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { seedCounty, startTestDelivery, type TestDelivery } from '../helpers/delivery.js';
 import { findPersonalData, type PiiFinding } from '../helpers/history-pii.js';
@@ -86,6 +86,7 @@ describe('workflow histories on the shared dev server', () => {
     [env, db, delivery] = await Promise.all([devServerEnvironment(), createTestDatabase(), startTestDelivery()]);
     await seedCounty(db.sql, 'sacramento');
     const activities = createActivities({ sql: db.sql, temporal: env.client, ...delivery });
+    const feed = new Feed(db.sql, env.client, taskQueue);
     worker = await Worker.create({ connection: env.nativeConnection, taskQueue, ...workflowSource(), activities });
     smsWorker = await createSmsWorker({ taskQueue, messagesPerSecond: 100 }, env.nativeConnection, activities);
     running = Promise.all([worker.run(), smsWorker.run()]).then(() => undefined);
@@ -98,9 +99,9 @@ describe('workflow histories on the shared dev server', () => {
         const voterId = `audit-voter-${index}`;
         const target = { electionId, ballotId: `audit-${index}` };
         await seedFixtureVoter(db.sql, { voterId, person, channels: ['sms', 'email', 'voice'] });
-        await forwardIssuance(env.client, taskQueue, target, { voterId, county: 'sacramento' });
-        for (const type of ['outbound', 'accepted'] as const)
-          await forwardScan(env.client, taskQueue, target, scan(type));
+        // The barcode and the scans' reason and source stay in PostgreSQL (the record).
+        await feed.issue(electionId, target.ballotId, voterId, 'sacramento', { imb: `0004012345678901234${index}` });
+        await feed.scan(electionId, target.ballotId, { ...scan('outbound'), source: 'usps' }, scan('accepted'));
         await env.client.workflow.getHandle(workflowIdFor(electionId, target.ballotId)).result();
         seededBallots.push(workflowIdFor(electionId, target.ballotId));
       }),

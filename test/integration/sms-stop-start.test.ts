@@ -7,12 +7,13 @@ import { createApp } from '../../api/app.js';
 import { startServer, type RunningServer } from '../../api/server.js';
 import type { ScanEvent } from '../../domain/scan-event.js';
 import { createLogger } from '../../lib/logger.js';
-import { forwardIssuance, forwardScan, signalVoterBallots } from '../../lib/workflow-client.js';
+import { enqueuePlanChange } from '../../db/outbox.js';
 import { createSmsWorker, workflowSource } from '../../worker/worker.js';
 import { statusQuery, workflowIdFor } from '../../workflows/ballot.js';
 import { freePort } from '../global-setup.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { eventually } from '../helpers/eventually.js';
+import { Feed } from '../helpers/feed.js';
 import { seedCounty, startTestDelivery, type TestDelivery } from '../helpers/delivery.js';
 import { devServerEnvironment, uniqueTaskQueue } from '../helpers/temporal.js';
 
@@ -26,6 +27,7 @@ describe('STOP and START by SMS, end to end through the signed inbound webhook a
   let api: RunningServer;
   let workers: Worker[];
   let running: Promise<unknown>;
+  let feed: Feed;
   const taskQueue = uniqueTaskQueue('stop');
   let counter = 0;
   const scan = (type: ScanEvent['type']): ScanEvent => ({
@@ -47,7 +49,7 @@ describe('STOP and START by SMS, end to end through the signed inbound webhook a
       VALUES ('v-stop', 'es', '00:00', '00:00', 'UTC') RETURNING subscription_id`;
     await db.sql`INSERT INTO contacts (subscription_id, channel, address, verified_at)
                  VALUES (${subscription!.subscription_id}, 'sms', ${PHONE}, now())`;
-    await db.sql`INSERT INTO ballots (election_id, ballot_id, voter_id, county) VALUES (${ELECTION}, 'b1', 'v-stop', 'sacramento')`;
+    feed = new Feed(db.sql, env.client, taskQueue);
 
     const activities = createActivities({ sql: db.sql, temporal: env.client, ...delivery });
     workers = [
@@ -66,7 +68,9 @@ describe('STOP and START by SMS, end to end through the signed inbound webhook a
         twilioWebhooks: {
           sql: db.sql,
           logger,
-          signalVoterBallots: (voterId) => signalVoterBallots(env.client, db.sql, voterId),
+          signalVoterBallots: async (voterId) => {
+            await enqueuePlanChange(db.sql, voterId);
+          },
           config: { publicBaseUrl, twilioAuthToken: delivery.sandbox.env.TWILIO_AUTH_TOKEN },
         },
       }),
@@ -86,9 +90,8 @@ describe('STOP and START by SMS, end to end through the signed inbound webhook a
   });
 
   it('after STOP (in Spanish) a notice is not sent by SMS; after START the next one is', async () => {
-    const target = { electionId: ELECTION, ballotId: 'b1' };
-    await forwardIssuance(env.client, taskQueue, target, { voterId: 'v-stop', county: 'sacramento' });
-    await forwardScan(env.client, taskQueue, target, scan('outbound'));
+    await feed.issue(ELECTION, 'b1', 'v-stop');
+    await feed.scan(ELECTION, 'b1', scan('outbound'));
     await eventually(async () => (smsTo().length === 1 ? true : undefined));
 
     await delivery.sandbox.twilio.simulateInboundSms({ from: PHONE, to: '+15005550006', body: ' Alto ' });
@@ -98,7 +101,7 @@ describe('STOP and START by SMS, end to end through the signed inbound webhook a
     expect(contact?.opted_out_at).toBeInstanceOf(Date);
 
     const handle = env.client.workflow.getHandle(workflowIdFor(ELECTION, 'b1'));
-    await forwardScan(env.client, taskQueue, target, scan('inbound'));
+    await feed.scan(ELECTION, 'b1', scan('inbound'));
     await eventually(async () => ((await handle.query(statusQuery)).status === 'inbound' ? true : undefined));
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(smsTo()).toHaveLength(1);
@@ -111,7 +114,7 @@ describe('STOP and START by SMS, end to end through the signed inbound webhook a
     expect(skipped).toMatchObject({ state: 'skipped', reason: 'opted out' });
 
     await delivery.sandbox.twilio.simulateInboundSms({ from: PHONE, to: '+15005550006', body: 'START' });
-    await forwardScan(env.client, taskQueue, target, scan('received'));
+    await feed.scan(ELECTION, 'b1', scan('received'));
     const sent = await eventually(async () => (smsTo().length === 2 ? smsTo() : undefined));
     expect(sent[1]?.body).toContain('Sacramento County Elections');
     const notices = (await handle.query(statusQuery)).notices.filter((notice) => notice.channel === 'sms');

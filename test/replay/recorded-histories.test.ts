@@ -19,6 +19,7 @@ const DRIFTED_WORKFLOWS = fileURLToPath(new URL('./drifted-workflows/index.ts', 
 
 /** The stories every released version must keep replaying. */
 const REQUIRED = ['happy', 'quiet-hours', 'challenged-cured', 'orphan-scan', 'election-closed', 'superseded'];
+const VERSIONS = ['v1', 'v2'];
 
 const fixtures = readdirSync(HISTORIES)
   .filter((file) => file.endsWith('.json'))
@@ -38,9 +39,13 @@ async function replay(workflowsPath: string, histories: typeof fixtures) {
 }
 
 describe('recorded workflow histories', () => {
-  it('include each representative ballot story of version v1', () => {
+  it('include each representative ballot story of every version, and the election clock', () => {
     const names = fixtures.map((fixture) => fixture.workflowId);
-    for (const name of REQUIRED) expect(names).toContain(`ballot-v1-${name}`);
+    for (const version of VERSIONS) {
+      for (const name of REQUIRED) expect(names).toContain(`ballot-${version}-${name}`);
+      expect(names).toContain(`election-${version}-reminder-and-close`);
+    }
+    expect(names).toContain('ballot-v2-no-subscriber');
   });
 
   it('all replay against the current workflow code without non-determinism', async () => {
@@ -52,10 +57,11 @@ describe('recorded workflow histories', () => {
     expect(failures).toEqual([]);
   }, 120_000);
 
-  it('would catch a change made without patched(): the drifted workflow fails to replay', async () => {
-    const happy = fixtures.filter((fixture) => fixture.workflowId === 'ballot-v1-happy');
-    const [result] = await replay(DRIFTED_WORKFLOWS, happy);
-    expect(result?.error).toBeInstanceOf(DeterminismViolationError);
+  it('would catch a change made without patched(): the drifted workflows fail to replay', async () => {
+    const happy = fixtures.filter((fixture) => /^ballot-v[12]-happy$/.test(fixture.workflowId));
+    const results = await replay(DRIFTED_WORKFLOWS, happy);
+    expect(results).toHaveLength(2);
+    for (const result of results) expect(result.error).toBeInstanceOf(DeterminismViolationError);
   }, 120_000);
 
   it('hold no personal data', () => {

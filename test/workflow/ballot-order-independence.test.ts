@@ -17,7 +17,7 @@ import {
   electionClosedSignal,
   statusQuery,
   type BallotStatusView,
-  type ballotWorkflow,
+  type ballotLifecycle,
 } from '../../workflows/ballot.js';
 import { BallotHarness, plan, scan } from '../helpers/ballot-harness.js';
 
@@ -142,7 +142,7 @@ interface Run {
   order: EventType[];
   ballotId: string;
   events: BallotEventRecord[];
-  handle?: WorkflowHandle<typeof ballotWorkflow>;
+  handle?: WorkflowHandle<typeof ballotLifecycle>;
 }
 
 /** What a permutation did, in the shape the expectations are written in. */

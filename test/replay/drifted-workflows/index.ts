@@ -1,12 +1,19 @@
 /**
- * The ballot workflow with a behaviour change made WITHOUT `patched()`: it sleeps before doing
- * anything. Replaying a recorded history against it must fail, which proves the replay test can see
- * non-determinism at all.
+ * The ballot workflows with a behaviour change made WITHOUT `patched()` (or a new workflow type):
+ * they sleep before doing anything. Replaying a recorded history against them must fail, which
+ * proves the replay test can see non-determinism at all.
  */
 import { sleep } from '@temporalio/workflow';
-import { ballotWorkflow as currentBallotWorkflow, type BallotWorkflowInput } from '../../../workflows/ballot.js';
+import type { BallotWorkflowInput } from '../../../workflows/ballot-contract.js';
+import { ballotLifecycle as currentBallotLifecycle } from '../../../workflows/ballot.js';
+import { ballotWorkflow as currentBallotWorkflow } from '../../../workflows/ballot-v1.js';
 
 export async function ballotWorkflow(input: BallotWorkflowInput) {
   await sleep('1 second');
   return currentBallotWorkflow(input);
+}
+
+export async function ballotLifecycle(input: BallotWorkflowInput) {
+  await sleep('1 second');
+  return currentBallotLifecycle(input);
 }
