@@ -7,6 +7,7 @@ import { createApiKey, listApiKeys, revokeApiKey } from '../api/keys.js';
 import { ALL_SCOPES, type Scope } from '../ingest/principal.js';
 import { purgeContactData } from '../privacy/purge.js';
 import { registerImportCommand } from './import.js';
+import { registerOperationsCommands } from './operations.js';
 
 const program = new Command()
   .name('ballot-tracker')
@@ -204,6 +205,7 @@ program
   });
 
 registerImportCommand(program, withSql);
+registerOperationsCommands(program, withSql);
 
 try {
   await program.parseAsync();

@@ -4,6 +4,8 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { pauseDelivery } from '../../db/delivery-pauses.js';
+import { enqueue } from '../../db/outbox.js';
 import { freePort } from '../global-setup.js';
 import { election, eventually, startApiHarness, type ApiHarness } from './api-harness.js';
 
@@ -150,12 +152,8 @@ describe('operator CLI: keys and imports', () => {
       return view.body?.events?.length === 1 ? view.body : undefined;
     });
     expect(b100).toMatchObject({ status: 'outbound', county: 'ALA' });
-    expect(b100.events[0]).toMatchObject({
-      type: 'outbound',
-      occurredAt: '2026-10-06T14:03:27-07:00',
-      facilityZip: '94612',
-      source: 'usps-op-919',
-    });
+    expect(b100.events[0]).toMatchObject({ type: 'outbound', facilityZip: '94612', source: 'usps-op-919' });
+    expect(Date.parse(b100.events[0].occurredAt)).toBe(Date.parse('2026-10-06T14:03:27-07:00'));
     const b101 = await eventually(async () => {
       const view = await h.call('GET', '/v1/ballots/imp-2099/B-101');
       return view.body?.events?.length === 2 ? view.body : undefined;
@@ -214,5 +212,31 @@ describe('operator CLI: keys and imports', () => {
     const [code] = await once(production, 'exit');
     expect(code).toBe(78);
     expect(refused).toMatch(/BALLOT_TRACKER_DEV_KEY: must not be set in production/);
+  });
+
+  it('shows and clears what holds delivery up: the outbox, dead letters, paused delivery, sweeps', async () => {
+    const status = await cli('outbox', 'status', '--json');
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ pending: expect.any(Number), deadBallots: 0 });
+
+    // Queued and dead-lettered at once, before the API's own forwarder can take it.
+    await h.db.sql.begin(async (tx) => {
+      await enqueue(tx, [{ kind: 'plan', electionId: 'dead-2099', ballotId: 'B-dead' }]);
+      await tx`UPDATE outbox_ballots SET dead_at = now(), attempts = 10, last_error = 'refused'
+               WHERE election_id = 'dead-2099'`;
+    });
+    expect((await cli('outbox', 'dead-letters')).stdout).toMatch(/dead-2099\/B-dead\s+rows=1\s+attempts=10.*refused/);
+    expect((await cli('outbox', 'retry', '--election', 'dead-2099')).stdout).toContain('1 ballot(s) queued again');
+    expect((await cli('outbox', 'dead-letters')).stdout).toContain('no dead letters');
+
+    await pauseDelivery(h.db.sql, { county: 'ALA', channel: null }, 'CountyNotConfigured');
+    expect((await cli('delivery', 'pauses')).stdout).toMatch(/county=ALA\s+channel=all\s+reason=CountyNotConfigured/);
+    expect((await cli('delivery', 'resume', '--county', 'ALA')).stdout).toContain('resumed 1 pause(s)');
+    expect((await cli('delivery', 'pauses')).stdout).toContain('not paused anywhere');
+
+    expect((await cli('election', 'sweeps', 'imp-2099')).stdout).toContain('no sweep has run');
+    const wrong = await cli('delivery', 'resume', '--channel', 'fax');
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toContain('one of sms, email, voice');
   });
 });
