@@ -1,31 +1,32 @@
 /**
- * `npm run bench:lifecycle [-- --ballots 50 --concurrency 10 --quiet-lead 30]`: what one ballot costs
- * in Temporal actions and history events, measured on a real stack of its own (a headless in-memory
- * Temporal dev server on a free port, embedded PostgreSQL in a temp directory or DATABASE_URL, the
- * production worker with the real activities). Ballots are fed exactly as the API feeds them
- * (`forwardIssuance` / `forwardScan`, one signalWithStart each), through two paths:
+ * `npm run bench:lifecycle [-- --ballots 20 --population --json]`: what one ballot costs in Temporal
+ * actions and history events, counted from real histories (test/helpers/history-actions.ts, the cost
+ * model of shared/temporal.md) on a stack of its own (headless dev server, embedded PostgreSQL, the
+ * production worker with the real activities and sandbox providers). Ballots are fed as production
+ * feeds them: each record accepted into PostgreSQL and forwarded by the outbox forwarder, one scan at
+ * a time once the ballot is idle again (scans arrive days apart in reality), windows always open.
  *
- * - happy: issuance, then outbound, inbound, received, accepted, each after the previous notice is
- *   recorded and the workflow is idle again (scans arrive days apart in reality), window always open;
- * - quiet hours: the voter's window is closed while issuance, outbound, inbound and received arrive;
- *   it opens a minute or so later (real time: the dev server cannot skip time), the one coalesced
- *   notice goes out, then accepted arrives and is told.
+ * Without `--population`: the subscribed one-channel happy path (target: at most 14 actions) and the
+ * quiet-hours path (the window opens a minute later; statuses coalesce into one notice).
  *
- * Then it counts actions per ballot from each history (test/helpers/history-actions.ts, the cost
- * model of shared/temporal.md) and prints min/median/max per path and whether the happy path meets
- * the target. Exits non-zero only on errors, never for missing the target.
+ * With `--population`: every path of a realistic election, each for a voter with one SMS channel and
+ * for a voter nobody subscribed (the election workflow sends the return reminder and closes what is
+ * still open), weighted by a California-like mix: 75% of voters unsubscribed; returned 80%, never
+ * returned 11%, challenged and cured 2%, undeliverable 3%, superseded by a replacement 4%. Prints
+ * actions and events per path and the weighted mean per ballot. Targets: an unsubscribed returned
+ * ballot runs no activity, the weighted mean is at most 10 actions, the subscribed happy path at most 14.
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { ScanEvent } from '../domain/scan-event.js';
-import { forwardIssuance, forwardScan } from '../lib/workflow-client.js';
-import { workflowIdFor, type ballotWorkflow } from '../workflows/ballot.js';
-import { countActions, spread, type ActionBreakdown, type ActionCount } from '../test/helpers/history-actions.js';
+import { ensureElectionWorkflow } from '../lib/workflow-client.js';
+import type { EventType } from '../domain/ballot-status.js';
+import { workflowIdFor } from '../workflows/ballot.js';
+import { electionWorkflowId } from '../workflows/election.js';
+import { Feed, scanEvent } from '../test/helpers/feed.js';
+import { countActions, spread, type ActionCount } from '../test/helpers/history-actions.js';
 import { FIXTURE_PEOPLE, seedFixtureVoter } from '../test/helpers/history-pii-fixtures.js';
 import {
   inPool,
-  recordedNotices,
   seedElection,
   startHistoryStack,
   waitForNotice,
@@ -34,27 +35,25 @@ import {
   type HistoryStack,
 } from '../test/helpers/history-stack.js';
 
-const TARGET = { actions: 14, events: 60 };
-const ALWAYS_OPEN = { start: '00:00', end: '00:00' };
+const TARGET = { happyActions: 14, weightedMeanActions: 10 };
 
 const { values: args } = parseArgs({
   options: {
-    ballots: { type: 'string', default: '50' },
+    ballots: { type: 'string', default: '10' },
     concurrency: { type: 'string', default: '10' },
-    'quiet-lead': { type: 'string' },
+    population: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (args.help) {
   process.stdout.write(
-    'usage: npm run bench:lifecycle -- [--ballots N (50)] [--concurrency C (10)] [--quiet-lead SECONDS]\n' +
-      '  --quiet-lead: how long the quiet-hours window stays closed at least (default 30 s + 0.25 s per ballot)\n',
+    'usage: npm run bench:lifecycle -- [--ballots N per path (10)] [--concurrency C (10)] [--population] [--json]\n',
   );
   process.exit(0);
 }
 const ballots = positiveInteger('ballots', args.ballots);
 const concurrency = positiveInteger('concurrency', args.concurrency);
-const quietLeadMs = (args['quiet-lead'] ? positiveInteger('quiet-lead', args['quiet-lead']) : 30 + ballots / 4) * 1000;
 
 function positiveInteger(name: string, text: string): number {
   const value = Number(text);
@@ -67,175 +66,219 @@ function positiveInteger(name: string, text: string): number {
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
-type Path = 'happy' | 'quiet';
+interface PathSpec {
+  name: string;
+  /** Share of ballots that take this path. */
+  weight: number;
+  /** The scans, in order, each forwarded once the ballot is idle. */
+  events: EventType[];
+  /** Left open for the election's sweeps (return reminder, closing). */
+  open: boolean;
+}
+
+const POPULATION: PathSpec[] = [
+  { name: 'returned', weight: 0.8, events: ['outbound', 'inbound', 'received', 'accepted'], open: false },
+  { name: 'never returned', weight: 0.11, events: ['outbound'], open: true },
+  {
+    name: 'challenged, cured',
+    weight: 0.02,
+    events: ['outbound', 'inbound', 'received', 'challenged', 'cured', 'accepted'],
+    open: false,
+  },
+  { name: 'undeliverable', weight: 0.03, events: ['outbound', 'undeliverable'], open: true },
+  { name: 'superseded', weight: 0.04, events: ['outbound', 'undeliverable', 'superseded'], open: false },
+];
+const SUBSCRIBED_SHARE = 0.25;
+
 interface Measured {
-  path: Path;
-  ballotId: string;
+  path: string;
+  subscribed: boolean;
   count: ActionCount;
-  notices: string[];
+  activityTasks: number;
 }
 
-let eventCounter = 0;
-function scan(type: ScanEvent['type']): ScanEvent {
-  eventCounter += 1;
-  return { eventId: `bench-${eventCounter}-${randomUUID().slice(0, 8)}`, type, occurredAt: new Date().toISOString() };
-}
-
-async function runHappyPath(stack: HistoryStack, electionId: string, ids: string[]): Promise<void> {
-  const { client, taskQueue } = stack;
-  await seedFixtureVoter(stack.sql, { voterId: 'bench-happy', person: FIXTURE_PEOPLE[0], window: ALWAYS_OPEN });
-  await inPool(ids, concurrency, async (ballotId) => {
-    const target = { electionId, ballotId };
-    const handle = client.workflow.getHandle<typeof ballotWorkflow>(workflowIdFor(electionId, ballotId));
-    await forwardIssuance(client, taskQueue, target, { voterId: 'bench-happy', county: 'sacramento' });
-    await waitIdle(handle);
-    for (const type of ['outbound', 'inbound', 'received', 'accepted'] as const) {
-      await forwardScan(client, taskQueue, target, scan(type));
-      await waitForNotice(stack.sql, target, `${type}#0`);
-      if (type !== 'accepted') await waitIdle(handle);
-    }
-    await handle.result();
+async function runPath(
+  stack: HistoryStack,
+  feed: Feed,
+  electionId: string,
+  path: PathSpec,
+  subscribed: boolean,
+): Promise<string[]> {
+  const tag = `${path.name.replace(/[^a-z]+/g, '-')}-${subscribed ? 'sub' : 'nosub'}`;
+  const voterId = `v-${tag}`;
+  await seedFixtureVoter(stack.sql, {
+    voterId,
+    person: FIXTURE_PEOPLE[0],
+    channels: subscribed ? ['sms'] : [],
   });
-}
-
-async function runQuietPath(stack: HistoryStack, electionId: string, ids: string[]): Promise<void> {
-  const { client, taskQueue } = stack;
-  const { window, opensAt } = windowOpeningSoon(quietLeadMs);
-  await seedFixtureVoter(stack.sql, { voterId: 'bench-quiet', person: FIXTURE_PEOPLE[1], window });
-  log(`quiet hours: window ${window.start}-${window.end} UTC opens in ${Math.round((opensAt - Date.now()) / 1000)}s`);
-
-  const handles = new Map<string, WorkflowHandle<typeof ballotWorkflow>>();
+  const ids = Array.from({ length: ballots }, (_, i) => `${tag}-${i + 1}`);
   await inPool(ids, concurrency, async (ballotId) => {
-    const target = { electionId, ballotId };
-    const handle = client.workflow.getHandle<typeof ballotWorkflow>(workflowIdFor(electionId, ballotId));
-    handles.set(ballotId, handle);
-    await forwardIssuance(client, taskQueue, target, { voterId: 'bench-quiet', county: 'sacramento' });
+    const handle = stack.client.workflow.getHandle(workflowIdFor(electionId, ballotId));
+    await feed.issue(electionId, ballotId, voterId);
     await waitIdle(handle);
-    for (const type of ['outbound', 'inbound', 'received'] as const) {
-      await forwardScan(client, taskQueue, target, scan(type));
+    for (const type of path.events) {
+      await feed.scan(electionId, ballotId, scanEvent(type, type === 'challenged' ? { cureDeadline: '2099-11-01' } : {}));
+      if (subscribed) await waitForNotice(stack.sql, { electionId, ballotId }, `${type}#0`);
       await waitIdle(handle);
     }
   });
-  if (Date.now() >= opensAt) {
-    throw new Error(
-      `the quiet-hours window opened before all scans were in: raise --quiet-lead above ${quietLeadMs / 1000}`,
-    );
-  }
-  const [{ early }] = await stack.sql<[{ early: number }]>`
-    SELECT count(*)::int AS early FROM notice_deliveries WHERE election_id = ${electionId} AND ballot_id LIKE 'quiet-%'`;
-  if (early > 0) throw new Error(`${early} notices went out while the voter's window was closed`);
-  log(`quiet hours: ${ids.length} ballots at "received", nothing sent; waiting for the window to open`);
-
-  const lateBy = opensAt - Date.now() + 60_000;
-  await inPool(ids, concurrency, async (ballotId) => {
-    const handle = handles.get(ballotId)!;
-    await waitForNotice(stack.sql, { electionId, ballotId }, 'received#0', { timeoutMs: lateBy });
-    await waitIdle(handle);
-    await forwardScan(client, taskQueue, { electionId, ballotId }, scan('accepted'));
-    await waitForNotice(stack.sql, { electionId, ballotId }, 'accepted#0');
-    await handle.result();
-  });
+  return ids;
 }
 
-async function measure(stack: HistoryStack, electionId: string, path: Path, ids: string[]): Promise<Measured[]> {
+async function measure(stack: HistoryStack, electionId: string, ids: string[], path: string, subscribed: boolean) {
   const measured: Measured[] = [];
   await inPool(ids, concurrency, async (ballotId) => {
-    const history = await fetchHistory(stack.client, workflowIdFor(electionId, ballotId));
+    const handle = stack.client.workflow.getHandle(workflowIdFor(electionId, ballotId));
+    await handle.result();
+    const history = await handle.fetchHistory();
     measured.push({
       path,
-      ballotId,
+      subscribed,
       count: countActions(history),
-      notices: await recordedNotices(stack.sql, electionId, ballotId),
+      activityTasks: (history.events ?? []).filter((event) => event.activityTaskScheduledEventAttributes).length,
     });
   });
   return measured;
 }
 
-function fetchHistory(client: Client, workflowId: string) {
-  return client.workflow.getHandle(workflowId).fetchHistory();
+async function population(stack: HistoryStack) {
+  const electionId = `bench-pop-${randomUUID().slice(0, 8)}`;
+  // The return reminder's day has passed, Election Day has not: the reminder sweep runs at start.
+  await seedElection(stack.sql, electionId, { electionDay: new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10) });
+  const feed = new Feed(stack.sql, stack.client, stack.taskQueue);
+  const runs: { path: PathSpec; subscribed: boolean; ids: string[] }[] = [];
+  for (const path of POPULATION) {
+    for (const subscribed of [true, false]) {
+      const started = performance.now();
+      runs.push({ path, subscribed, ids: await runPath(stack, feed, electionId, path, subscribed) });
+      log(`${path.name} (${subscribed ? 'subscribed' : 'nobody subscribed'}): fed in ${((performance.now() - started) / 1000).toFixed(1)}s`);
+    }
+  }
+  // The election's sweeps: reminder now, closing a few seconds later.
+  await stack.sql`UPDATE elections SET closes_at = now() + interval '5 seconds' WHERE election_id = ${electionId}`;
+  await ensureElectionWorkflow(stack.client, stack.taskQueue, electionId);
+  await stack.client.workflow.getHandle(electionWorkflowId(electionId)).result();
+  const reminded = runs.find((run) => run.path.name === 'never returned' && run.subscribed)!;
+  await inPool(reminded.ids, concurrency, (ballotId) =>
+    waitForNotice(stack.sql, { electionId, ballotId }, 'outbound#1'),
+  );
+  const results: Measured[] = [];
+  for (const run of runs) results.push(...(await measure(stack, electionId, run.ids, run.path.name, run.subscribed)));
+  const electionHistory = await stack.client.workflow.getHandle(electionWorkflowId(electionId)).fetchHistory();
+
+  const rows = POPULATION.flatMap((path) =>
+    [true, false].map((subscribed) => {
+      const mine = results.filter((r) => r.path === path.name && r.subscribed === subscribed);
+      return {
+        path: path.name,
+        subscribed,
+        weight: path.weight * (subscribed ? SUBSCRIBED_SHARE : 1 - SUBSCRIBED_SHARE),
+        ballots: mine.length,
+        actions: spread(mine.map((r) => r.count.actions)),
+        events: spread(mine.map((r) => r.count.events)),
+        activityTasks: spread(mine.map((r) => r.activityTasks)),
+        breakdown: mine[0]?.count.breakdown,
+      };
+    }),
+  );
+  const weighted = (pick: (row: (typeof rows)[number]) => number) =>
+    rows.reduce((sum, row) => sum + row.weight * pick(row), 0);
+  const meanActions = weighted((row) => row.actions.median);
+  const meanEvents = weighted((row) => row.events.median);
+  const unsubscribedReturned = rows.find((row) => row.path === 'returned' && !row.subscribed)!;
+  const subscribedReturned = rows.find((row) => row.path === 'returned' && row.subscribed)!;
+  return {
+    mode: 'population' as const,
+    ballotsPerPath: ballots,
+    subscribedShare: SUBSCRIBED_SHARE,
+    paths: rows,
+    weightedMeanActions: Number(meanActions.toFixed(2)),
+    weightedMeanEvents: Number(meanEvents.toFixed(2)),
+    electionWorkflow: { ...countActions(electionHistory), ballots: results.length },
+    targets: {
+      unsubscribedReturnedNoActivity: unsubscribedReturned.activityTasks.max === 0,
+      weightedMeanAtMost10: meanActions <= TARGET.weightedMeanActions,
+      subscribedHappyAtMost14: subscribedReturned.actions.max <= TARGET.happyActions,
+    },
+  };
 }
 
-const BREAKDOWN_LABELS: Record<keyof ActionBreakdown, string> = {
-  workflowStarted: 'workflow started',
-  signals: 'signals (signalWithStart once)',
-  updates: 'updates',
-  activityAttempts: 'activity attempts',
-  localActivityTasks: 'local-activity workflow tasks',
-  timers: 'timers',
-  searchAttributeUpserts: 'search-attribute upserts',
-  continueAsNew: 'continue-as-new',
-};
+async function happyAndQuiet(stack: HistoryStack) {
+  const electionId = `bench-${randomUUID().slice(0, 8)}`;
+  await seedElection(stack.sql, electionId);
+  const feed = new Feed(stack.sql, stack.client, stack.taskQueue);
+  const happyIds = await runPath(stack, feed, electionId, POPULATION[0]!, true);
 
-function report(results: Measured[]): string {
-  const paths: { path: Path; label: string; expected: string[] }[] = [
-    { path: 'happy', label: 'happy path', expected: ['outbound#0', 'inbound#0', 'received#0', 'accepted#0'] },
-    { path: 'quiet', label: 'quiet hours', expected: ['received#0', 'accepted#0'] },
-  ];
-  const fmt = (s: { min: number; median: number; max: number }) => `${s.min} / ${s.median} / ${s.max}`;
-  const range = (values: number[]) => {
-    const s = spread(values);
-    return s.min === s.max ? `${s.min}` : `${s.min}-${s.max}`;
+  const { window, opensAt } = windowOpeningSoon(30_000 + ballots * 500);
+  await seedFixtureVoter(stack.sql, { voterId: 'v-quiet', person: FIXTURE_PEOPLE[1], window });
+  const quietIds = Array.from({ length: ballots }, (_, i) => `quiet-${i + 1}`);
+  await inPool(quietIds, concurrency, async (ballotId) => {
+    const handle = stack.client.workflow.getHandle(workflowIdFor(electionId, ballotId));
+    await feed.issue(electionId, ballotId, 'v-quiet');
+    for (const type of ['outbound', 'inbound', 'received'] as const) {
+      await feed.scan(electionId, ballotId, type);
+      await waitIdle(handle);
+    }
+  });
+  if (Date.now() >= opensAt) throw new Error('the quiet-hours window opened before every scan was in');
+  log(`quiet hours: waiting ${Math.round((opensAt - Date.now()) / 1000)}s for the window`);
+  await inPool(quietIds, concurrency, async (ballotId) => {
+    await waitForNotice(stack.sql, { electionId, ballotId }, 'received#0', { timeoutMs: opensAt - Date.now() + 60_000 });
+    await waitIdle(stack.client.workflow.getHandle(workflowIdFor(electionId, ballotId)));
+    await feed.scan(electionId, ballotId, 'accepted');
+  });
+  const happy = await measure(stack, electionId, happyIds, 'happy', true);
+  const quiet = await measure(stack, electionId, quietIds, 'quiet hours', true);
+  const summary = (rows: Measured[]) => ({
+    ballots: rows.length,
+    actions: spread(rows.map((r) => r.count.actions)),
+    events: spread(rows.map((r) => r.count.events)),
+    breakdown: rows[0]?.count.breakdown,
+  });
+  return {
+    mode: 'paths' as const,
+    happy: summary(happy),
+    quietHours: summary(quiet),
+    targets: { subscribedHappyAtMost14: Math.max(...happy.map((r) => r.count.actions)) <= TARGET.happyActions },
   };
+}
+
+function print(result: Awaited<ReturnType<typeof population>> | Awaited<ReturnType<typeof happyAndQuiet>>) {
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  const fmt = (s: { min: number; median: number; max: number }) => `${s.min}/${s.median}/${s.max}`;
   const lines: string[] = [];
-  lines.push(
-    `${'path'.padEnd(12)} ${'ballots'.padStart(7)}  ${'actions min/median/max'.padStart(24)}  ${'events min/median/max'.padStart(23)}`,
-  );
-  for (const { path, label } of paths) {
-    const rows = results.filter((result) => result.path === path);
+  if (result.mode === 'population') {
+    lines.push(`${'path'.padEnd(20)} ${'subscriber'.padEnd(10)} ${'weight'.padStart(7)} ${'actions'.padStart(9)} ${'events'.padStart(9)} ${'activities'.padStart(10)}`);
+    for (const row of result.paths) {
+      lines.push(
+        `${row.path.padEnd(20)} ${(row.subscribed ? 'sms' : 'none').padEnd(10)} ${(row.weight * 100).toFixed(1).padStart(6)}% ${fmt(row.actions).padStart(9)} ${fmt(row.events).padStart(9)} ${fmt(row.activityTasks).padStart(10)}`,
+      );
+    }
     lines.push(
-      `${label.padEnd(12)} ${String(rows.length).padStart(7)}  ${fmt(spread(rows.map((r) => r.count.actions))).padStart(24)}  ${fmt(spread(rows.map((r) => r.count.events))).padStart(23)}`,
+      '',
+      `weighted mean per ballot: ${result.weightedMeanActions} actions, ${result.weightedMeanEvents} history events (min/median/max above)`,
+      `election workflow: ${result.electionWorkflow.actions} actions, ${result.electionWorkflow.events} events for ${result.electionWorkflow.ballots} ballots`,
+      `targets: ${Object.entries(result.targets).map(([name, met]) => `${name} ${met ? 'MET' : 'NOT MET'}`).join(', ')}`,
     );
-  }
-  lines.push('', `${'actions per ballot by kind'.padEnd(34)} ${'happy'.padStart(7)} ${'quiet'.padStart(7)}`);
-  for (const key of Object.keys(BREAKDOWN_LABELS) as (keyof ActionBreakdown)[]) {
-    const cells = paths.map(({ path }) =>
-      range(results.filter((result) => result.path === path).map((result) => result.count.breakdown[key])),
-    );
-    lines.push(`  ${BREAKDOWN_LABELS[key].padEnd(32)} ${cells.map((cell) => cell.padStart(7)).join(' ')}`);
-  }
-  lines.push('', 'notices recorded per ballot:');
-  for (const { path, label, expected } of paths) {
-    const rows = results.filter((result) => result.path === path);
-    const unexpected = rows.filter((row) => row.notices.join(',') !== expected.join(','));
+  } else {
     lines.push(
-      `  ${label}: ${expected.join(', ')}${unexpected.length === 0 ? ' (every ballot)' : ` expected, but ${unexpected.length} differ, e.g. ${unexpected[0]!.ballotId}: ${unexpected[0]!.notices.join(', ')}`}`,
+      `happy path (sms): actions ${fmt(result.happy.actions)}, events ${fmt(result.happy.events)}`,
+      `quiet hours (sms): actions ${fmt(result.quietHours.actions)}, events ${fmt(result.quietHours.events)}`,
+      `happy-path breakdown: ${JSON.stringify(result.happy.breakdown)}`,
+      `target (happy path at most ${TARGET.happyActions} actions): ${result.targets.subscribedHappyAtMost14 ? 'MET' : 'NOT MET'}`,
     );
   }
-  const happy = results.filter((result) => result.path === 'happy');
-  const maxActions = Math.max(...happy.map((row) => row.count.actions));
-  const maxEvents = Math.max(...happy.map((row) => row.count.events));
-  const met = maxActions <= TARGET.actions && maxEvents <= TARGET.events;
-  lines.push(
-    '',
-    `happy-path target (at most ${TARGET.actions} actions and ${TARGET.events} events per ballot): ${met ? 'MET' : 'NOT MET'} ` +
-      `(worst ballot: ${maxActions} actions, ${maxEvents} events)`,
-  );
-  return lines.join('\n');
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 let stack: HistoryStack | undefined;
 let exitCode = 0;
 try {
-  const started = performance.now();
   stack = await startHistoryStack({ name: 'bench', log });
-  const electionId = `bench-${randomUUID().slice(0, 8)}`;
-  await seedElection(stack.sql, electionId);
-  const happyIds = Array.from({ length: ballots }, (_, index) => `happy-${String(index + 1).padStart(4, '0')}`);
-  const quietIds = Array.from({ length: ballots }, (_, index) => `quiet-${String(index + 1).padStart(4, '0')}`);
-
-  let phase = performance.now();
-  await runHappyPath(stack, electionId, happyIds);
-  log(`happy path: ${ballots} ballots completed in ${((performance.now() - phase) / 1000).toFixed(1)}s`);
-  phase = performance.now();
-  await runQuietPath(stack, electionId, quietIds);
-  log(`quiet hours: ${ballots} ballots completed in ${((performance.now() - phase) / 1000).toFixed(1)}s`);
-
-  const results = [
-    ...(await measure(stack, electionId, 'happy', happyIds)),
-    ...(await measure(stack, electionId, 'quiet', quietIds)),
-  ];
-  process.stdout.write(`\n${report(results)}\n`);
-  log(`done in ${((performance.now() - started) / 1000).toFixed(1)}s`);
+  print(args.population ? await population(stack) : await happyAndQuiet(stack));
 } catch (error) {
   process.stderr.write(`\nbench:lifecycle failed: ${(error as Error)?.stack ?? String(error)}\n`);
   exitCode = 1;
