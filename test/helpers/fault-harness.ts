@@ -20,9 +20,7 @@
  *   it could write the ledger (allowed: also an unknown outcome by design);
  * - where the provider answered: anything else. Must be zero.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
 import type { Sql } from '../../db/client.js';
 import type { Channel } from '../../domain/notices.js';
@@ -32,12 +30,12 @@ import { ingestBallots } from '../../ingest/ballots.js';
 import { OPERATOR } from '../../ingest/principal.js';
 import { ingestScans } from '../../ingest/scans.js';
 import { Feed } from './feed.js';
+import { WorkerProcess } from './worker-process.js';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
 import { seedCounty } from './delivery.js';
 import { FIXTURE_PEOPLE, seedFixtureVoter } from './history-pii-fixtures.js';
 import { inPool, seedElection } from './history-stack.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ALWAYS_OPEN = { start: '00:00', end: '00:00' };
 /** The statuses each ballot goes through, each told to every channel of its voter. */
 const STATUSES = ['outbound', 'received'] as const;
@@ -251,56 +249,6 @@ function acceptSomeBeforeFailure(fake: FakeWithFaults, share: number, random: ()
 }
 
 /** A worker process: `node --import tsx worker/main.ts`, configured only through its environment. */
-class WorkerProcess {
-  private child?: ChildProcess;
-  private exited?: Promise<number | null>;
-  starts = 0;
-
-  constructor(
-    private readonly env: NodeJS.ProcessEnv,
-    private readonly logFile: string,
-  ) {}
-
-  start(): void {
-    this.starts += 1;
-    const out = createWriteStream(this.logFile, { flags: 'a' });
-    out.write(`--- worker start #${this.starts} at ${new Date().toISOString()}\n`);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-      cwd: REPO_ROOT,
-      env: this.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout.pipe(out, { end: false });
-    child.stderr.pipe(out, { end: false });
-    this.exited = new Promise((resolve) =>
-      child.once('exit', (code, signal) => {
-        out.end(`--- worker exited (code ${code}, signal ${signal}) at ${new Date().toISOString()}\n`);
-        resolve(code);
-      }),
-    );
-    this.child = child;
-  }
-
-  /** SIGKILL: no grace, in-flight activities are simply gone. */
-  async kill(): Promise<void> {
-    this.child?.kill('SIGKILL');
-    await this.exited;
-  }
-
-  /** SIGTERM and wait for a graceful exit (SIGKILL after 15 s). */
-  async stop(): Promise<void> {
-    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child?.kill('SIGKILL'), 15_000);
-    await this.exited;
-    clearTimeout(timer);
-  }
-
-  get running(): boolean {
-    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
-  }
-}
-
 function workerEnv(options: FaultRunOptions, sandbox: Sandbox): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,

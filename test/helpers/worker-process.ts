@@ -1,0 +1,78 @@
+/**
+ * The production worker (`worker/main.ts`) as a child process a benchmark can SIGKILL and restart,
+ * with its output appended to a log file and its peak memory read from /proc.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export class WorkerProcess {
+  private child?: ChildProcess;
+  /** The highest peak RSS (VmHWM) of any run so far, in bytes. */
+  peakRssBytes = 0;
+  private exited?: Promise<number | null>;
+  starts = 0;
+
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly logFile: string,
+  ) {}
+
+  start(): void {
+    this.starts += 1;
+    const out = createWriteStream(this.logFile, { flags: 'a' });
+    out.write(`--- worker start #${this.starts} at ${new Date().toISOString()}\n`);
+    const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+      cwd: REPO_ROOT,
+      env: this.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.pipe(out, { end: false });
+    child.stderr.pipe(out, { end: false });
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        out.end(`--- worker exited (code ${code}, signal ${signal}) at ${new Date().toISOString()}\n`);
+        resolve(code);
+      }),
+    );
+    this.child = child;
+  }
+
+  /** The running process's peak resident memory (VmHWM), in bytes; also kept in `peakRssBytes`. */
+  samplePeakRss(): number {
+    const pid = this.child?.pid;
+    if (!pid || !this.running) return this.peakRssBytes;
+    try {
+      const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (match) this.peakRssBytes = Math.max(this.peakRssBytes, Number(match[1]) * 1024);
+    } catch {
+      // The process just exited.
+    }
+    return this.peakRssBytes;
+  }
+
+  /** SIGKILL: no grace, in-flight activities are simply gone. */
+  async kill(): Promise<void> {
+    this.samplePeakRss();
+    this.child?.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** SIGTERM and wait for a graceful exit (SIGKILL after 15 s). */
+  async stop(): Promise<void> {
+    this.samplePeakRss();
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child?.kill('SIGKILL'), 15_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  get running(): boolean {
+    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+  }
+}
+
+
