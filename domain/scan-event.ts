@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from './ballot-status.js';
+import { ID_PATTERN } from './ids.js';
 
 /**
  * The scan event contract, shared by the API (request validation, OpenAPI) and the ballot workflow
  * (the `recordEvent` update validator), so both reject the same malformed events.
  */
 
-export const ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+export { ID_PATTERN };
 export const idSchema = z.string().regex(ID_PATTERN, 'letters, digits, ".", "_" or "-", 1 to 64 characters');
 
 const instantSchema = z.iso.datetime({

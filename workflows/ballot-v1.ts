@@ -25,7 +25,7 @@ import {
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
-import { ballotRecordsSchema } from '../domain/ballot-records.js';
+import { checkBallotRecords } from '../domain/ballot-records.js';
 import type { BallotContext } from '../activities/ballot-context.js';
 import { isFinal, isTerminal, needsAttention, nextStatus, type BallotStatus } from '../domain/ballot-status.js';
 import {
@@ -39,14 +39,9 @@ import {
   type Notice,
 } from '../domain/notices.js';
 import { nextAllowedInstant, windowEndAfter } from '../domain/quiet-hours.js';
-import {
-  ID_PATTERN,
-  describeIssues,
-  issuanceSchema,
-  scanEventSchema,
-  type Issuance,
-  type ScanEvent,
-} from '../domain/scan-event.js';
+import { ID_PATTERN } from '../domain/ids.js';
+import type { Issuance, ScanEvent } from '../domain/scan-event.js';
+import { checkIssuance, checkScanEvent } from './ballot-v1-checks.js';
 import { BallotStatus as BallotStatusKey, County, ElectionId, NeedsAttention } from './search-attributes.js';
 import { PERMANENT_SEND_FAILURES, recordsSignal } from './ballot-contract.js';
 import { smsTaskQueueFor } from './task-queues.js';
@@ -277,31 +272,31 @@ export async function ballotWorkflow(input: BallotWorkflowInput): Promise<Ballot
   // ---- handlers -----------------------------------------------------------------------------------
 
   setHandler(issueSignal, (record) => {
-    const parsed = issuanceSchema.safeParse(record);
-    if (!parsed.success) {
-      log.warn('ignored a malformed issuance record', { problems: describeIssues(parsed.error) });
+    const parsed = checkIssuance(record);
+    if (!parsed.ok) {
+      log.warn('ignored a malformed issuance record', { problems: parsed.problem });
       return;
     }
     if (issuance) return;
-    issuance = parsed.data;
+    issuance = parsed.value;
     reloadsRequested += 1;
   });
 
   setHandler(scanEventSignal, (event) => {
-    const parsed = scanEventSchema.safeParse(event);
-    if (!parsed.success) {
-      log.warn('ignored a malformed scan event', { problems: describeIssues(parsed.error) });
+    const parsed = checkScanEvent(event);
+    if (!parsed.ok) {
+      log.warn('ignored a malformed scan event', { problems: parsed.problem });
       return;
     }
-    receive(parsed.data);
+    receive(parsed.value);
   });
 
-  setHandler(recordEventUpdate, (event) => receive(scanEventSchema.parse(event)), {
-    validator: (event) => {
-      const parsed = scanEventSchema.safeParse(event);
-      if (!parsed.success) throw new Error(`invalid event: ${describeIssues(parsed.error)}`);
-    },
-  });
+  const validEvent = (event: unknown): ScanEvent => {
+    const parsed = checkScanEvent(event);
+    if (!parsed.ok) throw new Error(`invalid event: ${parsed.problem}`);
+    return parsed.value;
+  };
+  setHandler(recordEventUpdate, (event) => receive(validEvent(event)), { validator: validEvent });
 
   const reloadPlan = () => {
     reloadsRequested += 1;
@@ -315,12 +310,12 @@ export async function ballotWorkflow(input: BallotWorkflowInput): Promise<Ballot
   });
 
   setHandler(recordsSignal, (records) => {
-    const parsed = ballotRecordsSchema.safeParse(records);
-    if (!parsed.success) {
-      log.warn('ignored malformed ballot records', { problems: describeIssues(parsed.error) });
+    const parsed = checkBallotRecords(records);
+    if (!parsed.ok) {
+      log.warn('ignored malformed ballot records', { problems: parsed.problem });
       return;
     }
-    const { issuance: issued, events: scans = [], plan } = parsed.data;
+    const { issuance: issued, events: scans = [], plan } = parsed.value;
     if (issued && !issuance) {
       issuance = issued;
       reloadsRequested += 1;

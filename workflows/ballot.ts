@@ -29,8 +29,8 @@ import {
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { BallotMachine, type BallotSearchAttributes, type SendFailure, type SendOrder } from '../domain/ballot-machine.js';
-import { ballotRecordsSchema } from '../domain/ballot-records.js';
-import { ID_PATTERN, describeIssues } from '../domain/scan-event.js';
+import { checkBallotRecords } from '../domain/ballot-records.js';
+import { ID_PATTERN } from '../domain/ids.js';
 import {
   PERMANENT_SEND_FAILURES,
   STILL_FAILING,
@@ -126,12 +126,12 @@ export async function ballotLifecycle(input: BallotWorkflowInput): Promise<Ballo
   if (input.record) receiveRecords(input.record);
 
   function receiveRecords(records: unknown): void {
-    const parsed = ballotRecordsSchema.safeParse(records);
-    if (!parsed.success) {
-      log.warn('ignored malformed ballot records', { problems: describeIssues(parsed.error) });
+    const parsed = checkBallotRecords(records);
+    if (!parsed.ok) {
+      log.warn('ignored malformed ballot records', { problems: parsed.problem });
       return;
     }
-    ballot.receive(parsed.data, Date.now());
+    ballot.receive(parsed.value, Date.now());
   }
 
   setHandler(recordsSignal, receiveRecords);

@@ -14,6 +14,15 @@ describe('workflow bundle', () => {
     expect(code).not.toMatch(/require\(["'](postgres|pino|express)["']\)/);
   });
 
+  it('keeps schema libraries out: every cached workflow instantiates each module it bundles', async () => {
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('../../workflows/index.ts', import.meta.url)),
+      logger: silent,
+    });
+    expect(code).toContain('ballotLifecycle');
+    expect(code).not.toMatch(/node_modules\/(zod|i18next)\//);
+  });
+
   it('rejects a workflow that imports a Node built-in through a helper module', async () => {
     const messages: string[] = [];
     const collecting = {
