@@ -1,121 +1,128 @@
 /**
- * `npx tsx scripts/bench-ingest.ts [-- --ballots 1000 --scans 20000 --batch 500 --concurrency 8]`:
- * scan ingestion through the API against the same load sent straight to Temporal.
+ * `npm run bench:ingest -- [--open-loop] [--rates 25,50,100,200] [--duration 60] [--ballots 2000] [--json]`:
+ * latency from a vendor's request to the event applied in its ballot's workflow, under an offered
+ * load that does not wait for the system (open loop), the way a county's feed arrives.
  *
- * Starts its own stack (a headless in-memory Temporal dev server on a free port, embedded PostgreSQL
- * in a temp directory, or TEMPORAL_ADDRESS / DATABASE_URL when set), a worker with the real
- * activities, and the API with its outbox forwarder in this process. For each path it issues the
- * ballots, then sends the scans and waits until every one is recorded in its workflow:
- *
- * - api: POST /v1/scans in batches of --batch, --concurrency requests in flight; the forwarder
- *   delivers from the outbox (FORWARDER_CONCURRENCY signalWithStart calls in flight);
- * - raw: `forwardScan` (one signalWithStart per scan) with FORWARDER_CONCURRENCY calls in flight.
- *
- * Scans per second count from the first request to the last event recorded in a workflow; latency
- * is from the moment the scan's request was sent to the workflow's `receivedAt` for it (read with
- * the status query afterwards). Prints both, their ratio and p50/p99.
+ * Starts its own stack (a headless dev server and embedded PostgreSQL, or TEMPORAL_ADDRESS /
+ * DATABASE_URL), the API with its outbox forwarder in this process, and the production worker as a
+ * child process with the default settings (WORKER_MAX_CACHED_WORKFLOWS and the rest), so its memory
+ * is measured on its own. For each offered rate: a fresh election with --ballots issued ballots
+ * (nobody subscribed) whose workflows are started first (not measured); then, for --duration
+ * seconds, a batch of rate/4 events is POSTed to /v1/scans every 250 ms, spread over all the
+ * ballots (each ballot's events rise in rank, so every one is applied), without waiting for earlier
+ * requests. Latency is the request's send time to the completion of the workflow task that applied
+ * the event, read from the workflow histories afterwards. Prints p50/p90/p99/max per rate, the
+ * highest rate whose p99 is under one second, and the worker's resident memory.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/worker';
-import { createActivities } from '../activities/index.js';
+import pino from 'pino';
 import { createApp } from '../api/app.js';
 import { createApiKey, createKeyVerifier } from '../api/keys.js';
-import { OutboxForwarder } from '../api/outbox-forwarder.js';
 import { startServer } from '../api/server.js';
-import type { ScanEvent } from '../domain/scan-event.js';
+import { ActionBudget } from '../db/action-budget.js';
+import type { EventType } from '../domain/ballot-status.js';
+import { OutboxForwarder } from '../ingest/forwarder.js';
 import { ALL_SCOPES } from '../ingest/principal.js';
-import { createLogger } from '../lib/logger.js';
-import { forwardIssuance, forwardScan } from '../lib/workflow-client.js';
-import { workflowSource } from '../worker/worker.js';
-import { statusQuery, workflowIdFor } from '../workflows/ballot.js';
-import { inPool, startServerStack } from '../test/helpers/history-stack.js';
-
-/** These voters have no subscriptions, so no notice is ever sent: no senders needed. */
-const NO_DELIVERY = { senders: {}, links: { manageUrl: () => '', unsubscribeUrl: () => '' } };
+import { workflowIdFor } from '../workflows/ballot.js';
+import { inPool, startServerStack, waitFor, type ServerStack } from '../test/helpers/history-stack.js';
+import { WorkerProcess } from '../test/helpers/worker-process.js';
 
 const { values: args } = parseArgs({
   options: {
-    ballots: { type: 'string', default: '1000' },
-    scans: { type: 'string', default: '20000' },
-    batch: { type: 'string', default: '500' },
-    concurrency: { type: 'string', default: '8' },
-    'forwarder-concurrency': { type: 'string', default: '64' },
-    'forwarder-batch': { type: 'string', default: '2000' },
-    'api-first': { type: 'boolean', default: false },
+    'open-loop': { type: 'boolean', default: true },
+    rates: { type: 'string', default: '25,50,100,200' },
+    duration: { type: 'string', default: '60' },
+    ballots: { type: 'string', default: '2000' },
+    json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (args.help) {
   process.stdout.write(
-    'usage: bench-ingest [--ballots N (1000)] [--scans M (20000)] [--batch B (500)] [--concurrency C (8)]\n' +
-      "                    [--forwarder-concurrency F (64), also the raw path's calls in flight]\n" +
-      '                    [--forwarder-batch R (2000), rows per forwarder pass] [--api-first]\n',
+    'usage: npm run bench:ingest -- [--open-loop] [--rates 25,50,100,200] [--duration SECONDS (60)] [--ballots N (2000)] [--json]\n',
   );
   process.exit(0);
 }
-const int = (name: string, text: string) => {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer`);
-  return value;
-};
-const N = int('ballots', args.ballots);
-const M = int('scans', args.scans);
-const BATCH = Math.min(1000, int('batch', args.batch));
-const CONCURRENCY = int('concurrency', args.concurrency);
-const FORWARD_CONCURRENCY = int('forwarder-concurrency', args['forwarder-concurrency']);
-const FORWARD_BATCH = int('forwarder-batch', args['forwarder-batch']);
-const TYPES = ['outbound', 'undeliverable', 'inbound', 'received'] as const;
-const log = (line: string) => process.stderr.write(`${line}\n`);
-
-Runtime.install({ logger: new DefaultLogger('ERROR') });
+const RATES = args.rates.split(',').map(Number);
+const DURATION_S = Number(args.duration);
+const BALLOTS = Number(args.ballots);
+if (RATES.some((rate) => !(rate > 0)) || !(DURATION_S > 0) || !Number.isInteger(BALLOTS) || BALLOTS < 1) {
+  process.stderr.write('--rates must be positive numbers, --duration positive, --ballots a positive integer\n');
+  process.exit(2);
+}
+/** Rank-rising event types: each ballot's n-th event is the n-th of these, so every event is applied. */
+const TYPES: EventType[] = ['outbound', 'undeliverable', 'inbound', 'received', 'challenged', 'cured', 'accepted'];
+const TICK_MS = 250;
+const log = (line: string) => process.stderr.write(`[bench:ingest] ${line}\n`);
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
+const decoder = new TextDecoder();
+
+/** When each event ID was applied: the completion of the first workflow task after the signal carrying it. */
+async function appliedTimes(stack: ServerStack, electionId: string, ballotId: string): Promise<Map<string, number>> {
+  const history = await stack.client.workflow.getHandle(workflowIdFor(electionId, ballotId)).fetchHistory();
+  const applied = new Map<string, number>();
+  let waiting: string[] = [];
+  for (const event of history.events ?? []) {
+    const signal = event.workflowExecutionSignaledEventAttributes;
+    if (signal?.signalName === 'records') {
+      const data = signal.input?.payloads?.[0]?.data;
+      const records = data ? (JSON.parse(decoder.decode(data)) as { events?: { eventId: string }[] }) : {};
+      for (const { eventId } of records.events ?? []) if (!applied.has(eventId)) waiting.push(eventId);
+    }
+    if (event.workflowTaskCompletedEventAttributes && waiting.length > 0) {
+      const at = Number(event.eventTime?.seconds ?? 0) * 1000 + Math.floor((event.eventTime?.nanos ?? 0) / 1e6);
+      for (const eventId of waiting) if (!applied.has(eventId)) applied.set(eventId, at);
+      waiting = [];
+    }
+  }
+  return applied;
+}
+
 async function main() {
-  const cleanups: (() => Promise<unknown>)[] = [];
+  const stack = await startServerStack({ name: 'bench-ingest', log, temporalAddress: process.env.TEMPORAL_ADDRESS });
+  const taskQueue = `bench-ingest-${Date.now().toString(36)}`;
+  const logFile = join(mkdtempSync(join(tmpdir(), 'bench-ingest-')), 'worker.log');
+  const worker = new WorkerProcess(
+    {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TZ: 'UTC',
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: stack.databaseUrl,
+      TEMPORAL_ADDRESS: stack.temporalAddress,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      WORKER_METRICS_PORT: '0',
+      DEFAULT_COUNTY_NAME: 'Bench County Elections',
+    },
+    logFile,
+  );
+  const logger = pino({ level: 'warn' });
+  const forwarder = new OutboxForwarder({
+    sql: stack.sql,
+    temporal: stack.client,
+    taskQueue,
+    logger,
+    budget: new ActionBudget(stack.sql, { perSecond: 100_000 }),
+  });
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
   try {
-    const stack = await startServerStack({ name: 'bench-ingest', log, temporalAddress: process.env.TEMPORAL_ADDRESS });
-    cleanups.push(() => stack.stop());
-    const { sql, client: temporal, temporalAddress: address } = stack;
-    const taskQueue = `bench-ingest-${Date.now().toString(36)}`;
-
-    const native = await NativeConnection.connect({ address });
-    cleanups.unshift(() => native.close());
-    const worker = await Worker.create({
-      connection: native,
-      taskQueue,
-      ...workflowSource(),
-      activities: createActivities({ sql, temporal, ...NO_DELIVERY }),
-      maxCachedWorkflows: Math.max(500, N * 2),
-    });
-    const running = worker.run();
-    cleanups.unshift(async () => {
-      worker.shutdown();
-      await running;
-    });
-
-    const logger = createLogger({ LOG_LEVEL: 'error' }, 'bench');
-    const forwarder = new OutboxForwarder({
-      sql,
-      temporal,
-      taskQueue,
-      logger,
-      concurrency: FORWARD_CONCURRENCY,
-      batchSize: FORWARD_BATCH,
-      pollIntervalMs: 100,
-    });
-    forwarder.start();
-    cleanups.unshift(() => forwarder.stop());
-    const server = await startServer(
+    worker.start();
+    await forwarder.start();
+    server = await startServer(
       createApp({
         logger,
         readiness: {},
         v1: {
-          sql,
-          temporal,
-          verifyKey: createKeyVerifier(sql),
+          sql: stack.sql,
+          verifyKey: createKeyVerifier(stack.sql),
           backlog: () => forwarder.backlog(),
           outboxWritten: () => forwarder.kick(),
           rateLimitPerMinute: 1_000_000,
@@ -126,151 +133,130 @@ async function main() {
       '127.0.0.1',
       0,
     );
-    cleanups.unshift(() => server.stop());
-    const { key } = await createApiKey(sql, { name: 'bench', scopes: [...ALL_SCOPES], counties: null });
-    const post = async (path: string, body: unknown, method = 'POST') => {
-      const response = await fetch(`${server.url}${path}`, {
+    const { key } = await createApiKey(stack.sql, { name: 'bench', scopes: [...ALL_SCOPES], counties: null });
+    const call = async (method: string, path: string, body: unknown) => {
+      const response = await fetch(`${server!.url}${path}`, {
         method,
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
       if (response.status >= 300) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-      return response.json();
+      return response.json() as Promise<{ summary?: { accepted: number } }>;
     };
 
-    const scansFor = (electionId: string) =>
-      Array.from({ length: M }, (_, i) => ({
-        electionId,
-        ballotId: `B-${i % N}`,
-        eventId: `${electionId}-ev-${i}`,
-        type: TYPES[Math.floor(i / N) % TYPES.length]!,
-        occurredAt: new Date(Date.UTC(2026, 9, 6) + i * 1000).toISOString(),
-      }));
-
-    /** Waits until every ballot holds its scans; returns each event's receivedAt. */
-    async function collect(electionId: string, perBallot: Map<string, number>): Promise<Map<string, number>> {
-      const receivedAt = new Map<string, number>();
-      const ballots = [...perBallot.keys()];
-      // Queries are workflow tasks too: poll gently so observing does not slow what is observed
-      // (the times measured come from the workflows' own receivedAt, not from when we look).
-      await inPool(ballots, 4, async (ballotId) => {
-        for (;;) {
-          const view = await temporal.workflow
-            .getHandle(workflowIdFor(electionId, ballotId))
-            .query(statusQuery)
-            .catch(() => undefined);
-          if (view && view.events.length >= perBallot.get(ballotId)!) {
-            for (const event of view.events) receivedAt.set(event.eventId, Date.parse(event.receivedAt));
-            return;
-          }
-          await new Promise((resolve) => setTimeout(resolve, 1_000));
-        }
+    const results = [];
+    for (const rate of RATES) {
+      const electionId = `bench-${rate}-${Date.now().toString(36)}`;
+      await call('PUT', `/v1/elections/${electionId}`, { name: electionId, electionDay: '2099-11-03', timezone: 'America/Los_Angeles' });
+      const ballots = Array.from({ length: BALLOTS }, (_, i) => ({ electionId, ballotId: `B-${i}`, voterId: `V-${i}`, county: 'ALA' }));
+      for (let i = 0; i < BALLOTS; i += 1000) await call('POST', '/v1/ballots', { ballots: ballots.slice(i, i + 1000) });
+      await waitFor('the issuance to be forwarded', async () => ((await forwarder.backlog()) === 0 ? true : undefined), {
+        timeoutMs: 600_000,
+        intervalMs: 500,
       });
-      return receivedAt;
-    }
+      await waitFor(
+        'the ballots to start',
+        async () => {
+          const { raw } = await stack.client.workflow.getHandle(workflowIdFor(electionId, `B-${BALLOTS - 1}`)).describe();
+          return raw.pendingWorkflowTask ? undefined : true;
+        },
+        { timeoutMs: 600_000, intervalMs: 500 },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      log(`rate ${rate}/s: ${BALLOTS} ballots started; offering ${rate} events/s for ${DURATION_S}s`);
 
-    async function measure(
-      label: string,
-      electionId: string,
-      send: (scans: ReturnType<typeof scansFor>, sentAt: Map<string, number>) => Promise<void>,
-    ) {
-      const scans = scansFor(electionId);
-      const perBallot = new Map<string, number>();
-      for (const scan of scans) perBallot.set(scan.ballotId, (perBallot.get(scan.ballotId) ?? 0) + 1);
       const sentAt = new Map<string, number>();
-      log(`${label}: sending ${M} scans for ${N} ballots ...`);
-      const start = Date.now();
-      await send(scans, sentAt);
-      const sentMs = Date.now() - start;
-      while ((await forwarder.backlog()) > 0) await new Promise((resolve) => setTimeout(resolve, 500));
-      const receivedAt = await collect(electionId, perBallot);
-      const last = Math.max(...receivedAt.values());
-      const latencies = scans
-        .map((scan) => receivedAt.get(scan.eventId)! - sentAt.get(scan.eventId)!)
-        .sort((a, b) => a - b);
-      const seconds = (last - start) / 1000;
-      const [outbox] = await sql<{ ms: number | null }[]>`
-        SELECT (extract(epoch FROM max(forwarded_at)) * 1000 - ${start})::float8 AS ms
-        FROM workflow_outbox WHERE election_id = ${electionId} AND kind = 'scan'`;
-      if (outbox?.ms) log(`${label}: outbox drained ${(outbox.ms / 1000).toFixed(1)} s after the first request`);
-      return {
-        label,
-        rate: M / seconds,
-        seconds,
-        sentMs,
-        p50: percentile(latencies, 50),
-        p99: percentile(latencies, 99),
-      };
-    }
+      const perBallot = new Map<string, string[]>();
+      const requests: Promise<unknown>[] = [];
+      const rss: number[] = [];
+      let counter = 0;
+      let carry = 0;
+      const started = Date.now();
+      for (let tick = 0; tick * TICK_MS < DURATION_S * 1000; tick += 1) {
+        const due = started + tick * TICK_MS;
+        if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+        carry += (rate * TICK_MS) / 1000;
+        const size = Math.floor(carry);
+        carry -= size;
+        if (size === 0) continue;
+        const events = Array.from({ length: size }, () => {
+          const i = counter++;
+          const ballotId = `B-${i % BALLOTS}`;
+          const eventId = `${electionId}-${i}`;
+          perBallot.set(ballotId, [...(perBallot.get(ballotId) ?? []), eventId]);
+          return {
+            electionId,
+            ballotId,
+            eventId,
+            type: TYPES[Math.floor(i / BALLOTS) % TYPES.length]!,
+            occurredAt: new Date().toISOString(),
+          };
+        });
+        const sent = Date.now();
+        for (const event of events) sentAt.set(event.eventId, sent);
+        requests.push(
+          call('POST', '/v1/scans', { events }).then((answer) => {
+            if (answer.summary?.accepted !== events.length) throw new Error(`not all accepted: ${JSON.stringify(answer.summary)}`);
+          }),
+        );
+        if (tick % 4 === 0) rss.push(worker.sampleRss());
+      }
+      await Promise.all(requests);
+      log(`rate ${rate}/s: ${counter} events sent; waiting for every one to be applied`);
 
-    // Issue the ballots of both elections first (not measured), so both paths signal running workflows.
-    for (const electionId of ['bench-api', 'bench-raw']) {
-      await post(
-        `/v1/elections/${electionId}`,
-        { name: electionId, electionDay: '2099-11-03', timezone: 'America/Los_Angeles' },
-        'PUT',
+      const applied = new Map<string, number>();
+      await waitFor(
+        'every event to be applied',
+        async () => {
+          rss.push(worker.sampleRss());
+          const missing = [...perBallot].filter(([, ids]) => ids.some((id) => !applied.has(id)));
+          await inPool(missing, 16, async ([ballotId]) => {
+            for (const [eventId, at] of await appliedTimes(stack, electionId, ballotId)) applied.set(eventId, at);
+          });
+          return applied.size >= counter ? true : undefined;
+        },
+        { timeoutMs: 900_000, intervalMs: 2_000 },
+      );
+      const latencies = [...sentAt].map(([eventId, at]) => applied.get(eventId)! - at).sort((a, b) => a - b);
+      const row = {
+        offeredPerSecond: rate,
+        events: counter,
+        applied: latencies.filter((l) => Number.isFinite(l)).length,
+        p50Ms: percentile(latencies, 50),
+        p90Ms: percentile(latencies, 90),
+        p99Ms: percentile(latencies, 99),
+        maxMs: latencies.at(-1) ?? NaN,
+        workerRssMb: Number((Math.max(...rss) / 1048576).toFixed(0)),
+      };
+      log(`rate ${rate}/s: p50 ${row.p50Ms} ms, p90 ${row.p90Ms} ms, p99 ${row.p99Ms} ms, max ${row.maxMs} ms; worker RSS ${row.workerRssMb} MB`);
+      results.push(row);
+    }
+    const underOneSecond = results.filter((r) => r.p99Ms < 1_000).map((r) => r.offeredPerSecond);
+    const summary = {
+      ballots: BALLOTS,
+      durationSeconds: DURATION_S,
+      rates: results,
+      highestRateP99UnderOneSecond: underOneSecond.length > 0 ? Math.max(...underOneSecond) : null,
+      workerPeakRssMb: Number((worker.samplePeakRss() / 1048576).toFixed(0)),
+    };
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
+    } else {
+      process.stdout.write('| offered | p50 | p90 | p99 | max | worker RSS |\n|---|---|---|---|---|---|\n');
+      for (const r of results) {
+        process.stdout.write(
+          `| ${r.offeredPerSecond} events/s | ${(r.p50Ms / 1000).toFixed(2)} s | ${(r.p90Ms / 1000).toFixed(2)} s | ${(r.p99Ms / 1000).toFixed(2)} s | ${(r.maxMs / 1000).toFixed(2)} s | ${r.workerRssMb} MB |\n`,
+        );
+      }
+      process.stdout.write(
+        `highest rate with p99 under 1 s: ${summary.highestRateP99UnderOneSecond ?? 'none'} events/s; worker peak RSS ${summary.workerPeakRssMb} MB\n`,
       );
     }
-    const ballots = (electionId: string) =>
-      Array.from({ length: N }, (_, i) => ({ electionId, ballotId: `B-${i}`, voterId: `V-${i}`, county: 'ALA' }));
-    log(`issuing ${N} ballots through the API and ${N} straight to Temporal ...`);
-    const apiBallots = ballots('bench-api');
-    for (let i = 0; i < N; i += 1000) await post('/v1/ballots', { ballots: apiBallots.slice(i, i + 1000) });
-    await inPool(ballots('bench-raw'), FORWARD_CONCURRENCY, async (b) => {
-      await forwardIssuance(temporal, taskQueue, b, { voterId: b.voterId, county: b.county });
-    });
-    while ((await forwarder.backlog()) > 0) await new Promise((resolve) => setTimeout(resolve, 200));
-    // Each new ballot loads its context (an activity) and upserts search attributes: let all of that
-    // finish, or the first path measured would compete with it.
-    log('waiting for the ballots to settle ...');
-    const everyBallot = ['bench-api', 'bench-raw'].flatMap((electionId) => ballots(electionId));
-    for (let settled = false; !settled;) {
-      settled = true;
-      await inPool(everyBallot, 8, async (b) => {
-        const { raw: description } = await temporal.workflow
-          .getHandle(workflowIdFor(b.electionId, b.ballotId))
-          .describe();
-        if (description.pendingWorkflowTask || (description.pendingActivities?.length ?? 0) > 0) settled = false;
-      });
-    }
-
-    const measureRaw = () =>
-      measure('raw signalWithStart', 'bench-raw', async (scans, sentAt) => {
-        await inPool(scans, FORWARD_CONCURRENCY, async ({ electionId, ballotId, ...event }) => {
-          sentAt.set(event.eventId, Date.now());
-          await forwardScan(temporal, taskQueue, { electionId, ballotId }, event as ScanEvent);
-        });
-      });
-    const measureApi = () =>
-      measure('api /v1/scans', 'bench-api', async (scans, sentAt) => {
-        const batches: (typeof scans)[] = [];
-        for (let i = 0; i < scans.length; i += BATCH) batches.push(scans.slice(i, i + BATCH));
-        await inPool(batches, CONCURRENCY, async (batch) => {
-          const now = Date.now();
-          for (const scan of batch) sentAt.set(scan.eventId, now);
-          const answer = (await post('/v1/scans', { events: batch })) as { summary: { accepted: number } };
-          if (answer.summary.accepted !== batch.length)
-            throw new Error(`not all accepted: ${JSON.stringify(answer.summary)}`);
-        });
-      });
-
-    // The path measured second finds a warmer worker; --api-first swaps the order.
-    const [raw, api] = args['api-first']
-      ? await measureApi().then(async (a) => [await measureRaw(), a] as const)
-      : await measureRaw().then(async (r) => [r, await measureApi()] as const);
-    const row = (r: typeof api) =>
-      `${r.label.padEnd(22)} ${r.rate.toFixed(0).padStart(8)} scans/s   p50 ${String(r.p50).padStart(6)} ms   p99 ${String(r.p99).padStart(6)} ms   (all sent in ${(r.sentMs / 1000).toFixed(1)} s, all applied in ${r.seconds.toFixed(1)} s)`;
-    process.stdout.write(
-      [
-        `bench-ingest: ${N} ballots, ${M} scans, API batches of ${BATCH} x ${CONCURRENCY} in flight, ${FORWARD_CONCURRENCY} signalWithStart in flight, forwarder passes of ${FORWARD_BATCH} rows`,
-        row(raw),
-        row(api),
-        `ratio api/raw: ${(api.rate / raw.rate).toFixed(2)} (goal >= 0.90)`,
-        '',
-      ].join('\n'),
-    );
   } finally {
-    for (const cleanup of cleanups) await cleanup().catch(() => {});
+    await server?.stop();
+    await forwarder.stop();
+    await worker.stop();
+    await stack.stop();
   }
 }
 

@@ -40,6 +40,19 @@ export class WorkerProcess {
     this.child = child;
   }
 
+  /** The running process's resident memory now (VmRSS), in bytes (0 when not running). */
+  sampleRss(): number {
+    const pid = this.child?.pid;
+    if (!pid || !this.running) return 0;
+    this.samplePeakRss();
+    try {
+      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      return match ? Number(match[1]) * 1024 : 0;
+    } catch {
+      return 0;
+    }
+  }
+
   /** The running process's peak resident memory (VmHWM), in bytes; also kept in `peakRssBytes`. */
   samplePeakRss(): number {
     const pid = this.child?.pid;
