@@ -64,22 +64,32 @@ function percentile(sorted: number[], p: number): number {
 
 const decoder = new TextDecoder();
 
-/** When each event ID was applied: the completion of the first workflow task after the signal carrying it. */
-async function appliedTimes(stack: ServerStack, electionId: string, ballotId: string): Promise<Map<string, number>> {
+interface Applied {
+  /** When the server recorded the signal that first carried the event. */
+  signalledAt: number;
+  /** When the workflow task that handled that signal completed: the event is applied. */
+  appliedAt: number;
+}
+
+/** When each event ID was signalled and applied (the first workflow task completed after the signal carrying it). */
+async function appliedTimes(stack: ServerStack, electionId: string, ballotId: string): Promise<Map<string, Applied>> {
   const history = await stack.client.workflow.getHandle(workflowIdFor(electionId, ballotId)).fetchHistory();
-  const applied = new Map<string, number>();
-  let waiting: string[] = [];
+  const applied = new Map<string, Applied>();
+  const waiting = new Map<string, number>();
+  const timeOf = (event: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }) =>
+    Number(event.eventTime?.seconds ?? 0) * 1000 + Math.floor((event.eventTime?.nanos ?? 0) / 1e6);
   for (const event of history.events ?? []) {
     const signal = event.workflowExecutionSignaledEventAttributes;
     if (signal?.signalName === 'records') {
       const data = signal.input?.payloads?.[0]?.data;
       const records = data ? (JSON.parse(decoder.decode(data)) as { events?: { eventId: string }[] }) : {};
-      for (const { eventId } of records.events ?? []) if (!applied.has(eventId)) waiting.push(eventId);
+      for (const { eventId } of records.events ?? []) {
+        if (!applied.has(eventId) && !waiting.has(eventId)) waiting.set(eventId, timeOf(event));
+      }
     }
-    if (event.workflowTaskCompletedEventAttributes && waiting.length > 0) {
-      const at = Number(event.eventTime?.seconds ?? 0) * 1000 + Math.floor((event.eventTime?.nanos ?? 0) / 1e6);
-      for (const eventId of waiting) if (!applied.has(eventId)) applied.set(eventId, at);
-      waiting = [];
+    if (event.workflowTaskCompletedEventAttributes && waiting.size > 0) {
+      for (const [eventId, signalledAt] of waiting) applied.set(eventId, { signalledAt, appliedAt: timeOf(event) });
+      waiting.clear();
     }
   }
   return applied;
@@ -204,7 +214,7 @@ async function main() {
       await Promise.all(requests);
       log(`rate ${rate}/s: ${counter} events sent; waiting for every one to be applied`);
 
-      const applied = new Map<string, number>();
+      const applied = new Map<string, Applied>();
       await waitFor(
         'every event to be applied',
         async () => {
@@ -217,7 +227,22 @@ async function main() {
         },
         { timeoutMs: 900_000, intervalMs: 2_000 },
       );
-      const latencies = [...sentAt].map(([eventId, at]) => applied.get(eventId)! - at).sort((a, b) => a - b);
+      const latencies = [...sentAt].map(([eventId, at]) => applied.get(eventId)!.appliedAt - at).sort((a, b) => a - b);
+      // Where the time goes: accepted (PostgreSQL), forwarded (outbox), signalled (server), applied (worker).
+      const rows = await stack.sql<{ event_id: string; received: number; forwarded: number }[]>`
+        SELECT e.event_id, extract(epoch FROM e.received_at) * 1000 AS received, extract(epoch FROM o.forwarded_at) * 1000 AS forwarded
+        FROM ballot_events e JOIN workflow_outbox o ON o.election_id = e.election_id AND o.event_id = e.event_id
+        WHERE e.election_id = ${electionId}`;
+      const stage = (pick: (eventId: string, received: number, forwarded: number) => number) => {
+        const values = rows.map((r) => pick(r.event_id, Number(r.received), Number(r.forwarded))).sort((a, b) => a - b);
+        return { p50: Math.round(percentile(values, 50)), p99: Math.round(percentile(values, 99)) };
+      };
+      const stages = {
+        requestToAccepted: stage((id, received) => received - sentAt.get(id)!),
+        acceptedToForwarded: stage((_id, received, forwarded) => forwarded - received),
+        forwardedToSignalled: stage((id, _r, forwarded) => applied.get(id)!.signalledAt - forwarded),
+        signalledToApplied: stage((id) => applied.get(id)!.appliedAt - applied.get(id)!.signalledAt),
+      };
       const row = {
         offeredPerSecond: rate,
         events: counter,
@@ -227,8 +252,10 @@ async function main() {
         p99Ms: percentile(latencies, 99),
         maxMs: latencies.at(-1) ?? NaN,
         workerRssMb: Number((Math.max(...rss) / 1048576).toFixed(0)),
+        stagesMs: stages,
       };
       log(`rate ${rate}/s: p50 ${row.p50Ms} ms, p90 ${row.p90Ms} ms, p99 ${row.p99Ms} ms, max ${row.maxMs} ms; worker RSS ${row.workerRssMb} MB`);
+      log(`rate ${rate}/s: stages p50/p99 ms ${JSON.stringify(stages)}`);
       results.push(row);
     }
     const underOneSecond = results.filter((r) => r.p99Ms < 1_000).map((r) => r.offeredPerSecond);
