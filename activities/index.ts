@@ -1,9 +1,10 @@
 import type { Client } from '@temporalio/client';
 import type { Sql } from '../db/client.js';
 import type { CountyFallback } from '../delivery/county.js';
+import type { NoticeLinks, Senders } from '../delivery/senders.js';
 import { createBallotContextActivities } from './ballot-context.js';
 import { createElectionActivities } from './election.js';
-import { createNoticeActivities, type NoticeLinks, type Senders } from './notices.js';
+import { createNoticeActivities } from './notices.js';
 import { createPurgeActivities } from './purge.js';
 import { createSmokeTestActivities } from './smoke-test.js';
 
@@ -16,6 +17,8 @@ export interface ActivityDeps {
   links: NoticeLinks;
   /** Name, phone and URL for a county without a (complete) `counties` row; none when absent. */
   countyFallback?: CountyFallback;
+  /** DEFAULT_TIME_ZONE: dates in messages when the county names no zone. */
+  defaultTimeZone?: string;
 }
 
 /** Every activity the worker registers, built from narrowly typed dependencies (tests pass their own). */

@@ -5,7 +5,7 @@ import type { Sql } from '../db/client.js';
 import { describeIssues, idSchema } from '../domain/scan-event.js';
 import { ballotCounties, ballotKey, ingestBallots } from '../ingest/ballots.js';
 import { putElection } from '../ingest/elections.js';
-import { allowsCounty } from '../ingest/principal.js';
+import { allowsCounty } from '../domain/principal.js';
 import { ingestScans } from '../ingest/scans.js';
 import {
   ballotsBatchSchema,
@@ -19,7 +19,7 @@ import { ingestVoters } from '../ingest/voters.js';
 import { statusQuery, workflowIdFor, type BallotView } from '../workflows/ballot.js';
 import { authenticate, backPressure, principalOf, rateLimitPerKey, requireScope } from './auth.js';
 import { ApiError } from './errors.js';
-import type { KeyVerifier } from './keys.js';
+import type { KeyVerifier } from '../lib/api-keys.js';
 import { ndjsonLines } from '../ingest/parsers/ndjson.js';
 import { ingestInChunks } from '../ingest/import.js';
 import { docsPage, openApiDocument } from './openapi.js';

@@ -1,7 +1,7 @@
 import { describeIssues } from '../domain/scan-event.js';
 import type { Sql } from '../db/client.js';
 import { knownElections } from './elections.js';
-import { allowsCounty, type Principal } from './principal.js';
+import { allowsCounty, type Principal } from '../domain/principal.js';
 import { ballotItemSchema, initialResults, type BallotItem, type ItemResult } from './schemas.js';
 
 export interface BallotResult extends ItemResult {

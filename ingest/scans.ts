@@ -2,7 +2,7 @@ import { describeIssues, type ScanEvent } from '../domain/scan-event.js';
 import type { Sql } from '../db/client.js';
 import { ballotCounties, ballotKey } from './ballots.js';
 import { knownElections } from './elections.js';
-import { allowsCounty, type Principal } from './principal.js';
+import { allowsCounty, type Principal } from '../domain/principal.js';
 import { initialResults, scanItemSchema, type ItemResult, type ScanItem } from './schemas.js';
 
 export interface ScanResult extends ItemResult {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { LANGUAGES, isLanguage, type Language } from '../delivery/templates/index.js';
-import { CONTACT_CHANNELS, type ContactChannel, type FieldProblems } from './contract.js';
+import type { Channel } from '../domain/notices.js';
+import { DEFAULT_WINDOW } from '../domain/quiet-hours.js';
+import { CONTACT_CHANNELS, type FieldProblems } from './contract.js';
 import {
   isValidDate,
   isValidTime,
@@ -72,9 +74,9 @@ const time = (allowEndOfDay: boolean) =>
     5,
   );
 
-export const quietHoursField = z
-  .object({ start: time(false), end: time(true) })
-  .meta({ description: 'Daily window (local time) in which notices may arrive; default 08:00-21:00.' });
+export const quietHoursField = z.object({ start: time(false), end: time(true) }).meta({
+  description: `Daily window (local time) in which notices may arrive; default ${DEFAULT_WINDOW.start}-${DEFAULT_WINDOW.end}.`,
+});
 
 export const timezoneField = checked(
   (raw) => (isValidTimeZone(raw.trim()) ? raw.trim() : undefined),
@@ -96,8 +98,7 @@ export const languageField = z
   .meta({ description: `One of ${LANGUAGES.join(', ')}` });
 
 export const channelField = checked(
-  (raw): ContactChannel | undefined =>
-    (CONTACT_CHANNELS as readonly string[]).includes(raw) ? (raw as ContactChannel) : undefined,
+  (raw): Channel | undefined => ((CONTACT_CHANNELS as readonly string[]).includes(raw) ? (raw as Channel) : undefined),
   'invalid_channel',
   `Choose a channel: ${CONTACT_CHANNELS.join(', ')}.`,
   10,

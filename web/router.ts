@@ -1,10 +1,10 @@
 import cookieParser from 'cookie-parser';
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+import type { Channel } from '../domain/notices.js';
 import type { Logger } from '../lib/logger.js';
 import { CONSENT_TEXT_VERSION } from '../voters/consent.js';
 import {
   CONTACT_CHANNELS,
-  type ContactChannel,
   type FieldProblems,
   type LookupRefusal,
   type RequestOrigin,
@@ -196,10 +196,10 @@ export function createWebRouter(deps: WebRouterDeps): Router {
     const values = readForm(body, codeFields);
     const filled = pending.filter((channel) => values[verifyCodeField(channel)] !== '');
     const byField: Record<string, string> = {};
-    const confirmed: ContactChannel[] = [];
+    const confirmed: Channel[] = [];
     let manageToken: string | undefined;
     if (pending.length > 0 && filled.length === 0) {
-      byField[verifyCodeField(pending[0] as ContactChannel)] = translate(lang, 'problem.required');
+      byField[verifyCodeField(pending[0] as Channel)] = translate(lang, 'problem.required');
     }
     for (const channel of filled) {
       const field = verifyCodeField(channel);
@@ -437,6 +437,6 @@ function codeProblem(lang: Language, fields: FieldProblems): string {
   return translate(lang, key);
 }
 
-function confirmedField(field: string, confirmed: readonly ContactChannel[]): boolean {
+function confirmedField(field: string, confirmed: readonly Channel[]): boolean {
   return confirmed.some((channel) => verifyCodeField(channel) === field);
 }

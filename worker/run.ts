@@ -62,6 +62,7 @@ export async function runWorker(config: Config, logger: Logger): Promise<Running
     senders: createSenders(deliverySettingsFromConfig(config)),
     links: createNoticeLinks(config.PUBLIC_BASE_URL, manageTokenSecret(config)),
     countyFallback: countyFallback(config),
+    defaultTimeZone: config.DEFAULT_TIME_ZONE,
   });
   const workers = [
     await createWorker(config, connection, activities),

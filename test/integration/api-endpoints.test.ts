@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp } from '../../api/app.js';
-import { createKeyVerifier, revokeApiKey } from '../../api/keys.js';
+import { createKeyVerifier, revokeApiKey } from '../../lib/api-keys.js';
 import { OutboxForwarder } from '../../api/outbox-forwarder.js';
 import { startServer } from '../../api/server.js';
 import { electionWorkflowId } from '../../workflows/election.js';

@@ -1,9 +1,5 @@
-import {
-  CONTACT_CHANNELS,
-  type ContactChannel,
-  type ContactView,
-  type PreferencesView,
-} from '../../voters/contract.js';
+import type { Channel } from '../../domain/notices.js';
+import { CONTACT_CHANNELS, type ContactView, type PreferencesView } from '../../voters/contract.js';
 import { html, type SafeHtml } from '../html.js';
 import { timeZoneLabel, translate, type Language, type MessageKey } from '../i18n.js';
 import { NO_ERRORS, type FormErrors, type FormValues } from '../forms.js';
@@ -44,7 +40,7 @@ export interface ManageView {
   verified?: boolean;
   saved?: boolean;
   /** Channels that got a code after this save. */
-  pendingVerification?: readonly ContactChannel[];
+  pendingVerification?: readonly Channel[];
 }
 
 function contactState(lang: Language, contact: ContactView): string {
@@ -53,7 +49,7 @@ function contactState(lang: Language, contact: ContactView): string {
   return translate(lang, 'manage.state_verified');
 }
 
-const LABEL_KEYS: Readonly<Record<ContactChannel, MessageKey>> = {
+const LABEL_KEYS: Readonly<Record<Channel, MessageKey>> = {
   email: 'field.email',
   sms: 'field.sms',
   voice: 'field.voice',
