@@ -89,7 +89,9 @@ export function createVoterLimits(options: {
     hit.allowed ? undefined : { outcome: 'rate_limited', retryAfterSeconds: hit.retryAfterSeconds };
   return {
     byAddress(kind: string, clientAddress: string): RateLimited | undefined {
-      return refusal(options.limiter.hit(`${kind}:address:${clientAddressKey(clientAddress)}`, options.rateLimits.perAddress));
+      return refusal(
+        options.limiter.hit(`${kind}:address:${clientAddressKey(clientAddress)}`, options.rateLimits.perAddress),
+      );
     },
     bySubject(kind: string, subject: string, factor = 1): RateLimited | undefined {
       return refusal(options.limiter.hit(`${kind}:subject:${subject}`, options.rateLimits.perIdentity * factor));
