@@ -82,109 +82,109 @@ export function createNoticeActivities({
     );
   }
 
-  return {
-    async sendNotice(input: SendNoticeInput): Promise<SendNoticeResult> {
-      const { language, fellBack } = resolveLanguage(input.language);
-      if (fellBack) log.warn('no templates for the voter language; sending English', { language: input.language });
-      const claimed = await claimDelivery(sql, input, {
-        messageKey: input.messageKey,
-        language,
-        voterId: input.voterId ?? null,
-      });
-      if (claimed.done) return { outcome: claimed.done };
-      const { deliveryId } = claimed;
-      if (claimed.unknownOutcome) log.warn('previous attempt has an unknown outcome; sending again', { deliveryId });
+  async function sendNotice(input: SendNoticeInput): Promise<SendNoticeResult> {
+    const { language, fellBack } = resolveLanguage(input.language);
+    if (fellBack) log.warn('no templates for the voter language; sending English', { language: input.language });
+    const claimed = await claimDelivery(sql, input, {
+      messageKey: input.messageKey,
+      language,
+      voterId: input.voterId ?? null,
+    });
+    if (claimed.done) return { outcome: claimed.done };
+    const { deliveryId } = claimed;
+    if (claimed.unknownOutcome) log.warn('previous attempt has an unknown outcome; sending again', { deliveryId });
 
-      const contact = await noticeRecipient(sql, input, LINK_LIFETIME_DAYS);
-      if (!contact) {
-        await finishDelivery(sql, deliveryId, { state: 'skipped' });
-        return { outcome: 'skipped', reason: 'no verified contact for this channel' };
-      }
-      const county = resolveCountyDetails(
-        { name: contact.county_name, phone: contact.county_phone, url: contact.county_url },
-        countyFallback,
+    const contact = await noticeRecipient(sql, input, LINK_LIFETIME_DAYS);
+    if (!contact) {
+      await finishDelivery(sql, deliveryId, { state: 'skipped' });
+      return { outcome: 'skipped', reason: 'no verified contact for this channel' };
+    }
+    const county = resolveCountyDetails(
+      { name: contact.county_name, phone: contact.county_phone, url: contact.county_url },
+      countyFallback,
+    );
+    if (!county) {
+      await finishDelivery(sql, deliveryId, { state: 'pending', errorCode: 'CountyNotConfigured' });
+      throw ApplicationFailure.nonRetryable(
+        `county ${contact.county ?? '?'} has no name, phone and URL configured (county record or DEFAULT_COUNTY_*)`,
+        'CountyNotConfigured',
       );
-      if (!county) {
-        await finishDelivery(sql, deliveryId, { state: 'pending', errorCode: 'CountyNotConfigured' });
-        throw ApplicationFailure.nonRetryable(
-          `county ${contact.county ?? '?'} has no name, phone and URL configured (county record or DEFAULT_COUNTY_*)`,
-          'CountyNotConfigured',
-        );
-      }
-      if (!senders[input.channel]) {
-        await finishDelivery(sql, deliveryId, { state: 'pending', errorCode: 'ChannelNotConfigured' });
-        throw ApplicationFailure.nonRetryable(`no provider configured for ${input.channel}`, 'ProviderConfiguration');
-      }
+    }
+    if (!senders[input.channel]) {
+      await finishDelivery(sql, deliveryId, { state: 'pending', errorCode: 'ChannelNotConfigured' });
+      throw ApplicationFailure.nonRetryable(`no provider configured for ${input.channel}`, 'ProviderConfiguration');
+    }
 
-      const vars = {
-        countyName: county.name,
-        countyPhone: county.phone,
-        countyUrl: county.url,
-        cureUrl: cureUrl(contact.county_cure_url || county.url, input.ballotId),
-        timeZone: contact.county_timezone ?? defaultTimeZone,
-        reason: input.details?.reason || 'unknown',
-        ...(input.details?.cureDeadline ? { cureDeadline: Date.parse(input.details.cureDeadline) } : {}),
-        ...(input.details?.expectedDeliveryDate ? { expectedDeliveryDate: input.details.expectedDeliveryDate } : {}),
-        ...(input.details?.electionDay ? { electionDay: input.details.electionDay } : {}),
-      } as unknown as MessageVars<EmailKey>;
-      const expiresAt = new Date(contact.links_expire_at).getTime();
-      const provider = input.channel === 'email' ? 'sendgrid' : 'twilio';
+    const vars = {
+      countyName: county.name,
+      countyPhone: county.phone,
+      countyUrl: county.url,
+      cureUrl: cureUrl(contact.county_cure_url || county.url, input.ballotId),
+      timeZone: contact.county_timezone ?? defaultTimeZone,
+      reason: input.details?.reason || 'unknown',
+      ...(input.details?.cureDeadline ? { cureDeadline: Date.parse(input.details.cureDeadline) } : {}),
+      ...(input.details?.expectedDeliveryDate ? { expectedDeliveryDate: input.details.expectedDeliveryDate } : {}),
+      ...(input.details?.electionDay ? { electionDay: input.details.electionDay } : {}),
+    } as unknown as MessageVars<EmailKey>;
+    const expiresAt = new Date(contact.links_expire_at).getTime();
+    const provider = input.channel === 'email' ? 'sendgrid' : 'twilio';
 
-      try {
-        let smsValiditySeconds = 0;
-        if (input.channel === 'sms') {
-          const closes = input.windowClosesAt ? Date.parse(input.windowClosesAt) : Infinity;
-          const left = closes - Date.now();
-          if (left < MIN_WINDOW_LEFT_MS) {
-            await finishDelivery(sql, deliveryId, { state: 'pending' });
-            throw ApplicationFailure.create({
-              message: 'the voter window is about to close; waiting for the next one',
-              type: 'WindowClosing',
-              nextRetryDelay: Math.max(1_000, left + 1_000),
-            });
-          }
-          smsValiditySeconds = Math.min(MAX_VALIDITY_PERIOD_SECONDS, Math.floor(left / 1000));
-        }
-        const result = await sendMessage(senders, {
-          channel: input.channel,
-          to: contact.address,
-          // The workflow picks keys of messages every channel has (domain/notices.ts `messageKeyFor`).
-          key: input.messageKey as EmailKey,
-          language,
-          vars,
-          correlation: { delivery: deliveryId, lang: language },
-          smsValiditySeconds,
-          emailLinks: {
-            manageUrl: links.manageUrl(contact.subscription_id, expiresAt),
-            unsubscribeUrl: links.unsubscribeUrl(contact.subscription_id, expiresAt),
-          },
-        });
-        if (result.voiceFallback) log.warn('voice fallback', { reason: result.voiceFallback });
-        await finishDelivery(sql, deliveryId, { state: 'sent', provider, providerMessageId: result.providerMessageId });
-        return { outcome: 'sent' };
-      } catch (error) {
-        if (error instanceof RecipientError) {
-          await finishDelivery(sql, deliveryId, { state: 'failed', provider, errorCode: error.type });
-          await markContact(contact.contact_id, input.channel, error.type);
-        } else if (error instanceof ProviderConfigurationError || error instanceof ProviderRejectedError) {
-          await finishDelivery(sql, deliveryId, { state: 'pending', provider, errorCode: error.type });
-          log.error('provider configuration error: notices on this channel cannot go out', {
-            provider,
-            channel: input.channel,
-            code: error.code,
-            type: error.type,
+    try {
+      let smsValiditySeconds = 0;
+      if (input.channel === 'sms') {
+        const closes = input.windowClosesAt ? Date.parse(input.windowClosesAt) : Infinity;
+        const left = closes - Date.now();
+        if (left < MIN_WINDOW_LEFT_MS) {
+          await finishDelivery(sql, deliveryId, { state: 'pending' });
+          throw ApplicationFailure.create({
+            message: 'the voter window is about to close; waiting for the next one',
+            type: 'WindowClosing',
+            nextRetryDelay: Math.max(1_000, left + 1_000),
           });
-          Context.current()
-            .metricMeter.createCounter('ballot_tracker_provider_configuration_errors')
-            .add(1, { provider });
-        } else if (error instanceof TransientProviderError) {
-          // Never processed by the provider: safe to send again.
-          await finishDelivery(sql, deliveryId, { state: 'pending', provider, errorCode: error.reason });
-        } else if (error instanceof UnknownOutcomeError) {
-          log.warn('send outcome unknown', { provider, reason: error.reason, deliveryId });
         }
-        throw toApplicationFailure(error);
+        smsValiditySeconds = Math.min(MAX_VALIDITY_PERIOD_SECONDS, Math.floor(left / 1000));
       }
-    },
-  };
+      const result = await sendMessage(senders, {
+        channel: input.channel,
+        to: contact.address,
+        // The workflow picks keys of messages every channel has (domain/notices.ts `messageKeyFor`).
+        key: input.messageKey as EmailKey,
+        language,
+        vars,
+        correlation: { delivery: deliveryId, lang: language },
+        smsValiditySeconds,
+        emailLinks: {
+          manageUrl: links.manageUrl(contact.subscription_id, expiresAt),
+          unsubscribeUrl: links.unsubscribeUrl(contact.subscription_id, expiresAt),
+        },
+      });
+      if (result.voiceFallback) log.warn('voice fallback', { reason: result.voiceFallback });
+      await finishDelivery(sql, deliveryId, { state: 'sent', provider, providerMessageId: result.providerMessageId });
+      return { outcome: 'sent' };
+    } catch (error) {
+      if (error instanceof RecipientError) {
+        await finishDelivery(sql, deliveryId, { state: 'failed', provider, errorCode: error.type });
+        await markContact(contact.contact_id, input.channel, error.type);
+      } else if (error instanceof ProviderConfigurationError || error instanceof ProviderRejectedError) {
+        await finishDelivery(sql, deliveryId, { state: 'pending', provider, errorCode: error.type });
+        log.error('provider configuration error: notices on this channel cannot go out', {
+          provider,
+          channel: input.channel,
+          code: error.code,
+          type: error.type,
+        });
+        Context.current()
+          .metricMeter.createCounter('ballot_tracker_provider_configuration_errors')
+          .add(1, { provider });
+      } else if (error instanceof TransientProviderError) {
+        // Never processed by the provider: safe to send again.
+        await finishDelivery(sql, deliveryId, { state: 'pending', provider, errorCode: error.reason });
+      } else if (error instanceof UnknownOutcomeError) {
+        log.warn('send outcome unknown', { provider, reason: error.reason, deliveryId });
+      }
+      throw toApplicationFailure(error);
+    }
+  }
+
+  return { sendNotice };
 }

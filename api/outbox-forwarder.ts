@@ -34,7 +34,10 @@ function isUnreachable(error: unknown): boolean {
   for (let cause: unknown = error; cause; cause = (cause as { cause?: unknown }).cause) {
     const code = (cause as { code?: unknown }).code;
     if (typeof code === 'number' && UNREACHABLE.has(code)) return true;
-    if ((cause as { name?: string }).name === 'ServiceError' && /deadline|unavailable|connect/i.test(String(cause))) {
+    if (
+      (cause as { name?: string }).name === 'ServiceError' &&
+      /deadline|unavailable|connect/i.test((cause as Error).message)
+    ) {
       return true;
     }
   }

@@ -105,7 +105,9 @@ export function v1Routes(deps: V1Deps): Router {
       throw new ApiError(415, 'unsupported_media_type', 'Send application/json or application/x-ndjson.');
     }
     await new Promise<void>((resolve, reject) =>
-      json(req, res, (error?: unknown) => (error ? reject(error) : resolve())),
+      json(req, res, (error?: unknown) =>
+        error ? reject(error instanceof Error ? error : new Error('unreadable body', { cause: error })) : resolve(),
+      ),
     );
     const { events } = parse(scansBatchSchema, req.body, 'body');
     batchAnswer(res, await ingestScans(deps.sql, principalOf(res), events));

@@ -22,7 +22,6 @@ import { createApp } from '../api/app.js';
 import { createApiKey, createKeyVerifier } from '../lib/api-keys.js';
 import { OutboxForwarder } from '../api/outbox-forwarder.js';
 import { startServer } from '../api/server.js';
-import type { ScanEvent } from '../domain/scan-event.js';
 import { ALL_SCOPES } from '../domain/principal.js';
 import { createLogger } from '../lib/logger.js';
 import { forwardIssuance, forwardScan } from '../lib/workflow-client.js';
@@ -238,7 +237,7 @@ async function main() {
       measure('raw signalWithStart', 'bench-raw', async (scans, sentAt) => {
         await inPool(scans, FORWARD_CONCURRENCY, async ({ electionId, ballotId, ...event }) => {
           sentAt.set(event.eventId, Date.now());
-          await forwardScan(temporal, taskQueue, { electionId, ballotId }, event as ScanEvent);
+          await forwardScan(temporal, taskQueue, { electionId, ballotId }, event);
         });
       });
     const measureApi = () =>

@@ -167,64 +167,60 @@ export function createCodeMessages(deps: {
     }
   }
 
-  return {
-    /** Sends each code; a failure is logged (without the address) and the voter can ask for a new code. */
-    async sendCodes(codes: PendingCode[]): Promise<void> {
-      await Promise.all(
-        codes.map(async (pending) => {
-          try {
-            await sendCode(pending);
-          } catch (error) {
-            const meta = {
-              subscriptionId: pending.subscriptionId,
-              channel: pending.channel,
-              errorType: errorType(error),
-            };
-            if (meta.errorType === 'CountyNotConfigured') {
-              // An operator must act: no code can go out for this county until it is configured.
-              deps.logger.error(
-                { ...meta, county: pending.county },
-                'verification code not sent: the county has no name, phone and URL (run `county` or set DEFAULT_COUNTY_*)',
-              );
-            } else {
-              deps.logger.warn(meta, 'verification code not sent');
-            }
-          }
-        }),
+  /**
+   * Logs a message that did not go out, without the address. A county without a name, phone and URL
+   * is an operator's to fix (no message can name it): that is an error; anything else a warning.
+   */
+  function notSent(what: string, meta: Record<string, string>, county: string | null, error: unknown) {
+    const type = errorType(error);
+    if (type === 'CountyNotConfigured') {
+      deps.logger.error(
+        { ...meta, errorType: type, county },
+        `${what} not sent: the county has no name, phone and URL (run \`county\` or set DEFAULT_COUNTY_*)`,
       );
-    },
+    } else {
+      deps.logger.warn({ ...meta, errorType: type }, `${what} not sent`);
+    }
+  }
 
-    /**
-     * Sends each security alert (voice only inside the voter's window); a failure is logged without
-     * the address and never fails the request that caused it.
-     */
-    async sendAlerts(alerts: PendingAlert[]): Promise<void> {
-      await Promise.all(
-        alerts.map(async (alert) => {
-          const meta = {
-            subscriptionId: alert.subscriptionId,
-            channel: alert.channel,
-            alert: alert.event.kind === 'added' ? `added_${alert.event.channel}` : alert.event.kind,
-          };
-          if (alert.channel === 'voice' && !alert.callAllowed) {
-            deps.logger.info(meta, 'contact alert call skipped outside the voter window');
-            return;
-          }
-          try {
-            await sendAlert(alert);
-          } catch (error) {
-            const type = errorType(error);
-            if (type === 'CountyNotConfigured') {
-              deps.logger.error(
-                { ...meta, errorType: type, county: alert.county },
-                'contact alert not sent: the county has no name, phone and URL (run `county` or set DEFAULT_COUNTY_*)',
-              );
-            } else {
-              deps.logger.warn({ ...meta, errorType: type }, 'contact alert not sent');
-            }
-          }
-        }),
-      );
-    },
-  };
+  /** Sends each code; a failure is logged (without the address) and the voter can ask for a new code. */
+  async function sendCodes(codes: PendingCode[]): Promise<void> {
+    await Promise.all(
+      codes.map(async (pending) => {
+        try {
+          await sendCode(pending);
+        } catch (error) {
+          const meta = { subscriptionId: pending.subscriptionId, channel: pending.channel };
+          notSent('verification code', meta, pending.county, error);
+        }
+      }),
+    );
+  }
+
+  /**
+   * Sends each security alert (voice only inside the voter's window); a failure is logged without
+   * the address and never fails the request that caused it.
+   */
+  async function sendAlerts(alerts: PendingAlert[]): Promise<void> {
+    await Promise.all(
+      alerts.map(async (alert) => {
+        const meta = {
+          subscriptionId: alert.subscriptionId,
+          channel: alert.channel,
+          alert: alert.event.kind === 'added' ? `added_${alert.event.channel}` : alert.event.kind,
+        };
+        if (alert.channel === 'voice' && !alert.callAllowed) {
+          deps.logger.info(meta, 'contact alert call skipped outside the voter window');
+          return;
+        }
+        try {
+          await sendAlert(alert);
+        } catch (error) {
+          notSent('contact alert', meta, alert.county, error);
+        }
+      }),
+    );
+  }
+
+  return { sendCodes, sendAlerts };
 }

@@ -12,7 +12,7 @@ export type FormBody = Readonly<Record<string, unknown>>;
 /** One field of an urlencoded body: the first value when repeated, '' when absent. */
 export function formValue(body: FormBody | undefined, name: string): string {
   const raw = body?.[name];
-  const value = Array.isArray(raw) ? raw[0] : raw;
+  const value: unknown = Array.isArray(raw) ? raw[0] : raw;
   return typeof value === 'string' ? value.trim() : '';
 }
 

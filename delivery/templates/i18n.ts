@@ -3,7 +3,7 @@
  * loaded once at import into a private i18next instance. Lookups return catalog text with its
  * placeholders filled by the caller's values (./render.ts passes markers and renders per channel).
  */
-import i18next, { type ResourceKey, type TFunction } from 'i18next';
+import i18next, { type TFunction } from 'i18next';
 import en from '../../messages/en.json' with { type: 'json' };
 import es from '../../messages/es.json' with { type: 'json' };
 import zhHant from '../../messages/zh-Hant.json' with { type: 'json' };
@@ -37,7 +37,7 @@ export const CATALOGS: Readonly<Record<Language, Catalog>> = {
 // One private instance, resources from the JSON files, no backend, initialised synchronously.
 const i18n = i18next.createInstance();
 void i18n.init({
-  resources: Object.fromEntries(LANGUAGES.map((lang) => [lang, { translation: CATALOGS[lang] as ResourceKey }])),
+  resources: Object.fromEntries(LANGUAGES.map((lang) => [lang, { translation: CATALOGS[lang] }])),
   lng: DEFAULT_LANGUAGE,
   supportedLngs: [...LANGUAGES],
   load: 'currentOnly', // 'zh-Hant' must not be looked up as 'zh'
@@ -81,7 +81,7 @@ export function catalogList(lang: Language, path: string, values: Readonly<Recor
   if (!Array.isArray(out) || !out.every((s) => typeof s === 'string')) {
     throw new Error(`Catalog ${lang}: ${path} is not a string or a list of strings`);
   }
-  return out as string[];
+  return out;
 }
 
 /** A reason code's words (`reason.<kind>.<code>`); an unknown code gets the generic text. */

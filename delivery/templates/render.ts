@@ -207,7 +207,7 @@ export function renderSmsAlternatives<K extends MessageKey>(
   vars: MessageVars<K>,
 ): Array<{ text: string } & SmsSegments> {
   const language = effectiveLanguage(key, 'sms', lang);
-  const values = valuesFor(key, language, 'sms', vars as AnyVars);
+  const values = valuesFor(key, language, 'sms', vars);
   return catalogList(language, `${key}.sms`, markers(key, 'sms')).map((template) => {
     const text = fillPlain(template, values);
     return { text, ...smsSegments(text) };
@@ -224,7 +224,7 @@ export function renderSms<K extends MessageKey>(key: K, lang: Language, vars: Me
 
 export function renderEmail<K extends EmailKey>(key: K, lang: Language, vars: EmailVars<K>): RenderedEmail {
   const language = effectiveLanguage(key, 'email', lang);
-  const values = valuesFor(key, language, 'email', vars as AnyVars);
+  const values = valuesFor(key, language, 'email', vars);
   const subjectTemplate = catalogText(language, `${key}.email.subject`, markers(key, 'email'));
   const body = catalogList(language, `${key}.email.body`, markers(key, 'email'));
   const footer = catalogList(language, 'common.email.footer', markers(key, 'email'));
@@ -253,7 +253,7 @@ export function renderEmail<K extends EmailKey>(key: K, lang: Language, vars: Em
 
 export function renderVoice<K extends VoiceKey>(key: K, lang: Language, vars: MessageVars<K>): RenderedVoice {
   const language = effectiveLanguage(key, 'voice', lang);
-  const values = valuesFor(key, language, 'voice', vars as AnyVars);
+  const values = valuesFor(key, language, 'voice', vars);
   const text = fillPlain(catalogText(language, `${key}.voice`, markers(key, 'voice')), values);
   return { text, language, fellBack: language !== lang };
 }

@@ -75,10 +75,11 @@ export class BallotHarness {
 
   activities(): Pick<Activities, 'loadBallotContext' | 'sendNotice'> {
     return {
-      loadBallotContext: async ({ electionId, voterId }): Promise<BallotContext> => ({
-        election: this.elections.has(electionId) ? this.elections.get(electionId)! : election(),
-        plan: this.plans.get(voterId) ?? plan({ channels: [] }),
-      }),
+      loadBallotContext: ({ electionId, voterId }): Promise<BallotContext> =>
+        Promise.resolve({
+          election: this.elections.has(electionId) ? this.elections.get(electionId)! : election(),
+          plan: this.plans.get(voterId) ?? plan({ channels: [] }),
+        }),
       sendNotice: async (input) => {
         const id = `${input.electionId}/${input.ballotId}/${input.channel}/${input.noticeKey}`;
         const attempt = (this.attempts.get(id) ?? 0) + 1;

@@ -211,7 +211,7 @@ describe('operator CLI: keys and imports', () => {
     });
     let refused = '';
     production.stderr.on('data', (chunk: Buffer) => (refused += chunk.toString()));
-    const [code] = await once(production, 'exit');
+    const [code] = (await once(production, 'exit')) as [number | null];
     expect(code).toBe(78);
     expect(refused).toMatch(/BALLOT_TRACKER_DEV_KEY: must not be set in production/);
   });

@@ -8,8 +8,8 @@ import type { Sql } from '../../db/client.js';
 import type { ScanEvent } from '../../domain/scan-event.js';
 import { ensureElectionWorkflow, forwardIssuance, forwardScan } from '../../lib/workflow-client.js';
 import { createSmsWorker, workflowSource } from '../../worker/worker.js';
-import { statusQuery, workflowIdFor } from '../../workflows/ballot.js';
-import { electionProgressQuery, electionWorkflowId } from '../../workflows/election.js';
+import { statusQuery, workflowIdFor, type ballotWorkflow } from '../../workflows/ballot.js';
+import { electionProgressQuery, electionWorkflowId, type electionWorkflow } from '../../workflows/election.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { eventually } from '../helpers/eventually.js';
 import { seedCounty, startTestDelivery, type TestDelivery } from '../helpers/delivery.js';
@@ -168,14 +168,14 @@ describe('ballot workflows on the dev server with real activities and PostgreSQL
     );
 
     await ensureElectionWorkflow(client, taskQueue, election);
-    const clock = client.workflow.getHandle(electionWorkflowId(election));
+    const clock = client.workflow.getHandle<typeof electionWorkflow>(electionWorkflowId(election));
     const progress = await clock.result();
     expect(progress.done['return-reminder']?.ballotsSignalled).toBe(1);
     expect(progress.done.close?.ballotsSignalled).toBeGreaterThanOrEqual(2);
     await expect(clock.query(electionProgressQuery)).resolves.toMatchObject({ electionId: election });
 
-    const outView = await client.workflow.getHandle(workflowIdFor(election, 'out')).result();
-    const inView = await client.workflow.getHandle(workflowIdFor(election, 'in')).result();
+    const outView = await client.workflow.getHandle<typeof ballotWorkflow>(workflowIdFor(election, 'out')).result();
+    const inView = await client.workflow.getHandle<typeof ballotWorkflow>(workflowIdFor(election, 'in')).result();
     expect([outView.status, inView.status]).toEqual(['closed', 'closed']);
     const rows = await db.sql<{ ballot_id: string; notice_key: string }[]>`
       SELECT ballot_id, notice_key FROM notice_deliveries WHERE election_id = ${election} ORDER BY ballot_id, notice_key`;

@@ -89,7 +89,7 @@ describe('STOP and START by SMS, end to end through the signed inbound webhook a
     const target = { electionId: ELECTION, ballotId: 'b1' };
     await forwardIssuance(env.client, taskQueue, target, { voterId: 'v-stop', county: 'sacramento' });
     await forwardScan(env.client, taskQueue, target, scan('outbound'));
-    await eventually(async () => (smsTo().length === 1 ? true : undefined));
+    await eventually(() => (smsTo().length === 1 ? true : undefined));
 
     await delivery.sandbox.twilio.simulateInboundSms({ from: PHONE, to: '+15005550006', body: ' Alto ' });
     const [contact] = await db.sql<
@@ -112,7 +112,7 @@ describe('STOP and START by SMS, end to end through the signed inbound webhook a
 
     await delivery.sandbox.twilio.simulateInboundSms({ from: PHONE, to: '+15005550006', body: 'START' });
     await forwardScan(env.client, taskQueue, target, scan('received'));
-    const sent = await eventually(async () => (smsTo().length === 2 ? smsTo() : undefined));
+    const sent = await eventually(() => (smsTo().length === 2 ? smsTo() : undefined));
     expect(sent[1]?.body).toContain('Sacramento County Elections');
     const notices = (await handle.query(statusQuery)).notices.filter((notice) => notice.channel === 'sms');
     expect(notices.map((notice) => [notice.status, notice.state])).toEqual(

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FALLBACK_TIME_ZONE } from '../../config/env.js';
 import { facilityTimeZone, isImbHeader, operationTableSchema, parseImbRow } from '../../ingest/parsers/imb.js';
+import { stringMatching } from '../helpers/matchers.js';
 
 const schema = operationTableSchema(FALLBACK_TIME_ZONE);
 const table = schema.parse(
@@ -19,7 +20,7 @@ describe('USPS legacy IMb tracing rows', () => {
         operationCode: '919',
         type: 'outbound',
         occurredAt: '2026-10-06T14:03:27-07:00',
-        eventId: expect.stringMatching(/^usps-[0-9a-f]{32}$/),
+        eventId: stringMatching(/^usps-[0-9a-f]{32}$/),
       },
     });
   });

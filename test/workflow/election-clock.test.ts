@@ -21,7 +21,7 @@ describe('election clock workflow (time-skipping)', () => {
   beforeAll(async () => {
     env = await timeSkippingEnvironment();
     const activities: Pick<Activities, 'loadElectionSettings' | 'sweepElectionBallots'> = {
-      loadElectionSettings: async ({ electionId }) => settings.get(electionId) ?? null,
+      loadElectionSettings: ({ electionId }) => Promise.resolve(settings.get(electionId) ?? null),
       sweepElectionBallots: async ({ electionId, kind }) => {
         sweeps.push({ electionId, kind, at: await env.currentTimeMs() });
         return 7;
