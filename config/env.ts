@@ -263,6 +263,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return Object.freeze(parsed.data);
 }
 
+/** A process's configuration, or exit 78 (EX_CONFIG) with a message naming every bad variable. */
+export function loadConfigOrExit(processName: string): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${processName}: ${error.message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+}
+
 /** Variables with neither a default nor `optional()`: what a deployment must set. */
 export function requiredVariables(): string[] {
   return Object.entries(envSchema.shape)

@@ -112,34 +112,34 @@ export async function deleteAbandoned(
   },
   cutoff: Date,
 ): Promise<{ consents: number; contacts: number; codes: number; subscriptions: number }> {
-  const consents = chosen.consentIds.length
-    ? (
-        await tx`
-          DELETE FROM consents WHERE consent_id = ANY(${[...chosen.consentIds]}::uuid[]) AND confirmed_at IS NULL`
-      ).count
-    : 0;
-  const contacts = chosen.unverifiedContactIds.length
-    ? (
-        await tx`
-          DELETE FROM contacts WHERE contact_id = ANY(${[...chosen.unverifiedContactIds]}::uuid[])
-            AND verified_at IS NULL AND created_at <= ${cutoff}`
-      ).count
-    : 0;
-  const codes = chosen.expiredCodeContactIds.length
-    ? (
-        await tx`
-          DELETE FROM contact_verifications WHERE contact_id = ANY(${[...chosen.expiredCodeContactIds]}::uuid[])
-            AND expires_at <= ${cutoff}`
-      ).count
-    : 0;
-  const subscriptions = chosen.subscriptionIds.length
-    ? (
-        await tx`
-          DELETE FROM subscriptions s WHERE s.subscription_id = ANY(${[...chosen.subscriptionIds]}::uuid[])
-            AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.subscription_id = s.subscription_id)
-            AND NOT EXISTS (SELECT 1 FROM consents c WHERE c.subscription_id = s.subscription_id
-                              AND c.confirmed_at IS NOT NULL)`
-      ).count
-    : 0;
+  const consents = await deleted(
+    chosen.consentIds,
+    (ids) => tx`DELETE FROM consents WHERE consent_id = ANY(${ids}::uuid[]) AND confirmed_at IS NULL`,
+  );
+  const contacts = await deleted(
+    chosen.unverifiedContactIds,
+    (ids) => tx`
+      DELETE FROM contacts WHERE contact_id = ANY(${ids}::uuid[]) AND verified_at IS NULL AND created_at <= ${cutoff}`,
+  );
+  const codes = await deleted(
+    chosen.expiredCodeContactIds,
+    (ids) => tx`DELETE FROM contact_verifications WHERE contact_id = ANY(${ids}::uuid[]) AND expires_at <= ${cutoff}`,
+  );
+  const subscriptions = await deleted(
+    chosen.subscriptionIds,
+    (ids) => tx`
+      DELETE FROM subscriptions s WHERE s.subscription_id = ANY(${ids}::uuid[])
+        AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.subscription_id = s.subscription_id)
+        AND NOT EXISTS (SELECT 1 FROM consents c WHERE c.subscription_id = s.subscription_id
+                          AND c.confirmed_at IS NOT NULL)`,
+  );
   return { consents, contacts, codes, subscriptions };
+}
+
+/** Runs the delete only when there are IDs to delete; returns how many rows it deleted. */
+async function deleted(
+  ids: readonly string[],
+  statement: (ids: string[]) => Promise<{ count: number }>,
+): Promise<number> {
+  return ids.length === 0 ? 0 : (await statement([...ids])).count;
 }

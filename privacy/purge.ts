@@ -9,7 +9,7 @@
 import type { Sql, Tx } from '../db/client.js';
 import {
   allElections,
-  consentsOf,
+  consentsOf as consentsOfSubscriptions,
   contactsWithCodes,
   countContactData,
   deleteAbandoned,
@@ -177,7 +177,7 @@ async function purgeAbandonedContacts(
   if (kept.length === 0) return { ...NOTHING };
   const ids = kept.map((row) => row.subscription_id);
   const contacts = await contactsWithCodes(tx, ids);
-  const consents = await consentsOf(tx, ids);
+  const consents = await consentsOfSubscriptions(tx, ids);
 
   const decided = {
     unverifiedContactIds: [] as string[],
@@ -185,32 +185,30 @@ async function purgeAbandonedContacts(
     consentIds: [] as string[],
     subscriptionIds: [] as string[],
   };
+  const contactsOf = groupBySubscription(contacts);
+  const consentsOf = groupBySubscription(consents);
   for (const row of kept) {
     const decision = abandonedContactPurge(
       {
         createdAt: row.created_at.getTime(),
         updatedAt: row.updated_at.getTime(),
-        contacts: contacts
-          .filter((contact) => contact.subscription_id === row.subscription_id)
-          .map((contact) => ({
-            contactId: contact.contact_id,
-            channel: contact.channel,
-            address: contact.address,
-            createdAt: contact.created_at.getTime(),
-            verifiedAt: contact.verified_at?.getTime() ?? null,
-            code:
-              contact.code_expires_at === null
-                ? null
-                : { address: contact.code_address!, expiresAt: contact.code_expires_at.getTime() },
-          })),
-        consents: consents
-          .filter((consent) => consent.subscription_id === row.subscription_id)
-          .map((consent) => ({
-            consentId: consent.consent_id,
-            channel: consent.channel,
-            address: consent.address,
-            confirmedAt: consent.confirmed_at?.getTime() ?? null,
-          })),
+        contacts: (contactsOf.get(row.subscription_id) ?? []).map((contact) => ({
+          contactId: contact.contact_id,
+          channel: contact.channel,
+          address: contact.address,
+          createdAt: contact.created_at.getTime(),
+          verifiedAt: contact.verified_at?.getTime() ?? null,
+          code:
+            contact.code_expires_at === null
+              ? null
+              : { address: contact.code_address!, expiresAt: contact.code_expires_at.getTime() },
+        })),
+        consents: (consentsOf.get(row.subscription_id) ?? []).map((consent) => ({
+          consentId: consent.consent_id,
+          channel: consent.channel,
+          address: consent.address,
+          confirmedAt: consent.confirmed_at?.getTime() ?? null,
+        })),
       },
       policy,
     );
@@ -239,4 +237,14 @@ async function purgeAbandonedContacts(
     emptiedSubscriptions: deleted.subscriptions,
     expiredCodes: deleted.codes,
   };
+}
+
+function groupBySubscription<T extends { subscription_id: string }>(rows: readonly T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const group = groups.get(row.subscription_id);
+    if (group) group.push(row);
+    else groups.set(row.subscription_id, [row]);
+  }
+  return groups;
 }

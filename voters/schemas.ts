@@ -36,6 +36,14 @@ function checked<T>(check: (raw: string) => T | undefined, code: string, message
     });
 }
 
+/** A check of the trimmed value: the trimmed value when `test` accepts it. */
+const trimmedIf =
+  (test: (value: string) => boolean) =>
+  (raw: string): string | undefined => {
+    const value = raw.trim();
+    return test(value) ? value : undefined;
+  };
+
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefined, schema.optional());
 
 const name = (label: string) =>
@@ -45,7 +53,7 @@ const name = (label: string) =>
   );
 
 export const dateOfBirthField = checked(
-  (raw) => (isValidDate(raw.trim()) ? raw.trim() : undefined),
+  trimmedIf(isValidDate),
   'invalid_date',
   'Enter the date of birth as YYYY-MM-DD, a date that exists.',
   10,
@@ -68,7 +76,7 @@ const emailField = checked(normalizeEmail, 'invalid_email', 'Enter a valid email
 
 const time = (allowEndOfDay: boolean) =>
   checked(
-    (raw) => (isValidTime(raw.trim(), allowEndOfDay) ? raw.trim() : undefined),
+    trimmedIf((value) => isValidTime(value, allowEndOfDay)),
     'invalid_time',
     'Enter a time as HH:MM (24-hour clock).',
     5,
@@ -79,7 +87,7 @@ export const quietHoursField = z.object({ start: time(false), end: time(true) })
 });
 
 export const timezoneField = checked(
-  (raw) => (isValidTimeZone(raw.trim()) ? raw.trim() : undefined),
+  trimmedIf(isValidTimeZone),
   'invalid_timezone',
   'Choose a valid time zone, e.g. America/Los_Angeles.',
   64,

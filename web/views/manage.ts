@@ -9,6 +9,7 @@ import {
   fieldset,
   hidden,
   inputField,
+  quietHoursFields,
   languageOptions,
   notice,
   postForm,
@@ -127,22 +128,12 @@ export function managePage(view: ManageView): string {
     error: errors.byField.timezone,
     required: true,
   })}`;
-  const quiet = html`${inputField(lang, {
-    name: 'quietStart',
-    type: 'time',
-    label: t('field.quietStart'),
-    value: values.quietStart,
-    error: errors.byField.quietStart,
-    required: true,
-  })}
-  ${inputField(lang, {
-    name: 'quietEnd',
-    type: 'time',
-    label: t('field.quietEnd'),
-    value: values.quietEnd,
-    error: errors.byField.quietEnd,
-    required: true,
-  })}`;
+  const quiet = quietHoursFields(
+    lang,
+    { start: values.quietStart, end: values.quietEnd },
+    { start: errors.byField.quietStart, end: errors.byField.quietEnd },
+    true,
+  );
   const body = html`${hasErrors && errorSummary(lang, errors.summary)}
     ${messages.length > 0 && notice(html`${messages}`, outcome ? { 'data-outcome': outcome } : {})}
     ${postForm({
