@@ -98,6 +98,21 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
     countyFallback: deps.countyFallback,
   });
 
+  // The use cases, each below in this order; then what they share.
+  return {
+    signUp,
+    verify,
+    resendCode,
+    pendingChannels,
+    preferences,
+    updatePreferences,
+    unsubscribe,
+    lookupStatus,
+    checkManageToken,
+    authorizeManage,
+    manageTokenFor,
+  };
+
   async function signUp(input: unknown, origin: RequestOrigin): Promise<SignUpResult> {
     const found = await lookUp(input, origin, parseSignUp);
     if ('refusal' in found) return found.refusal;
@@ -481,20 +496,6 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
       logger.warn({ err: error, signal: which.name }, 'could not signal the voter ballots');
     }
   }
-
-  return {
-    signUp,
-    verify,
-    resendCode,
-    pendingChannels,
-    preferences,
-    updatePreferences,
-    unsubscribe,
-    lookupStatus,
-    checkManageToken,
-    authorizeManage,
-    manageTokenFor,
-  };
 }
 
 /** The consent text version the request states (API clients) wins over the surface's own. */
