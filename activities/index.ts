@@ -2,10 +2,11 @@ import type { Client } from '@temporalio/client';
 import type { ActionBudget } from '../db/action-budget.js';
 import type { Sql } from '../db/client.js';
 import type { CountyFallback } from '../delivery/county.js';
+import type { NoticeLinks, Senders } from '../delivery/senders.js';
 import { createBallotContextActivities } from './ballot-context.js';
 import { createDeliverNoticeActivities } from './deliver-notice.js';
 import { createElectionActivities } from './election.js';
-import { createNoticeActivities, type NoticeLinks, type Senders } from './notices.js';
+import { createNoticeActivities } from './notices.js';
 import { createPurgeActivities } from './purge.js';
 import { createSmokeTestActivities } from './smoke-test.js';
 import { createSweepActivities } from './sweeps.js';
@@ -21,6 +22,8 @@ export interface ActivityDeps {
   countyFallback?: CountyFallback;
   /** Election sweeps: partitions per sweep and the shared action budget (none: unpaced). */
   sweeps?: { partitions: number; budget?: ActionBudget };
+  /** DEFAULT_TIME_ZONE: dates in messages when the county names no zone. */
+  defaultTimeZone?: string;
 }
 
 /** Every activity the worker registers, built from narrowly typed dependencies (tests pass their own). */

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Sql } from '../db/client.js';
-import { purgeContactData, type ContactPurgeCounts } from '../privacy/purge.js';
+import { purgeContactData as purgeContactRecords, type ContactPurgeCounts } from '../privacy/purge.js';
 
 export interface PurgeContactDataInput {
   retentionDays: number;
@@ -22,23 +22,23 @@ function heartbeatIfInActivity(details: ContactPurgeCounts): void {
 }
 
 export function createPurgeActivities({ sql }: { sql: Sql }) {
-  return {
-    /** Deletes contact data and consent records of elections closed `retentionDays` days ago or longer. */
-    async purgeContactData(input: PurgeContactDataInput): Promise<PurgeContactDataResult> {
-      if (!Number.isInteger(input.retentionDays) || input.retentionDays < 0) {
-        throw new Error('retentionDays must be a non-negative integer');
-      }
-      const report = await purgeContactData(sql, {
-        retentionDays: input.retentionDays,
-        onBatch: heartbeatIfInActivity,
-      });
-      return {
-        subscriptions: report.subscriptions,
-        contacts: report.contacts,
-        consents: report.consents,
-        electionsDue: report.elections.due.length,
-        electionsNotDue: report.elections.notDue.length,
-      };
-    },
-  };
+  /** Deletes contact data and consent records of elections closed `retentionDays` days ago or longer. */
+  async function purgeContactData(input: PurgeContactDataInput): Promise<PurgeContactDataResult> {
+    if (!Number.isInteger(input.retentionDays) || input.retentionDays < 0) {
+      throw new Error('retentionDays must be a non-negative integer');
+    }
+    const report = await purgeContactRecords(sql, {
+      retentionDays: input.retentionDays,
+      onBatch: heartbeatIfInActivity,
+    });
+    return {
+      subscriptions: report.subscriptions,
+      contacts: report.contacts,
+      consents: report.consents,
+      electionsDue: report.elections.due.length,
+      electionsNotDue: report.elections.notDue.length,
+    };
+  }
+
+  return { purgeContactData };
 }

@@ -1,8 +1,8 @@
 import type { RequestHandler, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import type { Principal, Scope } from '../ingest/principal.js';
+import type { Principal, Scope } from '../domain/principal.js';
 import { ApiError } from './errors.js';
-import type { KeyVerifier } from './keys.js';
+import type { KeyVerifier } from '../lib/api-keys.js';
 
 /** The caller, set by `authenticate` (res.locals keeps Express's Request type untouched). */
 export function principalOf(res: Response): Principal {

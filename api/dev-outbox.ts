@@ -4,6 +4,7 @@
  * shows phone numbers, addresses and message texts.
  */
 import { Router } from 'express';
+import type { Channel } from '../domain/notices.js';
 import { CUSTOM_ARG_PREFIX, correlationFromUrl } from '../delivery/providers/index.js';
 import { escapeHtml, resolveLanguage, type Language } from '../delivery/templates/index.js';
 import type { RecordedEmail, RecordedTwilioMessage } from '../sandbox/index.js';
@@ -16,7 +17,7 @@ export interface OutboxSource {
 
 export interface OutboxEntry {
   id: string;
-  channel: 'sms' | 'voice' | 'email';
+  channel: Channel;
   to: string;
   language: Language;
   subject?: string;

@@ -45,7 +45,7 @@ function toApiError(error: unknown): ApiError | undefined {
 export function errorMiddleware(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const apiError = toApiError(error);
-    const requestId = String(req.id ?? '');
+    const requestId = typeof req.id === 'string' || typeof req.id === 'number' ? String(req.id) : '';
     if (!apiError) {
       (req.log ?? logger).error({ err: error }, 'unhandled error');
       res.status(500).json({

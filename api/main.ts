@@ -1,16 +1,9 @@
 /** Production API process: configuration from the environment only; graceful on SIGTERM. */
-import { loadConfig, ConfigError } from '../config/env.js';
+import { loadConfigOrExit } from '../config/env.js';
 import { createLogger } from '../lib/logger.js';
 import { runApi } from './run.js';
 
-let config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`api: ${error.message}\n`);
-  process.exit(78); // EX_CONFIG
-}
+const config = loadConfigOrExit('api');
 const logger = createLogger(config, 'api');
 // Handlers first: a SIGTERM that arrives while the API is still starting must stop it too.
 const started: { process?: Awaited<ReturnType<typeof runApi>>; stopRequested?: boolean } = {};

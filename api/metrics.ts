@@ -23,7 +23,9 @@ export function createMetrics() {
   const middleware: RequestHandler = (req, res, next) => {
     const end = duration.startTimer();
     res.on('finish', () => {
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const path = (req.route as { path?: unknown } | undefined)?.path;
+      const pattern = typeof path === 'string' ? path : Array.isArray(path) ? path.join(',') : undefined;
+      const route = pattern ? `${req.baseUrl}${pattern}` : 'unmatched';
       end({ method: req.method, route });
       requests.inc({ method: req.method, route, status: String(res.statusCode) });
     });

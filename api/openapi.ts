@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../domain/ballot-status.js';
 import { idSchema } from '../domain/scan-event.js';
-import { ALL_SCOPES } from '../ingest/principal.js';
+import { ALL_SCOPES } from '../domain/principal.js';
 import { documentedBatches, electionSchema, itemResultSchema, MAX_BATCH_ITEMS, OUTCOMES } from '../ingest/schemas.js';
 import { LANGUAGES } from '../delivery/templates/index.js';
 import { CONTACT_CHANNELS } from '../voters/contract.js';

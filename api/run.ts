@@ -12,7 +12,7 @@ import { enqueuePlanChange } from '../db/outbox.js';
 import { countyFallback } from '../delivery/county.js';
 import { createApp, type AppDeps } from './app.js';
 import { postgresCheck, temporalCheck } from './health.js';
-import { createKeyVerifier } from './keys.js';
+import { createKeyVerifier } from '../lib/api-keys.js';
 import { OutboxForwarder } from '../ingest/forwarder.js';
 import { startServer, type RunningServer } from './server.js';
 
@@ -66,6 +66,7 @@ export async function runApi(
     rateLimits: { perAddress: config.VOTER_RATE_LIMIT_PER_ADDRESS, perIdentity: config.VOTER_RATE_LIMIT_PER_IDENTITY },
     logger: logger.child({ component: 'voters' }),
     countyFallback: countyFallback(config),
+    defaultTimeZone: config.DEFAULT_TIME_ZONE,
   });
   const app = createApp({
     logger,

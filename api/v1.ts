@@ -5,7 +5,7 @@ import { describeIssues, idSchema } from '../domain/scan-event.js';
 import { readBallotStatus } from '../ingest/ballot-status.js';
 import { ingestBallots } from '../ingest/ballots.js';
 import { putElection } from '../ingest/elections.js';
-import { allowsCounty } from '../ingest/principal.js';
+import { allowsCounty } from '../domain/principal.js';
 import { ingestScans } from '../ingest/scans.js';
 import {
   ballotsBatchSchema,
@@ -18,7 +18,7 @@ import {
 import { ingestVoters } from '../ingest/voters.js';
 import { authenticate, backPressure, principalOf, rateLimitPerKey, requireScope } from './auth.js';
 import { ApiError } from './errors.js';
-import type { KeyVerifier } from './keys.js';
+import type { KeyVerifier } from '../lib/api-keys.js';
 import { ndjsonLines } from '../ingest/parsers/ndjson.js';
 import { ingestInChunks } from '../ingest/import.js';
 import { docsPage, openApiDocument } from './openapi.js';
@@ -102,7 +102,9 @@ export function v1Routes(deps: V1Deps): Router {
       throw new ApiError(415, 'unsupported_media_type', 'Send application/json or application/x-ndjson.');
     }
     await new Promise<void>((resolve, reject) =>
-      json(req, res, (error?: unknown) => (error ? reject(error) : resolve())),
+      json(req, res, (error?: unknown) =>
+        error ? reject(error instanceof Error ? error : new Error('unreadable body', { cause: error })) : resolve(),
+      ),
     );
     const { events } = parse(scansBatchSchema, req.body, 'body');
     batchAnswer(res, await ingestScans(deps.sql, principalOf(res), events));

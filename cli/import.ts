@@ -22,7 +22,7 @@ interface ImportOptions {
 }
 
 function loadOperations(file: string): OperationTable {
-  const parsed = operationTableSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  const parsed = operationTableSchema(loadConfig().DEFAULT_TIME_ZONE).safeParse(JSON.parse(readFileSync(file, 'utf8')));
   if (!parsed.success) throw new InvalidArgumentError(`${file}: ${describeIssues(parsed.error)}`);
   return parsed.data;
 }

@@ -2,9 +2,10 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config/env.js';
 import { createSql, type Sql } from '../db/client.js';
+import { saveCounty } from '../db/counties.js';
 import { migrate } from '../db/migrate.js';
-import { createApiKey, listApiKeys, revokeApiKey } from '../api/keys.js';
-import { ALL_SCOPES, type Scope } from '../ingest/principal.js';
+import { createApiKey, listApiKeys, revokeApiKey } from '../lib/api-keys.js';
+import { ALL_SCOPES, type Scope } from '../domain/principal.js';
 import { purgeContactData } from '../privacy/purge.js';
 import { registerImportCommand } from './import.js';
 import { registerOperationsCommands } from './operations.js';
@@ -150,22 +151,27 @@ program
   .requiredOption('--phone <phone>', 'public phone number')
   .requiredOption('--url <url>', 'elections office website (https)', httpUrl)
   .option('--cure-url <url>', 'cure form; the ballot ID is appended as ?ballot=', httpUrl)
-  .option('--timezone <zone>', 'IANA time zone', 'America/Los_Angeles')
+  .option('--timezone <zone>', 'IANA time zone (default DEFAULT_TIME_ZONE)')
   .option('--email-from <address>', "the county's own verified email sender")
   .action(
     (
       county: string,
-      options: { name: string; phone: string; url: string; cureUrl?: string; timezone: string; emailFrom?: string },
-    ) =>
-      withSql(async (sql) => {
-        await sql`
-        INSERT INTO counties (county, name, phone, url, cure_url, timezone, email_from, updated_at)
-        VALUES (${county}, ${options.name}, ${options.phone}, ${options.url}, ${options.cureUrl ?? null},
-                ${options.timezone}, ${options.emailFrom ?? null}, now())
-        ON CONFLICT (county) DO UPDATE SET name = EXCLUDED.name, phone = EXCLUDED.phone, url = EXCLUDED.url,
-          cure_url = EXCLUDED.cure_url, timezone = EXCLUDED.timezone, email_from = EXCLUDED.email_from, updated_at = now()`;
+      options: { name: string; phone: string; url: string; cureUrl?: string; timezone?: string; emailFrom?: string },
+    ) => {
+      const timezone = options.timezone ?? loadConfig().DEFAULT_TIME_ZONE;
+      return withSql(async (sql) => {
+        await saveCounty(sql, {
+          county,
+          name: options.name,
+          phone: options.phone,
+          url: options.url,
+          cureUrl: options.cureUrl ?? null,
+          timezone,
+          emailFrom: options.emailFrom ?? null,
+        });
         console.log(`county ${county} saved`);
-      }),
+      });
+    },
   );
 
 function nonNegativeInteger(value: string): number {

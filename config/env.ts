@@ -1,10 +1,14 @@
 import { z } from 'zod';
+import { isValidTimeZone } from '../domain/zoned-time.js';
 
 /**
  * The one configuration schema. Every process (api, worker, cli, dev runner) parses `process.env`
  * through it once at start-up and passes the frozen result into factories; nothing deeper reads
  * `process.env`. A bad or missing value stops start-up with a message naming the variable.
  */
+
+/** DEFAULT_TIME_ZONE's default, and the zone of code that runs without a configuration (tests, tools). */
+export const FALLBACK_TIME_ZONE = 'America/Los_Angeles';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const duration = z
@@ -97,6 +101,13 @@ export const envSchema = z
       .transform((url) => url?.replace(/\/+$/, ''))
       .describe(
         'county web address in messages, used for a county that has no `county` record (outside production: PUBLIC_BASE_URL)',
+      ),
+    DEFAULT_TIME_ZONE: z
+      .string()
+      .refine(isValidTimeZone, 'an IANA time zone such as America/Los_Angeles')
+      .default(FALLBACK_TIME_ZONE)
+      .describe(
+        'IANA time zone of a county or election that names none: new subscriptions, message dates, the status page, IMb scans without a facility zone, `county --timezone`',
       ),
     PROVIDER_TIMEOUT: duration
       .default(15_000)
@@ -272,6 +283,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   return Object.freeze(parsed.data);
+}
+
+/** A process's configuration, or exit 78 (EX_CONFIG) with a message naming every bad variable. */
+export function loadConfigOrExit(processName: string): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${processName}: ${error.message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
 }
 
 /** Variables with neither a default nor `optional()`: what a deployment must set. */

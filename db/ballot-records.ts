@@ -8,7 +8,7 @@ import { CHANNELS, type Channel, type DeliveryPlan } from '../domain/notices.js'
 import { appliedEvents, findBallots, type BallotKey, type BallotRow, type StoredEvent } from './ballots.js';
 import type { Sql } from './client.js';
 import { findElectionSettings } from './elections.js';
-import { groupBy } from '../lib/group-by.js';
+import { groupBy } from '../domain/group-by.js';
 
 /** A stored event as the workflow sees it: ID, type, time and (challenged) the cure deadline it named. */
 export function forwardedEvent(event: Pick<StoredEvent, 'eventId' | 'type' | 'occurredAt' | 'details'>): BallotEventRecord {

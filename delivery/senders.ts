@@ -3,10 +3,36 @@ import {
   createTwilioClient,
   createTwilioSmsSender,
   createTwilioVoiceSender,
+  type Correlation,
+  type EmailSender,
+  type SmsSender,
+  type VoiceSender,
 } from './providers/index.js';
-import type { NoticeLinks, Senders } from '../activities/notices.js';
+import {
+  renderEmail,
+  renderSms,
+  renderVoice,
+  type EmailKey,
+  type Language,
+  type MessageVars,
+} from './templates/index.js';
+import type { Channel } from '../domain/notices.js';
 import { DEVELOPMENT_MANAGE_TOKEN_SECRET, type Config } from '../config/env.js';
 import { createManageToken } from '../lib/manage-token.js';
+
+/** One adapter per configured channel; a channel without a provider has none. */
+export interface Senders {
+  sms?: SmsSender;
+  voice?: VoiceSender;
+  email?: EmailSender;
+}
+
+export interface NoticeLinks {
+  /** The voter's preferences page (email footer), valid until `expiresAt`. */
+  manageUrl(subscriptionId: string, expiresAt: number): string;
+  /** The one-click unsubscribe URL (List-Unsubscribe, RFC 8058). */
+  unsubscribeUrl(subscriptionId: string, expiresAt: number): string;
+}
 
 /** Provider settings, from the environment (config/env.ts) or from the local sandbox. */
 export interface DeliverySettings {
@@ -58,6 +84,59 @@ export function createSenders(settings: DeliverySettings): Senders {
     });
   }
   return senders;
+}
+
+/** One message to one address, rendered for its channel in the voter's language at send time. */
+export interface OutgoingMessage<K extends EmailKey> {
+  channel: Channel;
+  to: string;
+  key: K;
+  language: Language;
+  vars: MessageVars<K>;
+  /** IDs only: they come back in the provider's status callbacks. */
+  correlation: Correlation;
+  /** SMS: seconds the provider may keep the text queued (a stale text must not arrive later). */
+  smsValiditySeconds: number;
+  /** Email: the footer's link, and the one-click unsubscribe URL when the email offers one. */
+  emailLinks?: { manageUrl: string; unsubscribeUrl?: string | undefined };
+}
+
+/**
+ * Renders `message` for its channel (a call carries the English script too, for when no voice speaks
+ * the language) and sends it through that channel's adapter. Throws what the adapter throws.
+ */
+export async function sendMessage<K extends EmailKey>(
+  senders: Senders,
+  message: OutgoingMessage<K>,
+): Promise<{ providerMessageId: string; voiceFallback?: string | undefined }> {
+  const { channel, to, key, language, vars, correlation } = message;
+  const missing = () => Object.assign(new Error(`no provider for ${channel}`), { type: 'ChannelNotConfigured' });
+  switch (channel) {
+    case 'sms': {
+      if (!senders.sms) throw missing();
+      const body = renderSms(key, language, vars).text;
+      return senders.sms.send({ to, body, validityPeriodSeconds: message.smsValiditySeconds, correlation });
+    }
+    case 'voice': {
+      if (!senders.voice) throw missing();
+      const text = renderVoice(key, language, vars).text;
+      return senders.voice.send({ to, language, text, englishText: renderVoice(key, 'en', vars).text, correlation });
+    }
+    case 'email': {
+      if (!senders.email) throw missing();
+      if (!message.emailLinks) throw new TypeError('an email needs its manage link');
+      const { manageUrl, unsubscribeUrl } = message.emailLinks;
+      const email = renderEmail(key, language, { ...vars, manageUrl });
+      return senders.email.send({
+        to,
+        subject: email.subject,
+        html: email.html,
+        text: email.text,
+        ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
+        correlation,
+      });
+    }
+  }
 }
 
 /** Signed, expiring links to the voter's preferences page and to one-click unsubscribe. */

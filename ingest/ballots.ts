@@ -12,9 +12,9 @@ import {
 import { enqueue } from '../db/outbox.js';
 import { foldEvents, type EventOutcome } from '../domain/ballot-status.js';
 import { describeIssues } from '../domain/scan-event.js';
-import { groupBy } from '../lib/group-by.js';
+import { groupBy } from '../domain/group-by.js';
 import { knownElections } from './elections.js';
-import { allowsCounty, type Principal } from './principal.js';
+import { allowsCounty, type Principal } from '../domain/principal.js';
 import { ballotItemSchema, initialResults, type BallotItem, type ItemResult } from './schemas.js';
 
 export interface BallotResult extends ItemResult {

@@ -1,13 +1,14 @@
 import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { ballotsByTrackingCode } from '../db/ballots.js';
 import type { Sql } from '../db/client.js';
 import { ingestBallots } from './ballots.js';
 import { csvRecords } from './parsers/csv.js';
 import { isImbHeader, parseImbRow, type OperationTable } from './parsers/imb.js';
 import { ndjsonLines } from './parsers/ndjson.js';
 import type { SourceRecord } from './parsers/source.js';
-import { OPERATOR, type Principal } from './principal.js';
+import { OPERATOR, type Principal } from '../domain/principal.js';
 import { ingestScans } from './scans.js';
 import type { ItemResult, Outcome } from './schemas.js';
 import { ingestVoters } from './voters.js';
@@ -56,10 +57,7 @@ async function* imbRecords(
   let line = 0;
   let pending: { line: number; scan: Extract<ReturnType<typeof parseImbRow>, { ok: true }>['scan'] }[] = [];
   async function* resolve(): AsyncGenerator<SourceRecord> {
-    const codes = [...new Set(pending.map((p) => p.scan.trackingCode))];
-    const rows = await sql<{ code: string; election_id: string; ballot_id: string }[]>`
-      SELECT left(imb, 20) AS code, election_id, ballot_id FROM ballots WHERE left(imb, 20) = ANY(${codes})`;
-    const ballots = new Map(rows.map((row) => [row.code, row]));
+    const ballots = await ballotsByTrackingCode(sql, [...new Set(pending.map((p) => p.scan.trackingCode))]);
     for (const { line: at, scan } of pending) {
       const ballot = ballots.get(scan.trackingCode);
       if (!ballot) {
@@ -73,8 +71,8 @@ async function* imbRecords(
         line: at,
         value: {
           eventId: scan.eventId,
-          electionId: ballot.election_id,
-          ballotId: ballot.ballot_id,
+          electionId: ballot.electionId,
+          ballotId: ballot.ballotId,
           type: scan.type,
           occurredAt: scan.occurredAt,
           facilityZip: scan.facilityZip,

@@ -13,10 +13,10 @@ import { enqueue, type OutboxWrite } from '../db/outbox.js';
 import { foldEvents, isFinal, type EventOutcome } from '../domain/ballot-status.js';
 import { describeIssues } from '../domain/scan-event.js';
 import { forwardedEvent } from '../db/ballot-records.js';
-import { groupBy } from '../lib/group-by.js';
+import { groupBy } from '../domain/group-by.js';
 import { ballotCounties } from './ballots.js';
 import { knownElections } from './elections.js';
-import { allowsCounty, type Principal } from './principal.js';
+import { allowsCounty, type Principal } from '../domain/principal.js';
 import { initialResults, scanItemSchema, type ItemResult, type ScanItem } from './schemas.js';
 
 export interface ScanResult extends ItemResult {

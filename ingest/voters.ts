@@ -1,6 +1,7 @@
 import { describeIssues } from '../domain/scan-event.js';
 import type { Sql } from '../db/client.js';
-import { allowsCounty, type Principal } from './principal.js';
+import { rollCounties, upsertRoll } from '../db/voter-roll.js';
+import { allowsCounty, type Principal } from '../domain/principal.js';
 import { initialResults, voterItemSchema, type ItemResult, type VoterItem } from './schemas.js';
 
 export interface VoterResult extends ItemResult {
@@ -57,31 +58,11 @@ export async function ingestVoters(
       status: voter.status ?? 'active',
       language: voter.language ?? null,
     }));
-    const allowed = principal.counties === null ? null : [...principal.counties];
-    const written = await sql<{ voter_id: string }[]>`
-      INSERT INTO voters AS v (voter_id, county, first_name, last_name, date_of_birth, zip, status, language)
-      SELECT voter_id, county, first_name, last_name, date_of_birth, zip, status, language
-      FROM jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb) AS r(voter_id text, county text, first_name text,
-           last_name text, date_of_birth date, zip text, status text, language text)
-      ON CONFLICT (voter_id) DO UPDATE SET
-        county = EXCLUDED.county, first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
-        date_of_birth = EXCLUDED.date_of_birth, zip = EXCLUDED.zip, status = EXCLUDED.status,
-        language = EXCLUDED.language, updated_at = now()
-      WHERE (${allowed}::text[] IS NULL OR v.county = ANY(${allowed}::text[]))
-        AND (v.county, v.first_name, v.last_name, v.date_of_birth, v.zip, v.status, v.language)
-          IS DISTINCT FROM (EXCLUDED.county, EXCLUDED.first_name, EXCLUDED.last_name, EXCLUDED.date_of_birth,
-                            EXCLUDED.zip, EXCLUDED.status, EXCLUDED.language)
-      RETURNING voter_id`;
-    const writtenIds = new Set(written.map((row) => row.voter_id));
-    const untouched = round.filter(({ voter }) => !writtenIds.has(voter.voterId)).map(({ voter }) => voter.voterId);
-    const existing = untouched.length
-      ? new Map(
-          (
-            await sql<{ voter_id: string; county: string }[]>`
-              SELECT voter_id, county FROM voters WHERE voter_id = ANY(${untouched})`
-          ).map((row) => [row.voter_id, row.county]),
-        )
-      : new Map<string, string>();
+    const writtenIds = await upsertRoll(sql, rows, principal.counties);
+    const existing = await rollCounties(
+      sql,
+      round.filter(({ voter }) => !writtenIds.has(voter.voterId)).map(({ voter }) => voter.voterId),
+    );
     for (const { index, voter } of round) {
       if (writtenIds.has(voter.voterId)) continue;
       const result = results[index]!;

@@ -6,8 +6,17 @@
  * The voter roll (`voters`) and ballots stay as imported. The notice ledger (`notice_deliveries`)
  * keeps its rows: it holds only IDs (contact, voter), no address.
  */
-import type postgres from 'postgres';
-import type { Sql } from '../db/client.js';
+import type { Sql, Tx } from '../db/client.js';
+import {
+  allElections,
+  consentsOf as consentsOfSubscriptions,
+  contactsWithCodes,
+  countContactData,
+  deleteAbandoned,
+  deleteSubscriptions,
+  subscriptionPage,
+  type SubscriptionRow,
+} from './purge-store.js';
 import {
   abandonedContactPurge,
   electionRetention,
@@ -15,7 +24,6 @@ import {
   subscriptionPurgeReason,
   type ElectionRetention,
   type RetentionPolicy,
-  type SubscriptionFacts,
 } from './retention.js';
 
 /** Subscriptions examined, and deleted, per transaction: a big county never holds a long lock. */
@@ -68,19 +76,8 @@ const NOTHING: ContactPurgeProgress = {
   expiredCodes: 0,
 };
 
-interface SubscriptionRow {
-  subscription_id: string;
-  status: SubscriptionFacts['status'];
-  created_at: Date;
-  updated_at: Date;
-  ballot_election_ids: string[];
-}
-
 async function electionRetentions(sql: Sql, policy: RetentionPolicy): Promise<Map<string, ElectionRetention>> {
-  const rows = await sql<{ election_id: string; election_day: string; timezone: string; closes_at: Date | null }[]>`
-    SELECT election_id, to_char(election_day, 'YYYY-MM-DD') AS election_day, timezone, closes_at
-    FROM elections ORDER BY election_id`;
-  const retentions = rows.map((row) =>
+  const retentions = (await allElections(sql)).map((row) =>
     electionRetention(
       {
         electionId: row.election_id,
@@ -112,14 +109,7 @@ export async function purgeContactData(sql: Sql, options: ContactPurgeOptions): 
   let after: string | null = null;
   for (;;) {
     const page: { last: string | null; counts: ContactPurgeProgress } = await sql.begin(async (tx) => {
-      const rows = await tx<SubscriptionRow[]>`
-        SELECT s.subscription_id, s.status, s.created_at, s.updated_at,
-               ARRAY(SELECT DISTINCT b.election_id FROM ballots b WHERE b.voter_id = s.voter_id) AS ballot_election_ids
-        FROM subscriptions s
-        WHERE ${after}::uuid IS NULL OR s.subscription_id > ${after}::uuid
-        ORDER BY s.subscription_id
-        LIMIT ${batchSize}
-        ${dryRun ? tx`` : tx`FOR UPDATE OF s SKIP LOCKED`}`;
+      const rows = await subscriptionPage(tx, after, batchSize, dryRun);
       const purged = new Set(
         rows
           .filter((row) =>
@@ -166,38 +156,11 @@ export async function purgeContactData(sql: Sql, options: ContactPurgeOptions): 
   };
 }
 
-async function countAndDelete(
-  tx: postgres.TransactionSql,
-  subscriptionIds: string[],
-  dryRun: boolean,
-): Promise<ContactPurgeCounts> {
+async function countAndDelete(tx: Tx, subscriptionIds: string[], dryRun: boolean): Promise<ContactPurgeCounts> {
   if (subscriptionIds.length === 0) return { subscriptions: 0, contacts: 0, consents: 0 };
-  const [counted] = await tx<{ contacts: number; consents: number }[]>`
-    SELECT (SELECT count(*)::int FROM contacts WHERE subscription_id = ANY(${subscriptionIds}::uuid[])) AS contacts,
-           (SELECT count(*)::int FROM consents WHERE subscription_id = ANY(${subscriptionIds}::uuid[])) AS consents`;
-  const subscriptions = dryRun
-    ? subscriptionIds.length
-    : (await tx`DELETE FROM subscriptions WHERE subscription_id = ANY(${subscriptionIds}::uuid[])`).count;
-  return { subscriptions, contacts: counted!.contacts, consents: counted!.consents };
-}
-
-interface ContactRow {
-  contact_id: string;
-  subscription_id: string;
-  channel: string;
-  address: string;
-  created_at: Date;
-  verified_at: Date | null;
-  code_address: string | null;
-  code_expires_at: Date | null;
-}
-
-interface ConsentRow {
-  consent_id: string;
-  subscription_id: string;
-  channel: string;
-  address: string;
-  confirmed_at: Date | null;
+  const counted = await countContactData(tx, subscriptionIds);
+  const subscriptions = dryRun ? subscriptionIds.length : await deleteSubscriptions(tx, subscriptionIds);
+  return { subscriptions, ...counted };
 }
 
 /**
@@ -206,21 +169,15 @@ interface ConsentRow {
  * the decision's conditions as a guard, and a real run counts what they deleted.
  */
 async function purgeAbandonedContacts(
-  tx: postgres.TransactionSql,
+  tx: Tx,
   kept: SubscriptionRow[],
   policy: RetentionPolicy,
   dryRun: boolean,
 ): Promise<ContactPurgeProgress> {
   if (kept.length === 0) return { ...NOTHING };
   const ids = kept.map((row) => row.subscription_id);
-  const contacts = await tx<ContactRow[]>`
-    SELECT c.contact_id, c.subscription_id, c.channel, c.address, c.created_at, c.verified_at,
-           v.address AS code_address, v.expires_at AS code_expires_at
-    FROM contacts c LEFT JOIN contact_verifications v ON v.contact_id = c.contact_id
-    WHERE c.subscription_id = ANY(${ids}::uuid[])`;
-  const consents = await tx<ConsentRow[]>`
-    SELECT consent_id, subscription_id, channel, address, confirmed_at
-    FROM consents WHERE subscription_id = ANY(${ids}::uuid[])`;
+  const contacts = await contactsWithCodes(tx, ids);
+  const consents = await consentsOfSubscriptions(tx, ids);
 
   const decided = {
     unverifiedContactIds: [] as string[],
@@ -228,32 +185,30 @@ async function purgeAbandonedContacts(
     consentIds: [] as string[],
     subscriptionIds: [] as string[],
   };
+  const contactsOf = groupBySubscription(contacts);
+  const consentsOf = groupBySubscription(consents);
   for (const row of kept) {
     const decision = abandonedContactPurge(
       {
         createdAt: row.created_at.getTime(),
         updatedAt: row.updated_at.getTime(),
-        contacts: contacts
-          .filter((contact) => contact.subscription_id === row.subscription_id)
-          .map((contact) => ({
-            contactId: contact.contact_id,
-            channel: contact.channel,
-            address: contact.address,
-            createdAt: contact.created_at.getTime(),
-            verifiedAt: contact.verified_at?.getTime() ?? null,
-            code:
-              contact.code_expires_at === null
-                ? null
-                : { address: contact.code_address!, expiresAt: contact.code_expires_at.getTime() },
-          })),
-        consents: consents
-          .filter((consent) => consent.subscription_id === row.subscription_id)
-          .map((consent) => ({
-            consentId: consent.consent_id,
-            channel: consent.channel,
-            address: consent.address,
-            confirmedAt: consent.confirmed_at?.getTime() ?? null,
-          })),
+        contacts: (contactsOf.get(row.subscription_id) ?? []).map((contact) => ({
+          contactId: contact.contact_id,
+          channel: contact.channel,
+          address: contact.address,
+          createdAt: contact.created_at.getTime(),
+          verifiedAt: contact.verified_at?.getTime() ?? null,
+          code:
+            contact.code_expires_at === null
+              ? null
+              : { address: contact.code_address!, expiresAt: contact.code_expires_at.getTime() },
+        })),
+        consents: (consentsOf.get(row.subscription_id) ?? []).map((consent) => ({
+          consentId: consent.consent_id,
+          channel: consent.channel,
+          address: consent.address,
+          confirmedAt: consent.confirmed_at?.getTime() ?? null,
+        })),
       },
       policy,
     );
@@ -273,42 +228,23 @@ async function purgeAbandonedContacts(
       expiredCodes: decided.expiredCodeContactIds.length,
     };
   }
-  const cutoff = new Date(retentionCutoff(policy));
-  const consentsDeleted = decided.consentIds.length
-    ? (
-        await tx`
-          DELETE FROM consents WHERE consent_id = ANY(${decided.consentIds}::uuid[]) AND confirmed_at IS NULL`
-      ).count
-    : 0;
-  const contactsDeleted = decided.unverifiedContactIds.length
-    ? (
-        await tx`
-          DELETE FROM contacts WHERE contact_id = ANY(${decided.unverifiedContactIds}::uuid[])
-            AND verified_at IS NULL AND created_at <= ${cutoff}`
-      ).count
-    : 0;
-  const codesDeleted = decided.expiredCodeContactIds.length
-    ? (
-        await tx`
-          DELETE FROM contact_verifications WHERE contact_id = ANY(${decided.expiredCodeContactIds}::uuid[])
-            AND expires_at <= ${cutoff}`
-      ).count
-    : 0;
-  const subscriptionsDeleted = decided.subscriptionIds.length
-    ? (
-        await tx`
-          DELETE FROM subscriptions s WHERE s.subscription_id = ANY(${decided.subscriptionIds}::uuid[])
-            AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.subscription_id = s.subscription_id)
-            AND NOT EXISTS (SELECT 1 FROM consents c WHERE c.subscription_id = s.subscription_id
-                              AND c.confirmed_at IS NOT NULL)`
-      ).count
-    : 0;
+  const deleted = await deleteAbandoned(tx, decided, new Date(retentionCutoff(policy)));
   return {
-    subscriptions: subscriptionsDeleted,
-    contacts: contactsDeleted,
-    consents: consentsDeleted,
-    unverifiedContacts: contactsDeleted,
-    emptiedSubscriptions: subscriptionsDeleted,
-    expiredCodes: codesDeleted,
+    subscriptions: deleted.subscriptions,
+    contacts: deleted.contacts,
+    consents: deleted.consents,
+    unverifiedContacts: deleted.contacts,
+    emptiedSubscriptions: deleted.subscriptions,
+    expiredCodes: deleted.codes,
   };
+}
+
+function groupBySubscription<T extends { subscription_id: string }>(rows: readonly T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const group = groups.get(row.subscription_id);
+    if (group) group.push(row);
+    else groups.set(row.subscription_id, [row]);
+  }
+  return groups;
 }

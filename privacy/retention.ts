@@ -14,13 +14,13 @@
  *   address may be a stranger's, typed by someone else, and it was never used.
  */
 import { addDays, isValidTimeZone, zonedTimeToInstant } from '../domain/zoned-time.js';
-import { LINK_LIFETIME_DAYS } from '../voters/links.js';
+import { LINK_LIFETIME_DAYS } from '../domain/manage-links.js';
 
 const MS_PER_DAY = 86_400_000;
 
 /**
  * An election without a closing date counts as closed this many days after Election Day (local
- * midnight), the same lifetime the manage links get (voters/links.ts): while a voter can still open
+ * midnight), the same lifetime the manage links get (domain/manage-links.ts): while a voter can still open
  * their preferences page, their data stays.
  */
 export const CLOSED_DAYS_AFTER_ELECTION_DAY = LINK_LIFETIME_DAYS;

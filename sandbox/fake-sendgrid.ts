@@ -19,8 +19,9 @@ import {
   sign,
   type KeyObject,
 } from 'node:crypto';
-import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
-import { close, listen, Pending, roll, SANDBOX_CONTROL_PATH, waitFor, type Listening } from './common.js';
+import express, { type ErrorRequestHandler, type Express, type Request, type Response, type Router } from 'express';
+import { waitFor } from './common.js';
+import { FakeProvider, type BaseFaults } from './fake-provider.js';
 
 export interface RecordedEmail {
   messageId: string;
@@ -43,15 +44,9 @@ export type SendGridErrorStatus = 400 | 401 | 403 | 413 | 429 | 500 | 503;
 
 export type SendGridFault = { status: SendGridErrorStatus; resetSeconds?: number } | { kind: 'timeout' };
 
-export interface SendGridFaults {
-  rateLimitRate: number;
-  serverErrorRate: number;
-  timeoutRate: number;
-  hangMs: number;
+export interface SendGridFaults extends BaseFaults {
   /** Seconds from now sent as X-RateLimit-Reset with a 429. */
   rateLimitResetSeconds: number;
-  /** Record (accept) the message before answering 500 or hanging. */
-  acceptBeforeFailure: boolean;
   /** An error status per recipient address. */
   recipientErrors: Record<string, SendGridErrorStatus>;
   /** When set, a From outside this list gets 403 (unverified sender identity). */
@@ -138,12 +133,9 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 type Json = Record<string, unknown>;
 
-export class FakeSendGrid {
+export class FakeSendGrid extends FakeProvider<SendGridFaults, SendGridFault, RecordedEmail> {
   readonly apiKey: string;
-  readonly messages: RecordedEmail[] = [];
   readonly eventBatches: DeliveredEventBatch[] = [];
-  requestCount = 0;
-  faults: SendGridFaults;
   eventOptions: SendGridEventOptions;
   eventWebhookUrl: string | undefined;
   /** The event webhook verification key as SendGrid shows it: base64 DER (SPKI). */
@@ -151,19 +143,17 @@ export class FakeSendGrid {
   readonly publicKeyPem: string;
 
   private readonly privateKey: KeyObject;
-  private readonly queued: SendGridFault[] = [];
-  private readonly pending = new Pending();
-  private readonly hangs = new Pending();
-  private readonly random: () => number;
   private readonly maxBodyBytes: number;
-  private listening?: Listening;
 
   private constructor(options: FakeSendGridOptions) {
+    super(DEFAULT_FAULTS, options, {
+      rateLimit: { status: 429 },
+      serverError: { status: 500 },
+      timeout: { kind: 'timeout' },
+    });
     this.apiKey = options.apiKey ?? `SG.${randomBytes(12).toString('hex')}`;
-    this.faults = { ...DEFAULT_FAULTS, ...options.faults };
     this.eventOptions = { ...DEFAULT_EVENTS, ...options.events };
     this.eventWebhookUrl = options.eventWebhookUrl;
-    this.random = options.random ?? Math.random;
     this.maxBodyBytes = options.maxBodyBytes ?? 30 * 1024 * 1024;
     const { publicKey, privateKey } = options.signingKeyPem
       ? { privateKey: createPrivateKey(options.signingKeyPem), publicKey: createPublicKey(options.signingKeyPem) }
@@ -174,38 +164,11 @@ export class FakeSendGrid {
   }
 
   static async start(options: FakeSendGridOptions = {}): Promise<FakeSendGrid> {
-    const fake = new FakeSendGrid(options);
-    fake.listening = await listen(fake.app(), options.port, options.host);
-    return fake;
-  }
-
-  /** Base URL to put in place of https://api.sendgrid.com. */
-  get url(): string {
-    if (!this.listening) throw new Error('FakeSendGrid is not listening');
-    return this.listening.url;
-  }
-
-  failNext(...faults: SendGridFault[]): void {
-    this.queued.push(...faults);
-  }
-
-  configure(faults: Partial<SendGridFaults>): void {
-    this.faults = { ...this.faults, ...faults };
-  }
-
-  reset(): void {
-    this.messages.length = 0;
-    this.eventBatches.length = 0;
-    this.queued.length = 0;
-    this.requestCount = 0;
+    return new FakeSendGrid(options).listen(options.port, options.host);
   }
 
   waitForEventBatches(count: number, timeoutMs = 5_000): Promise<void> {
     return waitFor(() => this.eventBatches.length >= count, timeoutMs, `${count} SendGrid event batches`);
-  }
-
-  idle(): Promise<void> {
-    return this.pending.idle();
   }
 
   /**
@@ -273,14 +236,7 @@ export class FakeSendGrid {
     return sign('sha256', Buffer.from(timestamp + body), this.privateKey).toString('base64');
   }
 
-  async close(): Promise<void> {
-    this.hangs.clear();
-    if (this.listening) await close(this.listening.server, this.pending);
-  }
-
-  private app() {
-    const app = express();
-    app.disable('x-powered-by');
+  protected routes(app: Express): void {
     app.post(
       '/v3/mail/send',
       (req, res, next) => {
@@ -291,7 +247,6 @@ export class FakeSendGrid {
       express.json({ limit: this.maxBodyBytes }),
       (req, res) => this.send(req, res),
     );
-    app.use(SANDBOX_CONTROL_PATH, this.control());
     app.use((_req, res) => {
       res.status(404).json({ errors: [{ message: 'not found', field: null, help: null }] });
     });
@@ -301,27 +256,15 @@ export class FakeSendGrid {
       if (type === 'entity.parse.failed') return this.error(res, 400, 'Invalid JSON');
       this.error(res, 500);
     }) satisfies ErrorRequestHandler);
-    return app;
   }
 
-  /** Control routes for a fake in its own process; no auth: bind it to loopback. */
-  private control() {
-    const router = express.Router();
-    router.use(express.json());
-    router.get('/messages', (_req, res) => void res.json(this.messages));
+  /** Also: the event batches posted, the public key, event settings, events for a message now. */
+  protected controlRoutes(router: Router): void {
     router.get('/event-batches', (_req, res) => void res.json(this.eventBatches));
     router.get('/public-key', (_req, res) => void res.json({ publicKey: this.publicKey }));
-    router.post('/faults', (req, res) => {
-      this.configure(req.body as Partial<SendGridFaults>);
-      res.json(this.faults);
-    });
     router.post('/events-config', (req, res) => {
       this.eventOptions = { ...this.eventOptions, ...(req.body as Partial<SendGridEventOptions>) };
       res.json(this.eventOptions);
-    });
-    router.post('/fail-next', (req, res) => {
-      this.failNext(...([] as SendGridFault[]).concat(req.body as SendGridFault | SendGridFault[]));
-      res.status(204).end();
     });
     router.post('/events', async (req, res, next) => {
       const { messageId, types, extra } = req.body as { messageId: string; types: string[]; extra?: Json };
@@ -331,11 +274,10 @@ export class FakeSendGrid {
         next(error);
       }
     });
-    router.post('/reset', (_req, res) => {
-      this.reset();
-      res.status(204).end();
-    });
-    return router;
+  }
+
+  protected resetDeliveries(): void {
+    this.eventBatches.length = 0;
   }
 
   private error(res: Response, status: SendGridErrorStatus, message?: string, field?: string): void {
@@ -356,15 +298,6 @@ export class FakeSendGrid {
         },
       ],
     });
-  }
-
-  private nextFault(): SendGridFault | undefined {
-    const queued = this.queued.shift();
-    if (queued) return queued;
-    if (roll(this.faults.rateLimitRate, this.random)) return { status: 429 };
-    if (roll(this.faults.serverErrorRate, this.random)) return { status: 500 };
-    if (roll(this.faults.timeoutRate, this.random)) return { kind: 'timeout' };
-    return undefined;
   }
 
   private send(req: Request, res: Response): void {
@@ -396,10 +329,7 @@ export class FakeSendGrid {
 
     if (fault) {
       if (this.faults.acceptBeforeFailure) this.accept(email);
-      if ('kind' in fault) {
-        this.hangs.later(this.faults.hangMs, () => void res.socket?.destroy());
-        return;
-      }
+      if ('kind' in fault) return this.hang(res);
       return this.error(res, fault.status);
     }
     const recorded = this.accept(email);

@@ -13,9 +13,17 @@
  * - every accepted message or call kept in `messages` for assertions.
  */
 import { randomBytes } from 'node:crypto';
-import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+import express, {
+  type ErrorRequestHandler,
+  type Express,
+  type Request,
+  type RequestHandler,
+  type Response,
+  type Router,
+} from 'express';
 import twilio from 'twilio';
-import { close, listen, Pending, roll, SANDBOX_CONTROL_PATH, waitFor, type Listening } from './common.js';
+import { waitFor } from './common.js';
+import { FakeProvider, type BaseFaults } from './fake-provider.js';
 
 export type TwilioChannel = 'sms' | 'voice';
 
@@ -51,21 +59,10 @@ export interface TwilioCallbackOptions {
   byRecipient: Record<string, StatusStep[]>;
 }
 
-export interface TwilioFaults {
-  /** Share of requests answered 429 / 20429 (0..1). */
-  rateLimitRate: number;
-  /** Share of requests answered 500. */
-  serverErrorRate: number;
-  /** Share of requests that hang for `hangMs` (set it above the client timeout). */
-  timeoutRate: number;
-  hangMs: number;
+/** A 429 is Twilio's 20429. */
+export interface TwilioFaults extends BaseFaults {
   /** Retry-After sent with a 429, in seconds; undefined sends none. */
   retryAfterSeconds: number | undefined;
-  /**
-   * Record (accept) the message before answering 500 or hanging: the provider did take it, the
-   * client cannot know. Default false: the message is not recorded.
-   */
-  acceptBeforeFailure: boolean;
   /** Error code per SMS recipient (E.164). */
   smsRecipientErrors: Record<string, number>;
   /** Error code per voice recipient. */
@@ -173,72 +170,33 @@ function first(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-export class FakeTwilio {
+export class FakeTwilio extends FakeProvider<TwilioFaults, TwilioFault, RecordedTwilioMessage> {
   readonly accountSid: string;
   readonly authToken: string;
-  /** Everything accepted, oldest first. */
-  readonly messages: RecordedTwilioMessage[] = [];
   /** Status callbacks and inbound webhooks posted, oldest first. */
   readonly callbacks: DeliveredCallback[] = [];
-  /** Requests received on the REST API (accepted or not). */
-  requestCount = 0;
-  faults: TwilioFaults;
   callbackOptions: TwilioCallbackOptions;
   inboundSmsUrl: string | undefined;
 
-  private readonly queued: TwilioFault[] = [];
-  private readonly pending = new Pending();
-  /** Hung requests, apart from callbacks so `idle()` does not wait for them. */
-  private readonly hangs = new Pending();
-  private readonly random: () => number;
-  private listening?: Listening;
-
   private constructor(options: FakeTwilioOptions) {
+    super(DEFAULT_FAULTS, options, {
+      rateLimit: { kind: 'rate_limit' },
+      serverError: { kind: 'server_error' },
+      timeout: { kind: 'timeout' },
+    });
     this.accountSid = options.accountSid ?? sid('AC');
     this.authToken = options.authToken ?? randomBytes(16).toString('hex');
-    this.faults = { ...DEFAULT_FAULTS, ...options.faults };
     this.callbackOptions = { ...DEFAULT_CALLBACKS, ...options.callbacks };
     this.inboundSmsUrl = options.inboundSmsUrl;
-    this.random = options.random ?? Math.random;
   }
 
   static async start(options: FakeTwilioOptions = {}): Promise<FakeTwilio> {
-    const fake = new FakeTwilio(options);
-    fake.listening = await listen(fake.app(), options.port, options.host);
-    return fake;
-  }
-
-  /** Base URL to put in place of https://api.twilio.com. */
-  get url(): string {
-    if (!this.listening) throw new Error('FakeTwilio is not listening');
-    return this.listening.url;
-  }
-
-  /** The next requests fail with these faults, in order, before any rate applies. */
-  failNext(...faults: TwilioFault[]): void {
-    this.queued.push(...faults);
-  }
-
-  /** Replaces fault settings (merged onto the current ones). */
-  configure(faults: Partial<TwilioFaults>): void {
-    this.faults = { ...this.faults, ...faults };
-  }
-
-  reset(): void {
-    this.messages.length = 0;
-    this.callbacks.length = 0;
-    this.queued.length = 0;
-    this.requestCount = 0;
+    return new FakeTwilio(options).listen(options.port, options.host);
   }
 
   /** Resolves once `count` callbacks have been posted (whatever our webhook answered). */
   waitForCallbacks(count: number, timeoutMs = 5_000): Promise<void> {
     return waitFor(() => this.callbacks.length >= count, timeoutMs, `${count} Twilio callbacks`);
-  }
-
-  /** Resolves when no callback is scheduled or in flight. */
-  idle(): Promise<void> {
-    return this.pending.idle();
   }
 
   /**
@@ -280,46 +238,23 @@ export class FakeTwilio {
     return twilio.getExpectedTwilioSignature(this.authToken, url, params);
   }
 
-  async close(): Promise<void> {
-    this.hangs.clear();
-    if (this.listening) await close(this.listening.server, this.pending);
-  }
-
-  private app() {
-    const app = express();
-    app.disable('x-powered-by');
+  protected routes(app: Express): void {
     const base = '/2010-04-01/Accounts/:accountSid';
     app.use(base, express.urlencoded({ extended: false }), this.authenticate);
     app.post(`${base}/Messages.json`, (req, res) => this.create('sms', req, res));
     app.post(`${base}/Calls.json`, (req, res) => this.create('voice', req, res));
     app.get(`${base}/Messages/:sid.json`, (req, res) => this.fetch(req, res));
     app.get(`${base}/Calls/:sid.json`, (req, res) => this.fetch(req, res));
-    app.use(SANDBOX_CONTROL_PATH, this.control());
     app.use((_req, res) => this.error(res, 20404));
     app.use(((error, _req, res, _next) => {
       const status = (error as { status?: number }).status ?? 500;
       res.status(status).json({ code: status === 500 ? 20500 : 20001, message: String(error), more_info: '', status });
     }) satisfies ErrorRequestHandler);
-    return app;
   }
 
-  /**
-   * Control routes for a fake running in its own process (dev runner, manual testing): inspect
-   * what was sent, change faults, simulate inbound texts. No auth: bind the fake to loopback.
-   */
-  private control() {
-    const router = express.Router();
-    router.use(express.json());
-    router.get('/messages', (_req, res) => void res.json(this.messages));
+  /** Also: the callbacks posted, a status callback now, an inbound text. */
+  protected controlRoutes(router: Router): void {
     router.get('/callbacks', (_req, res) => void res.json(this.callbacks));
-    router.post('/faults', (req, res) => {
-      this.configure(req.body as Partial<TwilioFaults>);
-      res.json(this.faults);
-    });
-    router.post('/fail-next', (req, res) => {
-      this.failNext(...([] as TwilioFault[]).concat(req.body as TwilioFault | TwilioFault[]));
-      res.status(204).end();
-    });
     router.post('/status-callback', async (req, res, next) => {
       const { sid: messageSid, step } = req.body as { sid: string; step: StatusStep };
       await this.sendStatusCallback(messageSid, step).then((sent) => res.json(sent), next);
@@ -330,11 +265,10 @@ export class FakeTwilio {
         next,
       );
     });
-    router.post('/reset', (_req, res) => {
-      this.reset();
-      res.status(204).end();
-    });
-    return router;
+  }
+
+  protected resetDeliveries(): void {
+    this.callbacks.length = 0;
   }
 
   private readonly authenticate: RequestHandler = (req, res, next) => {
@@ -365,15 +299,6 @@ export class FakeTwilio {
         more_info: `https://www.twilio.com/docs/errors/${code}`,
         status: known.status,
       });
-  }
-
-  private nextFault(): TwilioFault | undefined {
-    const queued = this.queued.shift();
-    if (queued) return queued;
-    if (roll(this.faults.rateLimitRate, this.random)) return { kind: 'rate_limit' };
-    if (roll(this.faults.serverErrorRate, this.random)) return { kind: 'server_error' };
-    if (roll(this.faults.timeoutRate, this.random)) return { kind: 'timeout' };
-    return undefined;
   }
 
   private create(channel: TwilioChannel, req: Request, res: Response): void {
@@ -413,7 +338,7 @@ export class FakeTwilio {
     if (fault?.kind === 'timeout') {
       if (this.faults.acceptBeforeFailure) accept();
       // Hang: the client's timeout fires first; then drop the connection.
-      this.hangs.later(this.faults.hangMs, () => void res.socket?.destroy());
+      this.hang(res);
       return;
     }
     const message = accept();

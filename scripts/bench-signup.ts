@@ -17,7 +17,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import exitHook from 'async-exit-hook';
-import type { Senders } from '../activities/notices.js';
+import type { Senders } from '../delivery/senders.js';
 import { createApp } from '../api/app.js';
 import { startServer } from '../api/server.js';
 import type { Sql } from '../db/client.js';

@@ -47,9 +47,8 @@ export async function startEmbeddedPostgres(options: {
   });
   if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await server.initialise();
   await server.start().catch((error: unknown) => {
-    throw new Error(
-      `PostgreSQL did not start on port ${options.port} (is the port in use?): ${String(error ?? 'process exited')}`,
-    );
+    const reason = error instanceof Error ? error.message : typeof error === 'string' ? error : 'process exited';
+    throw new Error(`PostgreSQL did not start on port ${options.port} (is the port in use?): ${reason}`);
   });
   const urlFor = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`;
   await createDatabaseIfMissing(urlFor('postgres'), options.database);

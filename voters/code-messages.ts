@@ -1,23 +1,17 @@
-import type { NoticeLinks, Senders } from '../activities/notices.js';
 import type { Sql } from '../db/client.js';
+import { countyDetailsRow } from '../db/counties.js';
+import type { Channel } from '../domain/notices.js';
+import { isInsideWindow, type DailyWindow } from '../domain/quiet-hours.js';
 import { resolveCountyDetails, type CountyFallback } from '../delivery/county.js';
-import type { EmailSender, SmsSender, VoiceSender } from '../delivery/providers/index.js';
-import {
-  renderEmail,
-  renderSms,
-  renderVoice,
-  type EmailKey,
-  type Language,
-  type MessageVars,
-} from '../delivery/templates/index.js';
+import { sendMessage, type NoticeLinks, type Senders } from '../delivery/senders.js';
+import type { EmailKey, Language, MessageVars } from '../delivery/templates/index.js';
 import type { Logger } from '../lib/logger.js';
 import { CODE_LIFETIME_MS } from './codes.js';
-import type { ContactChannel } from './contract.js';
 
 /** A code to send once the transaction that stored its hash has committed. */
 export interface PendingCode {
   subscriptionId: string;
-  channel: ContactChannel;
+  channel: Channel;
   address: string;
   code: string;
   language: Language;
@@ -34,19 +28,37 @@ export interface PendingCode {
 export interface PendingAlert {
   subscriptionId: string;
   /** Where the alert goes: a previously verified contact, or the address just removed. */
-  channel: ContactChannel;
+  channel: Channel;
   address: string;
   language: Language;
   county: string | null;
   /** Whether the voter's window allows a call now (voice alerts are skipped outside it). */
   callAllowed: boolean;
-  event: { kind: 'added'; channel: ContactChannel; masked: string } | { kind: 'removed' } | { kind: 'unsubscribed' };
+  event: { kind: 'added'; channel: Channel; masked: string } | { kind: 'removed' } | { kind: 'unsubscribed' };
+}
+
+/** Whether a call may ring at `now`: inside the subscription's window, in its zone (an unknown zone: no). */
+export function callAllowedAt(now: number, window: DailyWindow, timeZone: string): boolean {
+  try {
+    return isInsideWindow(now, window, timeZone);
+  } catch {
+    return false;
+  }
+}
+
+/** The same alert to each recipient, in the subscription's language. */
+export function alertsTo(
+  recipients: readonly { channel: Channel; address: string }[],
+  subscription: Pick<PendingAlert, 'subscriptionId' | 'language' | 'county' | 'callAllowed'>,
+  event: PendingAlert['event'],
+): PendingAlert[] {
+  return recipients.map(({ channel, address }) => ({ ...subscription, channel, address, event }));
 }
 
 type AlertKey =
   'contact_added.email_address' | 'contact_added.mobile_number' | 'contact_added.phone_number' | 'contact_removed';
 
-const ADDED_KEY: Record<ContactChannel, AlertKey> = {
+const ADDED_KEY: Record<Channel, AlertKey> = {
   email: 'contact_added.email_address',
   sms: 'contact_added.mobile_number',
   voice: 'contact_added.phone_number',
@@ -71,20 +83,16 @@ export function createCodeMessages(deps: {
   senders: Senders;
   links: NoticeLinks;
   logger: Logger;
-  publicBaseUrl?: string | undefined;
+  publicBaseUrl: string;
   /** When the subscription's manage links expire (the email carries them). */
   linkExpiry: (subscriptionId: string) => Promise<number>;
   /** Per field, for a county without a `counties` row or with a partial one (`countyFallback(config)`). */
   countyFallback?: CountyFallback | undefined;
 }) {
-  const { sql, links } = deps;
-  const publicBaseUrl = deps.publicBaseUrl ?? 'http://127.0.0.1:3000';
+  const { sql, links, publicBaseUrl } = deps;
 
   async function countyVars(county: string | null) {
-    const [row] = county
-      ? await sql<{ name: string | null; phone: string | null; url: string | null }[]>`
-          SELECT name, phone, url FROM counties WHERE county = ${county}`
-      : [];
+    const row = county ? await countyDetailsRow(sql, county) : undefined;
     const details = resolveCountyDetails(row, deps.countyFallback);
     if (!details) {
       throw Object.assign(new Error(`county ${county ?? '?'} has no name, phone and URL configured`), {
@@ -115,41 +123,22 @@ export function createCodeMessages(deps: {
   /** One message through the provider of `channel`, in the voter's language. */
   async function send<K extends EmailKey>(
     key: K,
-    target: { subscriptionId: string; channel: ContactChannel; address: string; language: Language },
+    target: { subscriptionId: string; channel: Channel; address: string; language: Language },
     vars: MessageVars<K>,
     correlation: Record<string, string>,
     smsValiditySeconds: number,
   ) {
     const { subscriptionId, channel, address, language } = target;
-    const sender = deps.senders[channel];
-    if (!sender) throw Object.assign(new Error(`no provider for ${channel}`), { type: 'ChannelNotConfigured' });
-    if (channel === 'sms') {
-      await (sender as SmsSender).send({
-        to: address,
-        body: renderSms(key, language, vars).text,
-        validityPeriodSeconds: smsValiditySeconds,
-        correlation,
-      });
-    } else if (channel === 'voice') {
-      await (sender as VoiceSender).send({
-        to: address,
-        language,
-        text: renderVoice(key, language, vars).text,
-        englishText: renderVoice(key, 'en', vars).text,
-        correlation,
-      });
-    } else {
-      const { manageUrl, unsubscribeUrl } = await emailLinks(key, subscriptionId, language);
-      const email = renderEmail(key, language, { ...vars, manageUrl });
-      await (sender as EmailSender).send({
-        to: address,
-        subject: email.subject,
-        html: email.html,
-        text: email.text,
-        ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
-        correlation,
-      });
-    }
+    await sendMessage(deps.senders, {
+      channel,
+      to: address,
+      key,
+      language,
+      vars,
+      correlation,
+      smsValiditySeconds,
+      ...(channel === 'email' ? { emailLinks: await emailLinks(key, subscriptionId, language) } : {}),
+    });
   }
 
   async function sendCode(pending: PendingCode) {
@@ -178,64 +167,60 @@ export function createCodeMessages(deps: {
     }
   }
 
-  return {
-    /** Sends each code; a failure is logged (without the address) and the voter can ask for a new code. */
-    async sendCodes(codes: PendingCode[]): Promise<void> {
-      await Promise.all(
-        codes.map(async (pending) => {
-          try {
-            await sendCode(pending);
-          } catch (error) {
-            const meta = {
-              subscriptionId: pending.subscriptionId,
-              channel: pending.channel,
-              errorType: errorType(error),
-            };
-            if (meta.errorType === 'CountyNotConfigured') {
-              // An operator must act: no code can go out for this county until it is configured.
-              deps.logger.error(
-                { ...meta, county: pending.county },
-                'verification code not sent: the county has no name, phone and URL (run `county` or set DEFAULT_COUNTY_*)',
-              );
-            } else {
-              deps.logger.warn(meta, 'verification code not sent');
-            }
-          }
-        }),
+  /**
+   * Logs a message that did not go out, without the address. A county without a name, phone and URL
+   * is an operator's to fix (no message can name it): that is an error; anything else a warning.
+   */
+  function notSent(what: string, meta: Record<string, string>, county: string | null, error: unknown) {
+    const type = errorType(error);
+    if (type === 'CountyNotConfigured') {
+      deps.logger.error(
+        { ...meta, errorType: type, county },
+        `${what} not sent: the county has no name, phone and URL (run \`county\` or set DEFAULT_COUNTY_*)`,
       );
-    },
+    } else {
+      deps.logger.warn({ ...meta, errorType: type }, `${what} not sent`);
+    }
+  }
 
-    /**
-     * Sends each security alert (voice only inside the voter's window); a failure is logged without
-     * the address and never fails the request that caused it.
-     */
-    async sendAlerts(alerts: PendingAlert[]): Promise<void> {
-      await Promise.all(
-        alerts.map(async (alert) => {
-          const meta = {
-            subscriptionId: alert.subscriptionId,
-            channel: alert.channel,
-            alert: alert.event.kind === 'added' ? `added_${alert.event.channel}` : alert.event.kind,
-          };
-          if (alert.channel === 'voice' && !alert.callAllowed) {
-            deps.logger.info(meta, 'contact alert call skipped outside the voter window');
-            return;
-          }
-          try {
-            await sendAlert(alert);
-          } catch (error) {
-            const type = errorType(error);
-            if (type === 'CountyNotConfigured') {
-              deps.logger.error(
-                { ...meta, errorType: type, county: alert.county },
-                'contact alert not sent: the county has no name, phone and URL (run `county` or set DEFAULT_COUNTY_*)',
-              );
-            } else {
-              deps.logger.warn({ ...meta, errorType: type }, 'contact alert not sent');
-            }
-          }
-        }),
-      );
-    },
-  };
+  /** Sends each code; a failure is logged (without the address) and the voter can ask for a new code. */
+  async function sendCodes(codes: PendingCode[]): Promise<void> {
+    await Promise.all(
+      codes.map(async (pending) => {
+        try {
+          await sendCode(pending);
+        } catch (error) {
+          const meta = { subscriptionId: pending.subscriptionId, channel: pending.channel };
+          notSent('verification code', meta, pending.county, error);
+        }
+      }),
+    );
+  }
+
+  /**
+   * Sends each security alert (voice only inside the voter's window); a failure is logged without
+   * the address and never fails the request that caused it.
+   */
+  async function sendAlerts(alerts: PendingAlert[]): Promise<void> {
+    await Promise.all(
+      alerts.map(async (alert) => {
+        const meta = {
+          subscriptionId: alert.subscriptionId,
+          channel: alert.channel,
+          alert: alert.event.kind === 'added' ? `added_${alert.event.channel}` : alert.event.kind,
+        };
+        if (alert.channel === 'voice' && !alert.callAllowed) {
+          deps.logger.info(meta, 'contact alert call skipped outside the voter window');
+          return;
+        }
+        try {
+          await sendAlert(alert);
+        } catch (error) {
+          notSent('contact alert', meta, alert.county, error);
+        }
+      }),
+    );
+  }
+
+  return { sendCodes, sendAlerts };
 }

@@ -1,4 +1,5 @@
 import type { Language } from '../delivery/templates/index.js';
+import type { Channel } from '../domain/notices.js';
 
 /**
  * What the voter-facing surfaces (the JSON API under /v1/subscriptions and the server-rendered pages)
@@ -7,8 +8,8 @@ import type { Language } from '../delivery/templates/index.js';
  * each surface maps them to its own answer (HTTP status + JSON, or a page in the voter's language).
  */
 
-export type ContactChannel = 'email' | 'sms' | 'voice';
-export const CONTACT_CHANNELS: readonly ContactChannel[] = ['email', 'sms', 'voice'];
+/** The order voter pages and answers list channels in (every channel of domain/notices.ts, email first). */
+export const CONTACT_CHANNELS: readonly Channel[] = ['email', 'sms', 'voice'];
 
 /** The form of a subscription ID (a UUID): anything else is not found without asking the database. */
 export const SUBSCRIPTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -24,9 +25,9 @@ export interface VoterIdentityInput {
 }
 
 export interface SignUpInput extends VoterIdentityInput {
-  contacts: Partial<Record<ContactChannel, string>>;
+  contacts: Partial<Record<Channel, string>>;
   language: Language;
-  /** HH:MM local time; default 08:00-21:00. */
+  /** HH:MM local time; default DEFAULT_WINDOW (domain/quiet-hours.ts). */
   quietHours?: { start: string; end: string };
   /** IANA zone; default: the voter's county. */
   timezone?: string;
@@ -57,10 +58,10 @@ export type Refusal =
 export type LookupRefusal = Refusal | { outcome: 'no_match' } | { outcome: 'multiple_matches' };
 
 export type SignUpResult =
-  { outcome: 'subscribed'; subscriptionId: string; pendingVerification: ContactChannel[] } | LookupRefusal;
+  { outcome: 'subscribed'; subscriptionId: string; pendingVerification: Channel[] } | LookupRefusal;
 
 export type VerifyResult =
-  | { outcome: 'verified'; subscriptionId: string; channel: ContactChannel; manageToken: string }
+  | { outcome: 'verified'; subscriptionId: string; channel: Channel; manageToken: string }
   | { outcome: 'invalid_code'; attemptsRemaining: number }
   | { outcome: 'code_expired' }
   | { outcome: 'too_many_attempts' }
@@ -69,10 +70,10 @@ export type VerifyResult =
   | Refusal;
 
 export type ResendResult =
-  { outcome: 'sent'; channel: ContactChannel } | { outcome: 'already_verified' } | { outcome: 'not_found' } | Refusal;
+  { outcome: 'sent'; channel: Channel } | { outcome: 'already_verified' } | { outcome: 'not_found' } | Refusal;
 
 export interface ContactView {
-  channel: ContactChannel;
+  channel: Channel;
   /** Masked: '•••-•••-4567', 'j•••@e•••.org'. */
   address: string;
   verified: boolean;
@@ -92,7 +93,7 @@ export interface PreferencesView {
 
 /** PATCH body: contacts given replace that channel's address (null removes the channel). */
 export interface PreferencesPatch {
-  contacts?: Partial<Record<ContactChannel, string | null>>;
+  contacts?: Partial<Record<Channel, string | null>>;
   language?: Language;
   quietHours?: { start: string; end: string };
   timezone?: string;
@@ -101,7 +102,7 @@ export interface PreferencesPatch {
 export type PreferencesResult = { outcome: 'ok'; preferences: PreferencesView } | { outcome: 'not_found' };
 
 export type UpdateResult =
-  | { outcome: 'updated'; preferences: PreferencesView; pendingVerification: ContactChannel[] }
+  | { outcome: 'updated'; preferences: PreferencesView; pendingVerification: Channel[] }
   | { outcome: 'not_found' }
   | Refusal;
 
@@ -131,7 +132,7 @@ export interface VoterService {
   verify(subscriptionId: string, input: unknown, origin: RequestOrigin): Promise<VerifyResult>;
   resendCode(subscriptionId: string, input: unknown, origin: RequestOrigin): Promise<ResendResult>;
   /** The channels of a subscription still waiting for a code (the /verify page lists them). */
-  pendingChannels(subscriptionId: string): Promise<ContactChannel[] | undefined>;
+  pendingChannels(subscriptionId: string): Promise<Channel[] | undefined>;
   preferences(subscriptionId: string): Promise<PreferencesResult>;
   updatePreferences(subscriptionId: string, patch: unknown, origin: RequestOrigin): Promise<UpdateResult>;
   unsubscribe(subscriptionId: string, origin: RequestOrigin): Promise<UnsubscribeResult>;

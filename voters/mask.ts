@@ -1,4 +1,4 @@
-import type { ContactChannel } from './contract.js';
+import type { Channel } from '../domain/notices.js';
 
 const DOT = '\u2022';
 
@@ -17,6 +17,6 @@ export function maskEmail(email: string): string {
   return `${local.slice(0, 1)}${DOT.repeat(3)}@${domain.slice(0, 1)}${DOT.repeat(3)}${tld}`;
 }
 
-export function maskAddress(channel: ContactChannel, address: string): string {
+export function maskAddress(channel: Channel, address: string): string {
   return channel === 'email' ? maskEmail(address) : maskPhone(address);
 }

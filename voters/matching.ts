@@ -1,4 +1,5 @@
 import type { Sql } from '../db/client.js';
+import { rollCandidates } from '../db/voter-roll.js';
 import { normalizeName, normalizeVoterId } from './normalize.js';
 
 /** A roll entry found by the lookup; personal fields stay here and in Postgres. */
@@ -51,17 +52,5 @@ export function decideMatch(identity: Identity, candidates: readonly RollCandida
 
 /** One indexed query (voters_lookup: birth date, ZIP) in every case, then the pure decision. */
 export async function matchVoter(sql: Sql, identity: Identity): Promise<MatchOutcome> {
-  const rows = await sql<{ voter_id: string; county: string; status: string; first_name: string; last_name: string }[]>`
-    SELECT voter_id, county, status, first_name, last_name FROM voters
-    WHERE date_of_birth = ${identity.dateOfBirth}::date AND zip = ${identity.zip}`;
-  return decideMatch(
-    identity,
-    rows.map((row) => ({
-      voterId: row.voter_id,
-      county: row.county,
-      status: row.status,
-      firstName: row.first_name,
-      lastName: row.last_name,
-    })),
-  );
+  return decideMatch(identity, await rollCandidates(sql, identity.dateOfBirth, identity.zip));
 }

@@ -1,3 +1,7 @@
+import { createHmac } from 'node:crypto';
+import type { Identity } from './matching.js';
+import { normalizeName } from './normalize.js';
+
 /**
  * Fixed-window counters per key (client address, looked-up identity, subscription), one window per
  * hour. Kept in memory per process: with several API processes each enforces its own limit, which
@@ -61,4 +65,50 @@ export function clientAddressKey(address: string): string {
     .slice(0, 4)
     .map((group) => group.replace(/^0+(?=.)/, ''))
     .join(':')}::/64`;
+}
+
+/** A refusal for a request over its limit. */
+export interface RateLimited {
+  outcome: 'rate_limited';
+  retryAfterSeconds: number;
+}
+
+/**
+ * The voter service's limits: per client address (each kind of request counted apart: lookup,
+ * verify, manage) and per subject (a looked-up identity as a keyed hash, or a subscription), the
+ * latter widened by `factor` for manage requests.
+ */
+export function createVoterLimits(options: {
+  limiter: RateLimiter;
+  /** Requests per hour; read at each request. */
+  rateLimits: { readonly perAddress: number; readonly perIdentity: number };
+  /** Keys the identity hash, so the limiter never holds a name or birth date. */
+  secret: string;
+}) {
+  const refusal = (hit: ReturnType<RateLimiter['hit']>): RateLimited | undefined =>
+    hit.allowed ? undefined : { outcome: 'rate_limited', retryAfterSeconds: hit.retryAfterSeconds };
+  return {
+    byAddress(kind: string, clientAddress: string): RateLimited | undefined {
+      return refusal(
+        options.limiter.hit(`${kind}:address:${clientAddressKey(clientAddress)}`, options.rateLimits.perAddress),
+      );
+    },
+    bySubject(kind: string, subject: string, factor = 1): RateLimited | undefined {
+      return refusal(options.limiter.hit(`${kind}:subject:${subject}`, options.rateLimits.perIdentity * factor));
+    },
+    /** The looked-up identity as a keyed hash. */
+    identityKey(identity: Identity): string {
+      return createHmac('sha256', options.secret)
+        .update(
+          [
+            'identity',
+            normalizeName(identity.firstName),
+            normalizeName(identity.lastName),
+            identity.dateOfBirth,
+            identity.zip,
+          ].join('|'),
+        )
+        .digest('base64url');
+    },
+  };
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { LANGUAGES, isLanguage, type Language } from '../delivery/templates/index.js';
-import { CONTACT_CHANNELS, type ContactChannel, type FieldProblems } from './contract.js';
+import type { Channel } from '../domain/notices.js';
+import { DEFAULT_WINDOW } from '../domain/quiet-hours.js';
+import { CONTACT_CHANNELS, type FieldProblems } from './contract.js';
 import {
   isValidDate,
   isValidTime,
@@ -34,6 +36,14 @@ function checked<T>(check: (raw: string) => T | undefined, code: string, message
     });
 }
 
+/** A check of the trimmed value: the trimmed value when `test` accepts it. */
+const trimmedIf =
+  (test: (value: string) => boolean) =>
+  (raw: string): string | undefined => {
+    const value = raw.trim();
+    return test(value) ? value : undefined;
+  };
+
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefined, schema.optional());
 
 const name = (label: string) =>
@@ -43,7 +53,7 @@ const name = (label: string) =>
   );
 
 export const dateOfBirthField = checked(
-  (raw) => (isValidDate(raw.trim()) ? raw.trim() : undefined),
+  trimmedIf(isValidDate),
   'invalid_date',
   'Enter the date of birth as YYYY-MM-DD, a date that exists.',
   10,
@@ -66,18 +76,18 @@ const emailField = checked(normalizeEmail, 'invalid_email', 'Enter a valid email
 
 const time = (allowEndOfDay: boolean) =>
   checked(
-    (raw) => (isValidTime(raw.trim(), allowEndOfDay) ? raw.trim() : undefined),
+    trimmedIf((value) => isValidTime(value, allowEndOfDay)),
     'invalid_time',
     'Enter a time as HH:MM (24-hour clock).',
     5,
   );
 
-export const quietHoursField = z
-  .object({ start: time(false), end: time(true) })
-  .meta({ description: 'Daily window (local time) in which notices may arrive; default 08:00-21:00.' });
+export const quietHoursField = z.object({ start: time(false), end: time(true) }).meta({
+  description: `Daily window (local time) in which notices may arrive; default ${DEFAULT_WINDOW.start}-${DEFAULT_WINDOW.end}.`,
+});
 
 export const timezoneField = checked(
-  (raw) => (isValidTimeZone(raw.trim()) ? raw.trim() : undefined),
+  trimmedIf(isValidTimeZone),
   'invalid_timezone',
   'Choose a valid time zone, e.g. America/Los_Angeles.',
   64,
@@ -96,8 +106,7 @@ export const languageField = z
   .meta({ description: `One of ${LANGUAGES.join(', ')}` });
 
 export const channelField = checked(
-  (raw): ContactChannel | undefined =>
-    (CONTACT_CHANNELS as readonly string[]).includes(raw) ? (raw as ContactChannel) : undefined,
+  (raw): Channel | undefined => ((CONTACT_CHANNELS as readonly string[]).includes(raw) ? (raw as Channel) : undefined),
   'invalid_channel',
   `Choose a channel: ${CONTACT_CHANNELS.join(', ')}.`,
   10,

@@ -2,7 +2,8 @@
  * Pure mapping between the HTML forms and the voter service: form bodies into the service's input
  * shapes, and the service's field problems back onto form fields with translated messages.
  */
-import { CONTACT_CHANNELS, type ContactChannel, type FieldProblems } from '../voters/contract.js';
+import type { Channel } from '../domain/notices.js';
+import { CONTACT_CHANNELS, type FieldProblems } from '../voters/contract.js';
 import { WEB_CATALOGS, translate, translatePlural, type Language, type MessageKey } from './i18n.js';
 import type { SummaryItem } from './views/components.js';
 
@@ -11,7 +12,7 @@ export type FormBody = Readonly<Record<string, unknown>>;
 /** One field of an urlencoded body: the first value when repeated, '' when absent. */
 export function formValue(body: FormBody | undefined, name: string): string {
   const raw = body?.[name];
-  const value = Array.isArray(raw) ? raw[0] : raw;
+  const value: unknown = Array.isArray(raw) ? raw[0] : raw;
   return typeof value === 'string' ? value.trim() : '';
 }
 
@@ -45,8 +46,8 @@ export function identityInput(values: FormValues) {
   };
 }
 
-function filledContacts(values: FormValues): Partial<Record<ContactChannel, string>> {
-  const contacts: Partial<Record<ContactChannel, string>> = {};
+function filledContacts(values: FormValues): Partial<Record<Channel, string>> {
+  const contacts: Partial<Record<Channel, string>> = {};
   for (const channel of CONTACT_CHANNELS) {
     const value = values[channel];
     if (value) contacts[channel] = value;
@@ -74,8 +75,8 @@ export function signUpInput(values: FormValues, pageLanguage: Language) {
  * The manage form as a PATCH: a filled contact replaces that channel, a ticked `remove_<channel>`
  * removes it, an empty one is left out (the service reads a blank contact as "remove").
  */
-export function preferencesPatch(values: FormValues, removals: readonly ContactChannel[]) {
-  const contacts: Partial<Record<ContactChannel, string | null>> = { ...filledContacts(values) };
+export function preferencesPatch(values: FormValues, removals: readonly Channel[]) {
+  const contacts: Partial<Record<Channel, string | null>> = { ...filledContacts(values) };
   for (const channel of removals) if (contacts[channel] === undefined) contacts[channel] = null;
   const hours = quietHours(values);
   return {
@@ -86,7 +87,7 @@ export function preferencesPatch(values: FormValues, removals: readonly ContactC
   };
 }
 
-export function removedChannels(body: FormBody | undefined): ContactChannel[] {
+export function removedChannels(body: FormBody | undefined): Channel[] {
   return CONTACT_CHANNELS.filter((channel) => formValue(body, `remove_${channel}`) !== '');
 }
 
@@ -149,7 +150,7 @@ export function summaryFor(
     }));
 }
 
-export function verifyCodeField(channel: ContactChannel): string {
+export function verifyCodeField(channel: Channel): string {
   return `code_${channel}`;
 }
 

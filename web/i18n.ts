@@ -99,20 +99,20 @@ export function negotiateLanguage(explicit: unknown, acceptLanguage: string | un
   return 'en';
 }
 
-const DEFAULT_TIMEZONE = 'America/Los_Angeles';
-
-/** An instant as a date and time in the page language and the given zone. */
+/**
+ * An instant as a date and time in the page language and the given zone (the voter service has
+ * already chosen it: county, election, DEFAULT_TIME_ZONE). A zone the runtime does not know shows
+ * the time in UTC, saying so.
+ */
 export function formatDateTime(lang: Language, iso: string, timeZone: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
   try {
     return new Intl.DateTimeFormat(INTL_LOCALE[lang], { dateStyle: 'long', timeStyle: 'short', timeZone }).format(date);
   } catch {
-    return new Intl.DateTimeFormat(INTL_LOCALE[lang], {
-      dateStyle: 'long',
-      timeStyle: 'short',
-      timeZone: DEFAULT_TIMEZONE,
-    }).format(date);
+    return new Intl.DateTimeFormat(INTL_LOCALE[lang], { dateStyle: 'long', timeStyle: 'long', timeZone: 'UTC' }).format(
+      date,
+    );
   }
 }
 

@@ -1,10 +1,10 @@
 import cookieParser from 'cookie-parser';
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+import type { Channel } from '../domain/notices.js';
 import type { Logger } from '../lib/logger.js';
 import { CONSENT_TEXT_VERSION } from '../voters/consent.js';
 import {
   CONTACT_CHANNELS,
-  type ContactChannel,
   type FieldProblems,
   type LookupRefusal,
   type RequestOrigin,
@@ -101,7 +101,7 @@ export function createWebRouter(deps: WebRouterDeps): Router {
   ];
 
   function ctx(req: Request, res: Response): PageContext {
-    const explicit = formValue(req.body as FormBody | undefined, 'lang') || formValue(req.query as FormBody, 'lang');
+    const explicit = formValue(req.body as FormBody | undefined, 'lang') || formValue(req.query, 'lang');
     return {
       lang: negotiateLanguage(explicit, req.headers['accept-language']),
       csrfToken: () => csrf.token(req, res),
@@ -180,7 +180,7 @@ export function createWebRouter(deps: WebRouterDeps): Router {
 
   router.get('/verify', ...page, async (req, res) => {
     const { lang, csrfToken } = ctx(req, res);
-    const subscriptionId = formValue(req.query as FormBody, 'subscription');
+    const subscriptionId = formValue(req.query, 'subscription');
     const pending = SUBSCRIPTION_ID.test(subscriptionId) ? await voters.pendingChannels(subscriptionId) : undefined;
     if (!pending) return notFoundPage(res, lang);
     send(res, 200, verifyPage({ lang, csrfToken: csrfToken(), subscriptionId, pending }));
@@ -196,10 +196,10 @@ export function createWebRouter(deps: WebRouterDeps): Router {
     const values = readForm(body, codeFields);
     const filled = pending.filter((channel) => values[verifyCodeField(channel)] !== '');
     const byField: Record<string, string> = {};
-    const confirmed: ContactChannel[] = [];
+    const confirmed: Channel[] = [];
     let manageToken: string | undefined;
     if (pending.length > 0 && filled.length === 0) {
-      byField[verifyCodeField(pending[0] as ContactChannel)] = translate(lang, 'problem.required');
+      byField[verifyCodeField(pending[0] as Channel)] = translate(lang, 'problem.required');
     }
     for (const channel of filled) {
       const field = verifyCodeField(channel);
@@ -325,12 +325,12 @@ export function createWebRouter(deps: WebRouterDeps): Router {
 
   router.get('/manage', ...page, async (req, res) => {
     const { lang, csrfToken, origin } = ctx(req, res);
-    const token = formValue(req.query as FormBody, 'token');
+    const token = formValue(req.query, 'token');
     const subscriptionId = authorize(res, lang, token, origin('/manage'));
     if (!subscriptionId) return;
     const found = await voters.preferences(subscriptionId);
     if (found.outcome === 'not_found') return notFoundPage(res, lang);
-    const verified = formValue(req.query as FormBody, 'verified') === '1';
+    const verified = formValue(req.query, 'verified') === '1';
     send(res, 200, managePage({ lang, csrfToken: csrfToken(), token, preferences: found.preferences, verified }));
   });
 
@@ -398,7 +398,7 @@ export function createWebRouter(deps: WebRouterDeps): Router {
   const pageError: ErrorRequestHandler = (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
     const status = (err as { status?: unknown }).status;
-    const lang = negotiateLanguage(formValue(req.query as FormBody, 'lang'), req.headers['accept-language']);
+    const lang = negotiateLanguage(formValue(req.query, 'lang'), req.headers['accept-language']);
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return message(res, status, { lang, titleKey: 'page.bad_request_title', textKeys: ['page.bad_request_text'] });
     }
@@ -437,6 +437,6 @@ function codeProblem(lang: Language, fields: FieldProblems): string {
   return translate(lang, key);
 }
 
-function confirmedField(field: string, confirmed: readonly ContactChannel[]): boolean {
+function confirmedField(field: string, confirmed: readonly Channel[]): boolean {
   return confirmed.some((channel) => verifyCodeField(channel) === field);
 }

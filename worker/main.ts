@@ -3,18 +3,11 @@
  * WORKER_METRICS_PORT, migrations and search attributes ensured at start-up, graceful on SIGTERM.
  */
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import { loadConfig, ConfigError } from '../config/env.js';
+import { loadConfigOrExit } from '../config/env.js';
 import { createLogger } from '../lib/logger.js';
 import { runWorker, temporalLogger } from './run.js';
 
-let config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`worker: ${error.message}\n`);
-  process.exit(78); // EX_CONFIG
-}
+const config = loadConfigOrExit('worker');
 const logger = createLogger(config, 'worker');
 
 Runtime.install({

@@ -67,6 +67,7 @@ export async function runWorker(config: Config, logger: Logger): Promise<Running
       partitions: config.SWEEP_PARTITIONS,
       budget: new ActionBudget(sql, { perSecond: config.TEMPORAL_ACTIONS_PER_SECOND }),
     },
+    defaultTimeZone: config.DEFAULT_TIME_ZONE,
   });
   const workers = [
     await createWorker(config, connection, activities),

@@ -1,13 +1,8 @@
 /**
- * Twilio webhooks, mounted at /webhooks/twilio:
- *
- * - POST /status, /call-status: message and call status callbacks. They move the ledger forward
- *   (never back), once per (sid, status), and disable a contact whose number can never work.
- * - POST /inbound: a voter's text. STOP-family words opt every SMS contact with that number out,
- *   START-family words opt them back in, HELP answers with help; anything else gets the
- *   "we cannot read replies" text. Replies are TwiML in the voter's language.
- *
- * Every request's signature is checked before anything is parsed or written (conventions 13).
+ * Twilio webhooks, mounted at /webhooks/twilio: POST /status and /call-status (message and call
+ * status callbacks) and /inbound (a voter's text, answered with TwiML in the voter's language).
+ * Every request's signature is checked before anything is parsed or written (conventions 13); what
+ * an event does is decided in delivery/webhooks/twilio.ts.
  */
 import express, { Router, type Request, type RequestHandler } from 'express';
 import twilio from 'twilio';
@@ -17,19 +12,10 @@ import {
   publicWebhookUrl,
   TWILIO_SIGNATURE_HEADER,
   verifyTwilioSignature,
-  type StatusEvent,
 } from '../../delivery/providers/index.js';
-import { renderSms, resolveLanguage, type Language, type MessageKey } from '../../delivery/templates/index.js';
+import type { WebhookDeps } from '../../delivery/webhooks/common.js';
+import { applyTwilioStatus, handleInboundSms, type CountyContact } from '../../delivery/webhooks/twilio.js';
 import { ApiError } from '../errors.js';
-import { classifyInboundKeyword, type InboundKeyword } from './keywords.js';
-import {
-  advanceDeliveryStatus,
-  changeContacts,
-  claimWebhookEvent,
-  signalVoters,
-  type ContactChannel,
-  type WebhookDeps,
-} from './ledger.js';
 
 export interface TwilioWebhookConfig {
   /** Our public base URL as Twilio sees it (signatures cover the full public URL). */
@@ -44,12 +30,6 @@ export interface TwilioWebhookConfig {
 
 export interface TwilioWebhookDeps extends WebhookDeps {
   config: TwilioWebhookConfig;
-}
-
-export interface CountyContact {
-  countyName: string;
-  countyPhone: string;
-  countyUrl: string;
 }
 
 /** Twilio posts at most a few KB; anything much larger is not Twilio. */
@@ -83,149 +63,6 @@ function requireTwilioSignature(config: TwilioWebhookConfig, deps: WebhookDeps):
     }
     next();
   };
-}
-
-export type StatusOutcome = 'applied' | 'stale' | 'duplicate' | 'ignored' | 'unmatched';
-
-/**
- * Applies one verified status callback: dedupe on (sid, status), move the ledger forward and, on
- * a delivery error that says the number can never work, disable that contact and signal its voter.
- */
-export async function applyTwilioStatus(
-  deps: WebhookDeps,
-  channel: Extract<ContactChannel, 'sms' | 'voice'>,
-  event: StatusEvent | undefined,
-  to: string | undefined,
-): Promise<StatusOutcome> {
-  if (!event) return 'ignored';
-  const voters: string[] = [];
-  const outcome = await deps.sql
-    .begin(async (tx) => {
-      const eventId = `${event.providerMessageId}:${event.providerStatus}`;
-      if (!(await claimWebhookEvent(tx, 'twilio', eventId))) return 'duplicate' as const;
-      const matches = await advanceDeliveryStatus(tx, 'twilio', event);
-      // Not known yet: forget the claim, so a repeat after the sender stored the sid still applies.
-      if (matches.length === 0) throw new Unmatched();
-      if (event.recipientFailure) {
-        const changed = await changeContacts(
-          tx,
-          {
-            channels: [channel],
-            ...(to ? { address: to } : {}),
-            contactIds: matches.flatMap((m) => (m.contactId ? [m.contactId] : [])),
-          },
-          // 21610: the voter texted STOP to Twilio directly; record it as theirs, not as a fault.
-          event.recipientFailure === 'RecipientOptedOut'
-            ? { kind: 'opt_out' }
-            : { kind: 'disable', reason: event.recipientFailure },
-        );
-        voters.push(...changed.filter((c) => c.changed).map((c) => c.voterId));
-      }
-      return matches.some((m) => m.advanced) ? ('applied' as const) : ('stale' as const);
-    })
-    .catch((error: unknown) => {
-      if (error instanceof Unmatched) return 'unmatched' as const;
-      throw error;
-    });
-  if (outcome === 'unmatched') {
-    deps.logger.warn(
-      { sid: event.providerMessageId, status: event.providerStatus },
-      'Twilio status callback for no known delivery',
-    );
-  }
-  await signalVoters(deps, voters);
-  return outcome;
-}
-
-class Unmatched extends Error {}
-
-export interface InboundReply {
-  keyword: InboundKeyword;
-  /** Text to answer with; undefined: answer nothing. */
-  reply: string | undefined;
-  /** Voters whose SMS contacts were opted out or back in. */
-  affectedVoters: string[];
-}
-
-interface ContactRow {
-  voter_id: string;
-  language: string | null;
-  county_name: string | null;
-  county_phone: string | null;
-  county_url: string | null;
-}
-
-/**
- * With Advanced Opt-Out, Twilio classifies the text itself (including keywords configured in its
- * console) and says so in OptOutType; it has already applied the opt-out on its side, so ours must agree.
- */
-const TWILIO_OPT_OUT_TYPES: Readonly<Record<string, InboundKeyword>> = { STOP: 'stop', START: 'start', HELP: 'help' };
-
-const REPLY_KEY: Readonly<Record<InboundKeyword, MessageKey>> = {
-  stop: 'opted_out',
-  start: 'opted_in',
-  help: 'help_reply',
-  other: 'unknown_reply',
-};
-
-/**
- * Handles one verified inbound SMS. Opt-out and opt-in apply to every SMS contact with that number
- * (a household may share one); the reply speaks the language of the most recent active
- * subscription on it, or English for a number we do not know.
- */
-export async function handleInboundSms(
-  deps: WebhookDeps & { config: Pick<TwilioWebhookConfig, 'fallbackCounty'> },
-  input: { from: string; body: string; optOutType?: string | undefined },
-): Promise<InboundReply> {
-  const keyword = TWILIO_OPT_OUT_TYPES[input.optOutType?.toUpperCase() ?? ''] ?? classifyInboundKeyword(input.body);
-  const affected =
-    keyword === 'stop' || keyword === 'start'
-      ? await deps.sql.begin((tx) =>
-          changeContacts(
-            tx,
-            { channels: ['sms'], address: input.from },
-            { kind: keyword === 'stop' ? 'opt_out' : 'opt_in' },
-          ),
-        )
-      : [];
-  // Every voter with the number is signalled, changed or not: a repeated STOP also repairs a
-  // signal that failed the first time.
-  const affectedVoters = [...new Set(affected.map((c) => c.voterId))];
-  await signalVoters(deps, affectedVoters);
-
-  const [contact] = await deps.sql<ContactRow[]>`
-    SELECT s.voter_id, coalesce(s.language, v.language) AS language,
-           co.name AS county_name, co.phone AS county_phone, co.url AS county_url
-    FROM contacts c
-    JOIN subscriptions s ON s.subscription_id = c.subscription_id
-    LEFT JOIN voters v ON v.voter_id = s.voter_id
-    LEFT JOIN counties co ON co.county = v.county
-    WHERE c.channel = 'sms' AND c.address = ${input.from}
-    ORDER BY (s.status = 'active') DESC, s.updated_at DESC, c.created_at DESC
-    LIMIT 1`;
-  const language: Language = contact ? resolveLanguage(contact.language).language : 'en';
-  const county = countyOf(contact) ?? (await fallbackCounty(deps));
-  if (!county) {
-    deps.logger.error('no county to name in an SMS reply: the counties table is empty');
-    return { keyword, reply: undefined, affectedVoters };
-  }
-  const reply = renderSms(REPLY_KEY[keyword], language, county).text;
-  return { keyword, reply, affectedVoters };
-}
-
-function countyOf(row: ContactRow | undefined): CountyContact | undefined {
-  if (!row?.county_name || !row.county_phone || !row.county_url) return undefined;
-  return { countyName: row.county_name, countyPhone: row.county_phone, countyUrl: row.county_url };
-}
-
-async function fallbackCounty(
-  deps: WebhookDeps & { config: Pick<TwilioWebhookConfig, 'fallbackCounty'> },
-): Promise<CountyContact | undefined> {
-  if (deps.config.fallbackCounty) return deps.config.fallbackCounty;
-  const [row] = await deps.sql<{ name: string; phone: string; url: string }[]>`
-    SELECT name, phone, url FROM counties WHERE name <> '' AND phone <> '' AND url <> ''
-    ORDER BY county LIMIT 1`;
-  return row ? { countyName: row.name, countyPhone: row.phone, countyUrl: row.url } : undefined;
 }
 
 /** TwiML for a reply (escaped by the SDK); an empty <Response/> answers nothing. */
@@ -268,11 +105,14 @@ export function createTwilioWebhookRouter(deps: TwilioWebhookDeps): Router {
     try {
       const params = formParams(req.body);
       if (!params.From) throw new ApiError(400, 'invalid_request', 'From is required.');
-      const result = await handleInboundSms(deps, {
-        from: params.From,
-        body: params.Body ?? '',
-        optOutType: params.OptOutType,
-      });
+      const result = await handleInboundSms(
+        { ...deps, fallbackCounty: config.fallbackCounty },
+        {
+          from: params.From,
+          body: params.Body ?? '',
+          optOutType: params.OptOutType,
+        },
+      );
       deps.logger.info({ keyword: result.keyword, voters: result.affectedVoters.length }, 'inbound SMS');
       res.status(200).type('text/xml').send(messagingTwiml(result.reply));
     } catch (error) {

@@ -77,41 +77,42 @@ export class ProviderRejectedError extends ProviderError {
   readonly retryable = false;
 }
 
-export type TransientReason = 'rate_limited' | 'unavailable' | 'network';
-
-export class TransientProviderError extends ProviderError {
-  override name = 'TransientProviderError';
-  readonly type = 'ProviderTransient' as const;
+/** A failure worth another attempt, with the reason it happened (for the ledger and the logs). */
+abstract class RetryableProviderError<Reason extends string> extends ProviderError {
   readonly retryable = true;
   constructor(
     provider: ProviderName,
-    readonly reason: TransientReason,
-    message: string,
-    details: ProviderErrorDetails & {
-      /** How long the provider asked us to wait (Retry-After, X-RateLimit-Reset), in ms. */
-      retryAfterMs?: number;
-    } = {},
-  ) {
-    super(provider, message, details);
-    this.retryAfterMs = details.retryAfterMs;
-  }
-  readonly retryAfterMs?: number;
-}
-
-export type UnknownOutcomeReason = 'timeout' | 'server_error' | 'connection_lost';
-
-export class UnknownOutcomeError extends ProviderError {
-  override name = 'UnknownOutcomeError';
-  readonly type = 'UnknownOutcome' as const;
-  readonly retryable = true;
-  constructor(
-    provider: ProviderName,
-    readonly reason: UnknownOutcomeReason,
+    readonly reason: Reason,
     message: string,
     details?: ProviderErrorDetails,
   ) {
     super(provider, message, details);
   }
+}
+
+export type TransientReason = 'rate_limited' | 'unavailable' | 'network';
+
+export class TransientProviderError extends RetryableProviderError<TransientReason> {
+  override name = 'TransientProviderError';
+  readonly type = 'ProviderTransient' as const;
+  /** How long the provider asked us to wait (Retry-After, X-RateLimit-Reset), in ms. */
+  readonly retryAfterMs?: number;
+  constructor(
+    provider: ProviderName,
+    reason: TransientReason,
+    message: string,
+    details: ProviderErrorDetails & { retryAfterMs?: number } = {},
+  ) {
+    super(provider, reason, message, details);
+    this.retryAfterMs = details.retryAfterMs;
+  }
+}
+
+export type UnknownOutcomeReason = 'timeout' | 'server_error' | 'connection_lost';
+
+export class UnknownOutcomeError extends RetryableProviderError<UnknownOutcomeReason> {
+  override name = 'UnknownOutcomeError';
+  readonly type = 'UnknownOutcome' as const;
 }
 
 /**
@@ -190,7 +191,7 @@ export function headerValue(headers: unknown, name: string): unknown {
 
 /** Retry-After as seconds or an HTTP date, in ms from `now`; undefined when absent or unreadable. */
 export function parseRetryAfter(value: unknown, now: number): number | undefined {
-  const text = Array.isArray(value) ? value[0] : value;
+  const text: unknown = Array.isArray(value) ? value[0] : value;
   if (typeof text !== 'string' && typeof text !== 'number') return undefined;
   const trimmed = String(text).trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);

@@ -279,6 +279,23 @@ export function parseTwilioCallStatus(params: Params, url?: string): StatusEvent
 /** Twilio accepts 1..36000 seconds (10 h, also its default). */
 export const MAX_VALIDITY_PERIOD_SECONDS = 36_000;
 
+/**
+ * Creates a message or a call (`create` gets the status callback URL, carrying the correlation IDs)
+ * and returns its SID; Twilio's errors come out sorted (./errors.ts).
+ */
+async function createWithCallback(
+  statusCallbackUrl: string | undefined,
+  correlation: Correlation | undefined,
+  create: (statusCallback: string | undefined) => Promise<{ sid: string }>,
+): Promise<string> {
+  const statusCallback = statusCallbackUrl ? withCorrelation(statusCallbackUrl, correlation) : undefined;
+  try {
+    return (await create(statusCallback)).sid;
+  } catch (error) {
+    throw classifyTwilioError(error);
+  }
+}
+
 export interface TwilioSmsOptions {
   /** A Messaging Service is preferred (sender pool, opt-out handling); else a From number. */
   messagingServiceSid?: string;
@@ -298,11 +315,8 @@ export function createTwilioSmsSender(client: TwilioClient, options: TwilioSmsOp
         // The caller decides not to send when the window is about to close; a bad value is a bug.
         throw new RangeError(`validityPeriodSeconds must be an integer in 1..${MAX_VALIDITY_PERIOD_SECONDS}`);
       }
-      const statusCallback = options.statusCallbackUrl
-        ? withCorrelation(options.statusCallbackUrl, input.correlation)
-        : undefined;
-      try {
-        const message = await client.messages.create({
+      const sid = await createWithCallback(options.statusCallbackUrl, input.correlation, (statusCallback) =>
+        client.messages.create({
           to: input.to,
           body: input.body,
           ...(options.messagingServiceSid
@@ -310,11 +324,9 @@ export function createTwilioSmsSender(client: TwilioClient, options: TwilioSmsOp
             : { from: options.from! }),
           validityPeriod: validity,
           ...(statusCallback ? { statusCallback } : {}),
-        });
-        return { providerMessageId: message.sid };
-      } catch (error) {
-        throw classifyTwilioError(error);
-      }
+        }),
+      );
+      return { providerMessageId: sid };
     },
     parseStatusEvent: parseTwilioMessageStatus,
   };
@@ -350,21 +362,16 @@ export function createTwilioVoiceSender(client: TwilioClient, options: TwilioVoi
   return {
     async send(input: VoiceSendInput): Promise<VoiceSendResult> {
       const { twiml, voiceFallback } = voiceTwiml(input.language, input.text, input.englishText);
-      const statusCallback = options.statusCallbackUrl
-        ? withCorrelation(options.statusCallbackUrl, input.correlation)
-        : undefined;
-      try {
-        const call = await client.calls.create({
+      const sid = await createWithCallback(options.statusCallbackUrl, input.correlation, (statusCallback) =>
+        client.calls.create({
           to: input.to,
           from: options.from,
           twiml,
           timeout: options.ringTimeoutSeconds ?? 30,
           ...(statusCallback ? { statusCallback, statusCallbackEvent: ['answered', 'completed'] } : {}),
-        });
-        return { providerMessageId: call.sid, ...(voiceFallback ? { voiceFallback } : {}) };
-      } catch (error) {
-        throw classifyTwilioError(error);
-      }
+        }),
+      );
+      return { providerMessageId: sid, ...(voiceFallback ? { voiceFallback } : {}) };
     },
     parseStatusEvent: parseTwilioCallStatus,
   };

@@ -46,7 +46,23 @@ export interface StatusEvent {
   correlation: Correlation;
 }
 
-export interface SmsSendInput {
+/** What every send names: the address, and the IDs that travel with the message. */
+interface SendInput {
+  to: string;
+  correlation?: Correlation;
+}
+
+/** A Twilio channel's sender: `send`, and the mapping of its status callbacks. */
+interface TwilioChannelSender<Input extends SendInput, Result extends SendResult> {
+  send(input: Input): Promise<Result>;
+  /**
+   * Maps one status callback (form parameters, already signature-checked; `url` is the URL called,
+   * whose query carries the correlation IDs) to our status, or undefined for a status we ignore.
+   */
+  parseStatusEvent(params: Readonly<Record<string, string | undefined>>, url?: string): StatusEvent | undefined;
+}
+
+export interface SmsSendInput extends SendInput {
   /** E.164 number. */
   to: string;
   body: string;
@@ -55,26 +71,16 @@ export interface SmsSendInput {
    * Compute it so a queued text cannot land inside the voter's quiet hours.
    */
   validityPeriodSeconds: number;
-  correlation?: Correlation;
 }
 
-export interface SmsSender {
-  send(input: SmsSendInput): Promise<SendResult>;
-  /**
-   * Maps one status callback (form parameters, already signature-checked; `url` is the URL called,
-   * whose query carries the correlation IDs) to our status, or undefined for a status we ignore.
-   */
-  parseStatusEvent(params: Readonly<Record<string, string | undefined>>, url?: string): StatusEvent | undefined;
-}
+export type SmsSender = TwilioChannelSender<SmsSendInput, SendResult>;
 
-export interface VoiceSendInput {
-  to: string;
+export interface VoiceSendInput extends SendInput {
   language: Language;
   /** The script in `language`. */
   text: string;
   /** The same script in English, spoken instead when no voice speaks `language`. */
   englishText: string;
-  correlation?: Correlation;
 }
 
 export interface VoiceSendResult extends SendResult {
@@ -82,13 +88,9 @@ export interface VoiceSendResult extends SendResult {
   voiceFallback?: string;
 }
 
-export interface VoiceSender {
-  send(input: VoiceSendInput): Promise<VoiceSendResult>;
-  parseStatusEvent(params: Readonly<Record<string, string | undefined>>, url?: string): StatusEvent | undefined;
-}
+export type VoiceSender = TwilioChannelSender<VoiceSendInput, VoiceSendResult>;
 
-export interface EmailSendInput {
-  to: string;
+export interface EmailSendInput extends SendInput {
   subject: string;
   html: string;
   text: string;
@@ -97,7 +99,6 @@ export interface EmailSendInput {
    * transactional mail (verification codes): no List-Unsubscribe header at all.
    */
   unsubscribeUrl?: string;
-  correlation?: Correlation;
 }
 
 export interface EmailSender {

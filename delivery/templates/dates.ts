@@ -1,5 +1,5 @@
 /**
- * Date formatting for notices and the Election Day boundary. Pure: every instant is passed in (epoch
+ * Date formatting for notices. Pure: every instant is passed in (epoch
  * ms or Date) with an explicit IANA zone; calendar dates are 'YYYY-MM-DD' strings with no zone.
  */
 import { INTL_LOCALE, type Language } from './languages.js';
@@ -64,12 +64,4 @@ export function formatDeadline(instant: Instant, timeZone: string, lang: Languag
       ? { timeZone, dateStyle: 'long', timeStyle: 'short' }
       : { timeZone, month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit' };
   return plainSpaces(formatter(lang, options).format(toEpochMs(instant)));
-}
-
-/** The calendar date ('YYYY-MM-DD') of `instant` in `timeZone`. Throws RangeError for an unknown zone. */
-export function localCalendarDate(instant: Instant, timeZone: string): CalendarDate {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
-    .formatToParts(toEpochMs(instant))
-    .reduce<Record<string, string>>((acc, p) => ({ ...acc, [p.type]: p.value }), {});
-  return `${parts.year}-${parts.month}-${parts.day}`;
 }

@@ -14,14 +14,20 @@ import { isValidTimeZone, offsetMinutesAt, zonedTimeToInstant } from '../../doma
  * is reported as invalid so an operator notices a new one.
  */
 
-export const operationTableSchema = z.object({
-  operations: z.record(z.string().regex(/^\d{1,4}$/), z.union([z.enum(EVENT_TYPES), z.literal('ignore')])),
-  facilityTimeZones: z
-    .record(z.string().regex(/^\d{1,5}$/), z.string().refine(isValidTimeZone, 'an IANA time zone'))
-    .default({}),
-  defaultTimeZone: z.string().refine(isValidTimeZone, 'an IANA time zone').default('America/Los_Angeles'),
-});
-export type OperationTable = z.output<typeof operationTableSchema>;
+/**
+ * The operation table's schema. A facility the table does not list is read in the table's
+ * `defaultTimeZone`, else in `defaultTimeZone` given here (DEFAULT_TIME_ZONE).
+ */
+export function operationTableSchema(defaultTimeZone: string) {
+  return z.object({
+    operations: z.record(z.string().regex(/^\d{1,4}$/), z.union([z.enum(EVENT_TYPES), z.literal('ignore')])),
+    facilityTimeZones: z
+      .record(z.string().regex(/^\d{1,5}$/), z.string().refine(isValidTimeZone, 'an IANA time zone'))
+      .default({}),
+    defaultTimeZone: z.string().refine(isValidTimeZone, 'an IANA time zone').default(defaultTimeZone),
+  });
+}
+export type OperationTable = z.output<ReturnType<typeof operationTableSchema>>;
 
 export interface ImbScan {
   trackingCode: string;

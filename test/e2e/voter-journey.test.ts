@@ -161,7 +161,7 @@ describe('a voter signs up in Spanish in the browser, follows the ballot, and un
     // No notice (and no second confirmation) after unsubscribing.
     expect((await stack.outbox()).slice(before)).toEqual([]);
     const ballot = await stack.ballot(ELECTION, BALLOT);
-    const acceptedNotices = (ballot.body.notices as { status: string; state: string }[]).filter(
+    const acceptedNotices = ballot.body.notices.filter(
       (notice) => notice.status === 'accepted' && notice.state !== 'skipped',
     );
     expect(acceptedNotices).toEqual([]);

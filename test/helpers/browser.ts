@@ -65,7 +65,7 @@ const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
 export async function runAxe(page: Page): Promise<AxeResults> {
   await page.evaluate(AXE_SOURCE);
   const options = { runOnly: { type: 'tag', values: AXE_TAGS }, resultTypes: ['violations'] };
-  return (await page.evaluate(`axe.run(document, ${JSON.stringify(options)})`)) as AxeResults;
+  return page.evaluate<AxeResults>(`axe.run(document, ${JSON.stringify(options)})`);
 }
 
 /** The violations a test fails on: serious and critical ones. */

@@ -1,6 +1,5 @@
-import type { NoticeLinks, Senders } from '../../activities/notices.js';
 import type { Sql } from '../../db/client.js';
-import { createNoticeLinks, createSenders } from '../../delivery/senders.js';
+import { createNoticeLinks, createSenders, type NoticeLinks, type Senders } from '../../delivery/senders.js';
 import { startSandbox, type Sandbox, type FakeSendGridOptions, type FakeTwilioOptions } from '../../sandbox/index.js';
 
 export const TEST_PUBLIC_BASE_URL = 'http://127.0.0.1:3999';

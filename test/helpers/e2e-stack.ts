@@ -7,7 +7,7 @@
 import type { Client } from '@temporalio/client';
 import { inject } from 'vitest';
 import type { OutboxEntry } from '../../api/dev-outbox.js';
-import { startApiHarness } from '../integration/api-harness.js';
+import { startApiHarness, type ApiBody } from '../integration/api-harness.js';
 import type { TestDatabase } from './database.js';
 import { seedCounty, startTestDelivery, type TestDelivery } from './delivery.js';
 import type { FixturePerson } from './history-pii-fixtures.js';
@@ -16,8 +16,9 @@ export const COUNTY = 'sacramento';
 
 export interface ApiAnswer {
   status: number;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read JSON answers of every shape
-  body: any;
+  /** The JSON answer; undefined when the body is not JSON (`text` has it). */
+  body: ApiBody;
+  text: string;
 }
 
 export interface E2eStack {
@@ -45,7 +46,7 @@ export interface E2eStack {
 
 function expectStatus(answer: ApiAnswer, expected: number, what: string): void {
   if (answer.status !== expected) {
-    throw new Error(`${what}: expected HTTP ${expected}, got ${answer.status}: ${JSON.stringify(answer.body)}`);
+    throw new Error(`${what}: expected HTTP ${expected}, got ${answer.status}: ${answer.text}`);
   }
 }
 
@@ -70,7 +71,7 @@ export async function startE2eStack(): Promise<E2eStack> {
 
     const api: E2eStack['api'] = async (method, path, body) => {
       const answer = await harness.call(method, path, body === undefined ? {} : { body });
-      return { status: answer.status, body: answer.body === undefined ? answer.text : answer.body };
+      return { status: answer.status, body: answer.body, text: answer.text };
     };
 
     return {
@@ -83,7 +84,7 @@ export async function startE2eStack(): Promise<E2eStack> {
       async outbox() {
         const answer = await api('GET', '/dev/outbox.json');
         expectStatus(answer, 200, 'GET /dev/outbox.json');
-        return answer.body as OutboxEntry[];
+        return JSON.parse(answer.text) as OutboxEntry[];
       },
       async putElection(electionId) {
         const electionDay = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
@@ -100,14 +101,14 @@ export async function startE2eStack(): Promise<E2eStack> {
           voters: [{ voterId, county: COUNTY, firstName, lastName, dateOfBirth, zip }],
         });
         expectStatus(answer, 202, 'POST /v1/voters');
-        if (answer.body.results[0].outcome !== 'accepted') throw new Error(JSON.stringify(answer.body));
+        if (answer.body.results[0]?.outcome !== 'accepted') throw new Error(answer.text);
       },
       async issueBallot(electionId, ballotId, voterId) {
         const answer = await api('POST', '/v1/ballots', {
           ballots: [{ electionId, ballotId, voterId, county: COUNTY }],
         });
         expectStatus(answer, 202, 'POST /v1/ballots');
-        if (answer.body.results[0].outcome !== 'accepted') throw new Error(JSON.stringify(answer.body));
+        if (answer.body.results[0]?.outcome !== 'accepted') throw new Error(answer.text);
       },
       async scan(electionId, ballotId, type) {
         scanCounter += 1;
@@ -123,7 +124,7 @@ export async function startE2eStack(): Promise<E2eStack> {
           ],
         });
         expectStatus(answer, 202, 'POST /v1/scans');
-        if (answer.body.results[0].outcome !== 'accepted') throw new Error(JSON.stringify(answer.body));
+        if (answer.body.results[0]?.outcome !== 'accepted') throw new Error(answer.text);
       },
       ballot: (electionId, ballotId) => api('GET', `/v1/ballots/${electionId}/${ballotId}`),
       stop: stopAll,

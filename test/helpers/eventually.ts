@@ -1,6 +1,6 @@
-/** Polls `check` until it returns a value that is not undefined. */
+/** Polls `check` (synchronous or not) until it returns a value that is not undefined. */
 export async function eventually<T>(
-  check: () => Promise<T | undefined>,
+  check: () => T | undefined | Promise<T | undefined>,
   timeoutMs = 30_000,
   everyMs = 250,
 ): Promise<T> {
@@ -13,8 +13,10 @@ export async function eventually<T>(
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline)
-      throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline) {
+      const reason = last instanceof Error ? `: ${last.message}` : last ? `: ${JSON.stringify(last)}` : '';
+      throw new Error(`condition not met within ${timeoutMs} ms${reason}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }

@@ -27,7 +27,7 @@ import type { Channel } from '../../domain/notices.js';
 import type { ScanEvent } from '../../domain/scan-event.js';
 import { CUSTOM_ARG_PREFIX, correlationFromUrl } from '../../delivery/providers/index.js';
 import { ingestBallots } from '../../ingest/ballots.js';
-import { OPERATOR } from '../../ingest/principal.js';
+import { OPERATOR } from '../../domain/principal.js';
 import { ingestScans } from '../../ingest/scans.js';
 import { Feed } from './feed.js';
 import { WorkerProcess } from './worker-process.js';
@@ -458,7 +458,8 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultR
       }
       if (almostAllMs === undefined && sent >= expected * 0.99) almostAllMs = Date.now() - started;
       if (sent >= expected) break;
-      if (advanceError) throw advanceError;
+      if (advanceError)
+        throw advanceError instanceof Error ? advanceError : new Error('advancing failed', { cause: advanceError });
       if (!worker.running) {
         throw new Error(`the worker exited on its own; ${options.workerLogFile} ends:\n${tail(options.workerLogFile)}`);
       }
@@ -482,14 +483,14 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultR
       const recorded: Recorded[] = [
         ...sandbox.twilio.messages.map((message, index) => ({
           id: message.sid,
-          channel: message.channel as Channel,
+          channel: message.channel,
           deliveryId: correlationFromUrl(message.statusCallback).delivery,
           at: message.at.getTime(),
           answered: !unanswered.twilio.has(index),
         })),
         ...sandbox.sendgrid.messages.map((message, index) => ({
           id: message.messageId,
-          channel: 'email' as Channel,
+          channel: 'email' as const,
           deliveryId: message.customArgs[`${CUSTOM_ARG_PREFIX}delivery`],
           at: message.at.getTime(),
           answered: !unanswered.sendgrid.has(index),

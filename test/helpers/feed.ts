@@ -12,7 +12,7 @@ import type { EventType } from '../../domain/ballot-status.js';
 import type { ScanEvent } from '../../domain/scan-event.js';
 import { ingestBallots } from '../../ingest/ballots.js';
 import { OutboxForwarder } from '../../ingest/forwarder.js';
-import { OPERATOR } from '../../ingest/principal.js';
+import { OPERATOR } from '../../domain/principal.js';
 import { ingestScans, type ScanResult } from '../../ingest/scans.js';
 
 let counter = 0;

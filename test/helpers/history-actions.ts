@@ -127,7 +127,7 @@ export function countActions(history: History): ActionCount {
   breakdown.updates = updateIds.size;
   breakdown.localActivityTasks = localActivityTasks.size;
 
-  const actions = Object.values(breakdown).reduce((sum, value) => sum + value, 0);
+  const actions = (Object.values(breakdown) as number[]).reduce((sum, value) => sum + value, 0);
   return { actions, events: events.length, breakdown };
 }
 

@@ -153,7 +153,7 @@ describe('operator CLI: keys and imports', () => {
     });
     expect(b100).toMatchObject({ status: 'outbound', county: 'ALA' });
     expect(b100.events[0]).toMatchObject({ type: 'outbound', facilityZip: '94612', source: 'usps-op-919' });
-    expect(Date.parse(b100.events[0].occurredAt)).toBe(Date.parse('2026-10-06T14:03:27-07:00'));
+    expect(Date.parse(b100.events[0]!.occurredAt)).toBe(Date.parse('2026-10-06T14:03:27-07:00'));
     const b101 = await eventually(async () => {
       const view = await h.call('GET', '/v1/ballots/imp-2099/B-101');
       return view.body?.events?.length === 2 ? view.body : undefined;
@@ -209,7 +209,7 @@ describe('operator CLI: keys and imports', () => {
     });
     let refused = '';
     production.stderr.on('data', (chunk: Buffer) => (refused += chunk.toString()));
-    const [code] = await once(production, 'exit');
+    const [code] = (await once(production, 'exit')) as [number | null];
     expect(code).toBe(78);
     expect(refused).toMatch(/BALLOT_TRACKER_DEV_KEY: must not be set in production/);
   });

@@ -4,14 +4,18 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import { createApp } from '../../api/app.js';
-import { createApiKey, createKeyVerifier } from '../../api/keys.js';
+import { createApiKey, createKeyVerifier } from '../../lib/api-keys.js';
 import { OutboxForwarder } from '../../ingest/forwarder.js';
 import { startServer, type RunningServer } from '../../api/server.js';
+import type { ErrorBody } from '../../api/errors.js';
 import type { V1Deps } from '../../api/v1.js';
-import type { Scope } from '../../ingest/principal.js';
-import { ALL_SCOPES } from '../../ingest/principal.js';
+import type { Channel } from '../../domain/notices.js';
+import type { ItemResult } from '../../ingest/schemas.js';
+import type { BallotStatusResponse } from '../../ingest/ballot-status.js';
+import type { Scope } from '../../domain/principal.js';
+import { ALL_SCOPES } from '../../domain/principal.js';
 import { createLogger } from '../../lib/logger.js';
-import type { VoterService } from '../../voters/contract.js';
+import type { ContactView, FieldProblems, PreferencesView, VoterService } from '../../voters/contract.js';
 import { createVoterService } from '../../voters/service.js';
 import { createSmsWorker, workflowSource } from '../../worker/worker.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
@@ -25,6 +29,53 @@ export const logger = createLogger(
   { LOG_LEVEL: (process.env.TEST_LOG_LEVEL as 'silent' | undefined) ?? 'silent' },
   'test',
 );
+
+/** A batch item's answer, with the IDs of its kind. */
+export type AnsweredItem = ItemResult & {
+  voterId?: string;
+  electionId?: string;
+  ballotId?: string;
+  eventId?: string;
+  effect?: string;
+};
+
+/** An OpenAPI schema object, as far as the tests look into it. */
+interface SchemaObject {
+  properties: Record<string, { enum?: string[] } & Record<string, unknown>>;
+  required?: string[];
+}
+
+/**
+ * Every JSON answer of the API, as the tests read it: each member is there only in its kind of
+ * answer (a test checks the status first). Error answers (`error`), batch answers (`results`,
+ * `summary`), a ballot (GET /v1/ballots), the voter API (subscriptions, preferences) and the OpenAPI
+ * document. A body that is not JSON parses to undefined.
+ */
+export interface ApiBody {
+  error: ErrorBody['error'] & { fields?: FieldProblems; attemptsRemaining?: number };
+  results: AnsweredItem[];
+  summary: { accepted: number; duplicate: number; invalid: number };
+  // GET /v1/ballots/{electionId}/{ballotId}
+  electionId: string;
+  ballotId: string;
+  county: string | null;
+  status: string;
+  awaitingIssuance: boolean;
+  events: BallotStatusResponse['events'];
+  notices: BallotStatusResponse['notices'];
+  needsAttention: boolean;
+  attention: string | null;
+  // /v1/subscriptions
+  subscriptionId: string;
+  manageToken: string;
+  pendingVerification: Channel[];
+  quietHours: PreferencesView['quietHours'];
+  contacts: ContactView[];
+  // /v1/openapi.json
+  openapi: string;
+  paths: Record<string, unknown>;
+  components: { schemas: Record<string, SchemaObject> };
+}
 
 export interface ApiHarness {
   db: TestDatabase;
@@ -46,8 +97,7 @@ export interface ApiHarness {
       contentType?: string;
       headers?: Record<string, string>;
     },
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read JSON answers of every shape
-  ): Promise<{ status: number; headers: Headers; body: any; text: string }>;
+  ): Promise<{ status: number; headers: Headers; body: ApiBody; text: string }>;
   /** The voter service behind /v1/subscriptions, when started with `voters`. */
   voters?: VoterService;
   stop(): Promise<void>;
@@ -163,11 +213,11 @@ export async function startApiHarness(options: {
     if (body !== undefined) headers['content-type'] = callOptions.contentType ?? 'application/json';
     const response = await fetch(`${server.url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
     const text = await response.text();
-    let parsed: unknown;
+    let parsed: ApiBody;
     try {
-      parsed = JSON.parse(text);
+      parsed = JSON.parse(text) as ApiBody;
     } catch {
-      parsed = undefined;
+      parsed = undefined as unknown as ApiBody;
     }
     return { status: response.status, headers: response.headers, body: parsed, text };
   };

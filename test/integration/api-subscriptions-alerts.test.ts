@@ -37,7 +37,7 @@ describe('voter API: alerts to verified contacts when a contact is added, replac
   ): Promise<string> {
     const response = await call('POST', '/v1/subscriptions', { body: { ...identity, contacts, language } });
     expect(response.status).toBe(202);
-    return response.body.subscriptionId as string;
+    return response.body.subscriptionId;
   }
 
   it('a number someone else adds and confirms is reported to the verified email, masked, and not to the new number', async () => {

@@ -76,7 +76,7 @@ describe('voter API: verification code emails carry no manage or unsubscribe tok
     expect(headerNames(code!.headers)).not.toContain('list-unsubscribe-post');
 
     // A new code (resend) is no different.
-    const subscriptionId = response.body.subscriptionId as string;
+    const subscriptionId = response.body.subscriptionId;
     expect((await call('POST', `/v1/subscriptions/${subscriptionId}/verify/resend`, { channel: 'email' })).status).toBe(
       202,
     );
@@ -91,7 +91,7 @@ describe('voter API: verification code emails carry no manage or unsubscribe tok
     const signUp = async (contacts: Record<string, string>) => {
       const response = await call('POST', '/v1/subscriptions', { ...identity, contacts, language: 'en' });
       expect(response.status).toBe(202);
-      return response.body.subscriptionId as string;
+      return response.body.subscriptionId;
     };
     const verify = (subscriptionId: string, channel: 'email' | 'sms', text: string | undefined) =>
       call('POST', `/v1/subscriptions/${subscriptionId}/verify`, { channel, code: codeIn(text) });

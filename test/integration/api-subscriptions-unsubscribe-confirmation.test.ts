@@ -38,7 +38,7 @@ describe('voter API: every verified contact hears once that the subscription was
   async function signUp(identity: Record<string, string>, body: Record<string, unknown>): Promise<string> {
     const response = await call('POST', '/v1/subscriptions', { body: { language: 'en', ...identity, ...body } });
     expect(response.status).toBe(202);
-    return response.body.subscriptionId as string;
+    return response.body.subscriptionId;
   }
 
   it('DELETE tells each verified contact once, not an unconfirmed one; a second DELETE tells nobody', async () => {

@@ -15,7 +15,7 @@ import { readBallotStatus } from '../../ingest/ballot-status.js';
 import { ensureElectionWorkflow } from '../../lib/workflow-client.js';
 import { createSmsWorker, workflowSource } from '../../worker/worker.js';
 import { statusQuery, workflowIdFor } from '../../workflows/ballot.js';
-import { electionProgressQuery, electionWorkflowId } from '../../workflows/election.js';
+import { electionProgressQuery, electionWorkflowId, type electionWorkflow } from '../../workflows/election.js';
 import { DeliveryProblem } from '../../workflows/search-attributes.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { eventually } from '../helpers/eventually.js';
@@ -235,7 +235,7 @@ describe('ballot workflows on the dev server with real activities and PostgreSQL
     expect(await sent('out', election)).toEqual(['outbound#0']);
 
     await ensureElectionWorkflow(client, taskQueue, election);
-    const clock = client.workflow.getHandle(electionWorkflowId(election));
+    const clock = client.workflow.getHandle<typeof electionWorkflow>(electionWorkflowId(election));
     const progress = await clock.result();
     expect(progress.moments['return-reminder']).toMatchObject({ state: 'done', signalled: 1 });
     expect(progress.moments.close).toMatchObject({ state: 'done', signalled: 3, openAfter: 0 });

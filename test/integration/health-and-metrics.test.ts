@@ -65,7 +65,7 @@ describe('health, readiness and metrics endpoints', () => {
           temporal:
             deadTemporal instanceof Connection
               ? temporalCheck(deadTemporal, 'default')
-              : async () => {
+              : () => {
                   throw deadTemporal;
                 },
           postgres: postgresCheck(deadPostgres),

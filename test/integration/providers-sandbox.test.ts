@@ -39,7 +39,7 @@ async function control(base: string, path: string, body?: unknown) {
     headers: { 'Content-Type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  return response.status === 204 ? undefined : ((await response.json()) as unknown);
+  return response.status === 204 ? undefined : await response.json();
 }
 
 describe('provider sandbox', () => {

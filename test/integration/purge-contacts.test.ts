@@ -129,7 +129,7 @@ describe('purging contact data after elections close', () => {
       person: evangelina,
     });
     const [contact] = await sql<{ contact_id: string }[]>`
-      SELECT contact_id FROM contacts WHERE subscription_id = ${ids.closed!} AND channel = 'sms'`;
+      SELECT contact_id FROM contacts WHERE subscription_id = ${ids.closed} AND channel = 'sms'`;
     await sql`
       INSERT INTO notice_deliveries (election_id, ballot_id, notice_key, channel, message_key, language, contact_id, voter_id)
       VALUES ('closed', 'b-v-closed', 'received', 'sms', 'received', 'en', ${contact!.contact_id}, 'v-closed')`;

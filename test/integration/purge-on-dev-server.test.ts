@@ -131,7 +131,9 @@ describe('the contact-data purge on the dev server', () => {
       expect(action).toBeDefined();
       return action!.action.workflow;
     });
-    const result = await env.client.workflow.getHandle(started.workflowId, started.firstExecutionRunId).result();
+    const result = await env.client.workflow
+      .getHandle<typeof contactDataPurgeWorkflow>(started.workflowId, started.firstExecutionRunId)
+      .result();
 
     expect(result).toMatchObject({ subscriptions: 1, contacts: 2, consents: 1 });
     expect(await subscriptionsOf(voterId)).toBe(0);

@@ -92,7 +92,7 @@ export function useVoterApi(options: VoterApiOptions) {
       body: { channel, code: latestCode(channel, address) },
     });
     expect(response.status).toBe(200);
-    return response.body.manageToken as string;
+    return response.body.manageToken;
   }
 
   return {

@@ -112,7 +112,10 @@ function hiddenFields(page: string, action: string): Record<string, string> {
   )?.[0];
   if (!form) throw new Error(`no form posting to ${action}`);
   return Object.fromEntries(
-    [...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1], decode(m[2] ?? '')]),
+    [...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m): [string, string] => [
+      m[1] ?? '',
+      decode(m[2] ?? ''),
+    ]),
   );
 }
 
@@ -306,10 +309,10 @@ describe('voter pages', () => {
     expect(verifyPage).toContain('<html lang="es"');
     expect(verifyPage).toContain('name="code_email"');
     expect(verifyPage).toContain('name="code_sms"');
-    const smsCode = await eventually(async () =>
+    const smsCode = await eventually(() =>
       latestCode(delivery.sandbox.twilio.messages.filter((m) => m.to === SIGNER.phone).map((m) => m.body)),
     );
-    const emailCode = await eventually(async () =>
+    const emailCode = await eventually(() =>
       latestCode(delivery.sandbox.sendgrid.messages.filter((m) => m.to.includes(SIGNER.email)).map((m) => m.text)),
     );
 
@@ -390,7 +393,7 @@ describe('voter pages', () => {
     });
     expect(signUp.status).toBe(303);
     const verifyPath = signUp.headers.get('location') ?? '';
-    const first = await eventually(async () =>
+    const first = await eventually(() =>
       latestCode(delivery.sandbox.sendgrid.messages.filter((m) => m.to.includes(TWIN.email)).map((m) => m.text)),
     );
     const before = delivery.sandbox.sendgrid.messages.length;
@@ -400,7 +403,7 @@ describe('voter pages', () => {
     expect(resent.status).toBe(200);
     expect(page).toContain('We sent a new code. Enter it below.');
     expect(page).toContain('name="code_email"');
-    await eventually(async () => (delivery.sandbox.sendgrid.messages.length > before ? true : undefined));
+    await eventually(() => (delivery.sandbox.sendgrid.messages.length > before ? true : undefined));
     const second = latestCode(
       delivery.sandbox.sendgrid.messages.filter((m) => m.to.includes(TWIN.email)).map((m) => m.text),
     );

@@ -34,8 +34,9 @@ describe('SendGrid event webhook', () => {
         sql: db.sql,
         logger,
         config: { sendgridWebhookPublicKey: fake.publicKey, sendgridMaxAgeMs: 5 * 60_000 },
-        signalVoterBallots: async (voterId) => {
+        signalVoterBallots: (voterId) => {
           signalled.push(voterId);
+          return Promise.resolve();
         },
       }),
     );

@@ -44,8 +44,9 @@ describe('Twilio webhooks', () => {
         sql: db.sql,
         logger,
         config,
-        signalVoterBallots: async (voterId) => {
+        signalVoterBallots: (voterId) => {
           signalled.push(voterId);
+          return Promise.resolve();
         },
       }),
     );

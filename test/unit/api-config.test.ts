@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/env.js';
 import { ndjsonLines } from '../../ingest/parsers/ndjson.js';
+import { anyString } from '../helpers/matchers.js';
 
 const minimal = { DATABASE_URL: 'postgres://user:pass@db:5432/ballots' };
 
@@ -55,8 +56,8 @@ describe('NDJSON reader', () => {
   it('reports a line that is not JSON or too long, and goes on', async () => {
     const result = await read(['{oops\n', 'x'.repeat(50), 'y'.repeat(50), '\n{"ok":true}\n'], 64);
     expect(result).toEqual([
-      { line: 1, error: { code: 'invalid_json', message: expect.any(String) } },
-      { line: 2, error: { code: 'line_too_long', message: expect.any(String) } },
+      { line: 1, error: { code: 'invalid_json', message: anyString() } },
+      { line: 2, error: { code: 'line_too_long', message: anyString() } },
       { line: 3, value: { ok: true } },
     ]);
   });

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { FALLBACK_TIME_ZONE } from '../../config/env.js';
 import { facilityTimeZone, isImbHeader, operationTableSchema, parseImbRow } from '../../ingest/parsers/imb.js';
+import { stringMatching } from '../helpers/matchers.js';
 
-const table = operationTableSchema.parse(
+const schema = operationTableSchema(FALLBACK_TIME_ZONE);
+const table = schema.parse(
   JSON.parse(readFileSync(new URL('../fixtures/imports/usps-operations.json', import.meta.url), 'utf8')),
 );
 
@@ -17,7 +20,7 @@ describe('USPS legacy IMb tracing rows', () => {
         operationCode: '919',
         type: 'outbound',
         occurredAt: '2026-10-06T14:03:27-07:00',
-        eventId: expect.stringMatching(/^usps-[0-9a-f]{32}$/),
+        eventId: stringMatching(/^usps-[0-9a-f]{32}$/),
       },
     });
   });
@@ -67,9 +70,7 @@ describe('USPS legacy IMb tracing rows', () => {
   });
 
   it('refuses an operation table with an unknown event type or time zone', () => {
-    expect(operationTableSchema.safeParse({ operations: { '919': 'delivered' } }).success).toBe(false);
-    expect(
-      operationTableSchema.safeParse({ operations: {}, facilityTimeZones: { '9': 'Pacific/Nowhere' } }).success,
-    ).toBe(false);
+    expect(schema.safeParse({ operations: { '919': 'delivered' } }).success).toBe(false);
+    expect(schema.safeParse({ operations: {}, facilityTimeZones: { '9': 'Pacific/Nowhere' } }).success).toBe(false);
   });
 });

@@ -9,8 +9,8 @@ import {
   allowedVariables,
   catalogParts,
   type Catalog,
-  type Channel,
 } from '../../delivery/templates/index.js';
+import { CHANNELS } from '../../domain/notices.js';
 
 type Leaf = string | string[];
 
@@ -41,7 +41,6 @@ function placeholders(text: Leaf): Set<string> {
 const en = CATALOGS.en;
 const enLeaves = leaves(en);
 const OTHER_LANGUAGES = LANGUAGES.filter((l) => l !== 'en');
-const CHANNELS: Channel[] = ['sms', 'email', 'voice'];
 
 describe('message catalogs', () => {
   it('English has every part of every message, and nothing else', () => {

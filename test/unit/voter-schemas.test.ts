@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { CHANNELS } from '../../domain/notices.js';
+import { CONTACT_CHANNELS } from '../../voters/contract.js';
 import { parsePreferencesPatch, parseSignUp, parseVerify } from '../../voters/schemas.js';
 
 const valid = {
@@ -84,5 +86,13 @@ describe('verification and preference changes', () => {
       ok: false,
       fields: { timezone: { code: 'invalid_timezone' } },
     });
+  });
+});
+
+describe('the channels voters see', () => {
+  it('are every notice channel, each once, email first', () => {
+    expect([...CONTACT_CHANNELS].sort()).toEqual([...CHANNELS].sort());
+    expect(new Set(CONTACT_CHANNELS).size).toBe(CONTACT_CHANNELS.length);
+    expect(CONTACT_CHANNELS[0]).toBe('email');
   });
 });

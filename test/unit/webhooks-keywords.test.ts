@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LANGUAGES } from '../../delivery/templates/index.js';
-import { classifyInboundKeyword, INBOUND_KEYWORDS, type InboundKeyword } from '../../api/webhooks/keywords.js';
+import { classifyInboundKeyword, INBOUND_KEYWORDS, type InboundKeyword } from '../../delivery/webhooks/keywords.js';
 
 describe('classifyInboundKeyword', () => {
   const cases: Array<[string, InboundKeyword]> = [

@@ -118,7 +118,7 @@ function permutations<T>(items: readonly T[]): T[][] {
 
 /** Runs `fn` over `items`, at most `limit` at a time. */
 async function inPool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
+  const results: R[] = new Array<R>(items.length);
   let next = 0;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) {

@@ -66,12 +66,30 @@ function fieldClass(spec: FieldBase): string {
   return spec.error ? 'field field--error' : 'field';
 }
 
-export function inputField(lang: Language, spec: InputSpec): SafeHtml {
+/** A labelled control: the label (required or optional), hint and error above it. */
+function labelledField(lang: Language, spec: FieldBase, control: SafeHtml): SafeHtml {
+  // Prettier formats `html` templates as HTML, which would change this markup.
+  // prettier-ignore
   return html`<div class="${fieldClass(spec)}">
 ${labelAndMessages(lang, spec)}
-<input${attrs({
+${control}
+</div>`;
+}
+
+/** A control's attributes: its id and name, `own` in between, then required and the ARIA state. */
+function controlAttrs(spec: FieldBase, own: Readonly<Record<string, string | number | boolean | undefined>>) {
+  return attrs({
     id: spec.name,
     name: spec.name,
+    ...own,
+    required: spec.required,
+    'aria-describedby': describedBy(spec),
+    'aria-invalid': spec.error ? 'true' : undefined,
+  });
+}
+
+export function inputField(lang: Language, spec: InputSpec): SafeHtml {
+  const own = {
     type: spec.type ?? 'text',
     value: spec.value ?? '',
     class: spec.className,
@@ -79,27 +97,39 @@ ${labelAndMessages(lang, spec)}
     inputmode: spec.inputmode,
     maxlength: spec.maxlength,
     spellcheck: spec.spellcheck === false ? 'false' : undefined,
-    required: spec.required,
-    'aria-describedby': describedBy(spec),
-    'aria-invalid': spec.error ? 'true' : undefined,
-  })}>
-</div>`;
+  };
+  // Prettier formats `html` templates as HTML and would add a closing tag to the <input>.
+  // prettier-ignore
+  return labelledField(lang, spec, html`<input${controlAttrs(spec, own)}>`);
 }
 
 export function selectField(lang: Language, spec: SelectSpec): SafeHtml {
-  return html`<div class="${fieldClass(spec)}">
-${labelAndMessages(lang, spec)}
-<select${attrs({
-    id: spec.name,
-    name: spec.name,
-    required: spec.required,
-    'aria-describedby': describedBy(spec),
-    'aria-invalid': spec.error ? 'true' : undefined,
-  })}>${spec.options.map(
+  const options = spec.options.map(
     (option) =>
       html`<option${attrs({ value: option.value, lang: option.lang, selected: option.value === spec.selected })}>${option.label}</option>`,
-  )}</select>
-</div>`;
+  );
+  return labelledField(lang, spec, html`<select${controlAttrs(spec, {})}>${options}</select>`);
+}
+
+/** The start and end of the quiet-hours window (times in the voter's zone). */
+export function quietHoursFields(
+  lang: Language,
+  values: { start: string | undefined; end: string | undefined },
+  errors: { start: string | undefined; end: string | undefined },
+  required?: boolean,
+): SafeHtml {
+  const field = (name: 'quietStart' | 'quietEnd', value: string | undefined, error: string | undefined) =>
+    inputField(lang, {
+      name,
+      type: 'time',
+      label: translate(lang, name === 'quietStart' ? 'field.quietStart' : 'field.quietEnd'),
+      ...(value !== undefined ? { value } : {}),
+      ...(error !== undefined ? { error } : {}),
+      ...(required ? { required } : {}),
+    });
+  // prettier-ignore
+  return html`${field('quietStart', values.start, errors.start)}
+  ${field('quietEnd', values.end, errors.end)}`;
 }
 
 /** The ten languages, each named in itself. */

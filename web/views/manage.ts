@@ -1,9 +1,5 @@
-import {
-  CONTACT_CHANNELS,
-  type ContactChannel,
-  type ContactView,
-  type PreferencesView,
-} from '../../voters/contract.js';
+import type { Channel } from '../../domain/notices.js';
+import { CONTACT_CHANNELS, type ContactView, type PreferencesView } from '../../voters/contract.js';
 import { html, type SafeHtml } from '../html.js';
 import { timeZoneLabel, translate, type Language, type MessageKey } from '../i18n.js';
 import { NO_ERRORS, type FormErrors, type FormValues } from '../forms.js';
@@ -13,6 +9,7 @@ import {
   fieldset,
   hidden,
   inputField,
+  quietHoursFields,
   languageOptions,
   notice,
   postForm,
@@ -44,7 +41,7 @@ export interface ManageView {
   verified?: boolean;
   saved?: boolean;
   /** Channels that got a code after this save. */
-  pendingVerification?: readonly ContactChannel[];
+  pendingVerification?: readonly Channel[];
 }
 
 function contactState(lang: Language, contact: ContactView): string {
@@ -53,7 +50,7 @@ function contactState(lang: Language, contact: ContactView): string {
   return translate(lang, 'manage.state_verified');
 }
 
-const LABEL_KEYS: Readonly<Record<ContactChannel, MessageKey>> = {
+const LABEL_KEYS: Readonly<Record<Channel, MessageKey>> = {
   email: 'field.email',
   sms: 'field.sms',
   voice: 'field.voice',
@@ -131,22 +128,12 @@ export function managePage(view: ManageView): string {
     error: errors.byField.timezone,
     required: true,
   })}`;
-  const quiet = html`${inputField(lang, {
-    name: 'quietStart',
-    type: 'time',
-    label: t('field.quietStart'),
-    value: values.quietStart,
-    error: errors.byField.quietStart,
-    required: true,
-  })}
-  ${inputField(lang, {
-    name: 'quietEnd',
-    type: 'time',
-    label: t('field.quietEnd'),
-    value: values.quietEnd,
-    error: errors.byField.quietEnd,
-    required: true,
-  })}`;
+  const quiet = quietHoursFields(
+    lang,
+    { start: values.quietStart, end: values.quietEnd },
+    { start: errors.byField.quietStart, end: errors.byField.quietEnd },
+    true,
+  );
   const body = html`${hasErrors && errorSummary(lang, errors.summary)}
     ${messages.length > 0 && notice(html`${messages}`, outcome ? { 'data-outcome': outcome } : {})}
     ${postForm({

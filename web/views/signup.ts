@@ -9,6 +9,7 @@ import {
   inputField,
   languageOptions,
   postForm,
+  quietHoursFields,
   selectField,
 } from './components.js';
 import { layout } from './layout.js';
@@ -81,6 +82,29 @@ export function noMatchAdvice(lang: Language): SafeHtml {
     </ul>`;
 }
 
+/**
+ * The body of a page that looks the voter up (sign-up, status): the error summary (with the
+ * no-match advice), the intro, and the form.
+ */
+export function lookupFormBody(
+  view: { lang: Language; csrfToken: string; errors?: FormErrors | undefined; noMatch?: boolean | undefined },
+  form: { action: string; intro: string; content: SafeHtml; submit: string },
+): { body: SafeHtml; hasErrors: boolean } {
+  const { lang } = view;
+  const errors = view.errors ?? NO_ERRORS;
+  const hasErrors = errors.summary.length > 0 || view.noMatch === true;
+  const body = html`${hasErrors && errorSummary(lang, errors.summary, view.noMatch ? noMatchAdvice(lang) : undefined)}
+    <p>${form.intro}</p>
+    ${postForm({
+      action: form.action,
+      lang,
+      csrfToken: view.csrfToken,
+      content: form.content,
+      submit: html`<button type="submit">${form.submit}</button>`,
+    })}`;
+  return { body, hasErrors };
+}
+
 export interface SignUpView {
   lang: Language;
   csrfToken: string;
@@ -95,7 +119,6 @@ export function signUpPage(view: SignUpView): string {
   const errors = view.errors ?? NO_ERRORS;
   const e = errors.byField;
   const t = (key: MessageKey) => translate(lang, key);
-  const hasErrors = errors.summary.length > 0 || view.noMatch === true;
   const contacts = html`${inputField(lang, {
     name: 'email',
     type: 'email',
@@ -137,20 +160,11 @@ export function signUpPage(view: SignUpView): string {
     error: e.language,
     required: true,
   })}`;
-  const quiet = html`${inputField(lang, {
-    name: 'quietStart',
-    type: 'time',
-    label: t('field.quietStart'),
-    value: values.quietStart || DEFAULT_WINDOW.start,
-    error: e.quietStart,
-  })}
-  ${inputField(lang, {
-    name: 'quietEnd',
-    type: 'time',
-    label: t('field.quietEnd'),
-    value: values.quietEnd || DEFAULT_WINDOW.end,
-    error: e.quietEnd,
-  })}`;
+  const quiet = quietHoursFields(
+    lang,
+    { start: values.quietStart || DEFAULT_WINDOW.start, end: values.quietEnd || DEFAULT_WINDOW.end },
+    { start: e.quietStart, end: e.quietEnd },
+  );
   const consent = html`<p class="consent-text" id="consent-text">${t('consent.text')}</p>
     <p class="consent-version" id="consent-version">
       ${translate(lang, 'consent.version', { version: view.consentVersion })}
@@ -163,17 +177,14 @@ export function signUpPage(view: SignUpView): string {
       required: true,
       describedBy: ['consent-text', 'consent-version'],
     })}`;
-  const body = html`${hasErrors && errorSummary(lang, errors.summary, view.noMatch ? noMatchAdvice(lang) : undefined)}
-    <p>${t('signup.intro')}</p>
-    ${postForm({
-      action: '/',
-      lang,
-      csrfToken: view.csrfToken,
-      content: html`${fieldset(t('signup.who_legend'), identityFields(lang, values, errors))}
-      ${fieldset(t('signup.contacts_legend'), contacts, { id: 'contacts-hint', text: t('signup.contacts_hint') })}
-      ${fieldset(t('signup.quiet_legend'), quiet, { id: 'quiet-hint', text: t('signup.quiet_hint') })}
-      ${fieldset(t('signup.consent_legend'), consent)}`,
-      submit: html`<button type="submit">${t('signup.submit')}</button>`,
-    })}`;
+  const { body, hasErrors } = lookupFormBody(view, {
+    action: '/',
+    intro: t('signup.intro'),
+    content: html`${fieldset(t('signup.who_legend'), identityFields(lang, values, errors))}
+    ${fieldset(t('signup.contacts_legend'), contacts, { id: 'contacts-hint', text: t('signup.contacts_hint') })}
+    ${fieldset(t('signup.quiet_legend'), quiet, { id: 'quiet-hint', text: t('signup.quiet_hint') })}
+    ${fieldset(t('signup.consent_legend'), consent)}`,
+    submit: t('signup.submit'),
+  });
   return layout({ lang, title: t('signup.title'), hasErrors, body });
 }

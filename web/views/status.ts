@@ -3,9 +3,8 @@ import { BALLOT_STATUSES } from '../../domain/ballot-status.js';
 import { html, type SafeHtml } from '../html.js';
 import { formatDateTime, translate, type Language, type MessageKey } from '../i18n.js';
 import { NO_ERRORS, type FormErrors, type FormValues } from '../forms.js';
-import { errorSummary, postForm } from './components.js';
 import { pageHref, layout } from './layout.js';
-import { identityFields, noMatchAdvice } from './signup.js';
+import { identityFields, lookupFormBody } from './signup.js';
 
 export function statusName(lang: Language, status: string): string {
   const known = (BALLOT_STATUSES as readonly string[]).includes(status);
@@ -51,16 +50,11 @@ export function statusPage(view: StatusView): string {
       <p><a href="${pageHref({ path: '/status' }, lang)}">${t('status.again')}</a></p>`;
     return layout({ lang, title: t('status.results_title'), body, link: { path: '/status' } });
   }
-  const errors = view.errors ?? NO_ERRORS;
-  const hasErrors = errors.summary.length > 0 || view.noMatch === true;
-  const body = html`${hasErrors && errorSummary(lang, errors.summary, view.noMatch ? noMatchAdvice(lang) : undefined)}
-    <p>${t('status.intro')}</p>
-    ${postForm({
-      action: '/status',
-      lang,
-      csrfToken: view.csrfToken,
-      content: identityFields(lang, view.values, errors),
-      submit: html`<button type="submit">${t('status.submit')}</button>`,
-    })}`;
+  const { body, hasErrors } = lookupFormBody(view, {
+    action: '/status',
+    intro: t('status.intro'),
+    content: identityFields(lang, view.values, view.errors ?? NO_ERRORS),
+    submit: t('status.submit'),
+  });
   return layout({ lang, title: t('status.title'), hasErrors, body, link: { path: '/status' } });
 }

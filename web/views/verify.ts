@@ -1,4 +1,4 @@
-import type { ContactChannel } from '../../voters/contract.js';
+import type { Channel } from '../../domain/notices.js';
 import { html } from '../html.js';
 import { translate, type Language, type MessageKey } from '../i18n.js';
 import { NO_ERRORS, verifyCodeField, type FormErrors, type FormValues } from '../forms.js';
@@ -10,11 +10,11 @@ export interface VerifyView {
   csrfToken: string;
   subscriptionId: string;
   /** Channels still waiting for a code; empty means there is nothing left to confirm. */
-  pending: readonly ContactChannel[];
+  pending: readonly Channel[];
   values?: FormValues;
   errors?: FormErrors;
   /** Channels confirmed by the form just sent (the others are still pending). */
-  confirmed?: readonly ContactChannel[];
+  confirmed?: readonly Channel[];
   resent?: boolean;
 }
 

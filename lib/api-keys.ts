@@ -1,6 +1,14 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Sql } from '../db/client.js';
-import { ALL_SCOPES, type Principal, type Scope } from '../ingest/principal.js';
+import {
+  findLiveApiKey,
+  insertApiKey,
+  revokeLiveApiKey,
+  selectApiKeys,
+  touchApiKey,
+  type KeyRow,
+} from '../db/api-keys.js';
+import { ALL_SCOPES, type Principal, type Scope } from '../domain/principal.js';
 
 /**
  * API keys. A key is `bt_<keyId>_<secret>`: the key ID (12 hex digits) finds the row, the secret
@@ -30,25 +38,25 @@ export async function createApiKey(
 ): Promise<{ key: string; record: ApiKeyRecord }> {
   const keyId = randomBytes(6).toString('hex');
   const key = `bt_${keyId}_${randomBytes(32).toString('base64url')}`;
-  const [row] = await sql<KeyRow[]>`
-    INSERT INTO api_keys (key_id, name, key_hash, scopes, counties, rate_limit_per_minute)
-    VALUES (${keyId}, ${input.name}, ${hash(key).toString('hex')}, ${input.scopes}, ${input.counties},
-            ${input.rateLimitPerMinute ?? null})
-    RETURNING *`;
-  return { key, record: toRecord(row!) };
+  const row = await insertApiKey(sql, {
+    keyId,
+    name: input.name,
+    keyHash: hash(key).toString('hex'),
+    scopes: input.scopes,
+    counties: input.counties,
+    rateLimitPerMinute: input.rateLimitPerMinute ?? null,
+  });
+  return { key, record: toRecord(row) };
 }
 
 export async function listApiKeys(sql: Sql, options: { includeRevoked?: boolean } = {}): Promise<ApiKeyRecord[]> {
-  const rows = await sql<KeyRow[]>`
-    SELECT * FROM api_keys ${options.includeRevoked ? sql`` : sql`WHERE revoked_at IS NULL`} ORDER BY created_at`;
+  const rows = await selectApiKeys(sql, { includeRevoked: options.includeRevoked ?? false });
   return rows.map(toRecord);
 }
 
 /** True if a live key was revoked now. */
-export async function revokeApiKey(sql: Sql, keyId: string): Promise<boolean> {
-  const rows =
-    await sql`UPDATE api_keys SET revoked_at = now() WHERE key_id = ${keyId} AND revoked_at IS NULL RETURNING key_id`;
-  return rows.length > 0;
+export function revokeApiKey(sql: Sql, keyId: string): Promise<boolean> {
+  return revokeLiveApiKey(sql, keyId);
 }
 
 const LAST_USED_WRITE_INTERVAL_MS = 60_000;
@@ -67,12 +75,12 @@ export function createKeyVerifier(sql: Sql, options: { devKey?: string | undefin
     const match = KEY_FORMAT.exec(key);
     if (!match) return null;
     const keyId = match[1]!;
-    const [row] = await sql<KeyRow[]>`SELECT * FROM api_keys WHERE key_id = ${keyId} AND revoked_at IS NULL`;
+    const row = await findLiveApiKey(sql, keyId);
     if (!row || !timingSafeEqual(Buffer.from(row.key_hash, 'hex'), hash(key))) return null;
     const now = Date.now();
     if ((lastWritten.get(keyId) ?? 0) + LAST_USED_WRITE_INTERVAL_MS < now) {
       lastWritten.set(keyId, now);
-      sql`UPDATE api_keys SET last_used_at = now() WHERE key_id = ${keyId}`.catch(() => lastWritten.delete(keyId));
+      touchApiKey(sql, keyId).catch(() => lastWritten.delete(keyId));
     }
     return {
       keyId,
@@ -84,18 +92,6 @@ export function createKeyVerifier(sql: Sql, options: { devKey?: string | undefin
 }
 
 export type KeyVerifier = ReturnType<typeof createKeyVerifier>;
-
-interface KeyRow {
-  key_id: string;
-  name: string;
-  key_hash: string;
-  scopes: string[];
-  counties: string[] | null;
-  rate_limit_per_minute: number | null;
-  created_at: Date;
-  last_used_at: Date | null;
-  revoked_at: Date | null;
-}
 
 function toRecord(row: KeyRow): ApiKeyRecord {
   return {

@@ -7,7 +7,7 @@
  * punctuation is dropped ("Stop." is STOP); a sentence that merely contains a keyword
  * ("please don't stop") is `other`, as carriers and Twilio treat it.
  */
-import type { Language } from '../../delivery/templates/index.js';
+import type { Language } from '../templates/index.js';
 
 export type InboundKeyword = 'stop' | 'start' | 'help' | 'other';
 
