@@ -81,13 +81,20 @@ export function createSweepActivities(deps: SweepDeps) {
       const checkpoint: Checkpoint = resumed ?? { bucket: input.partition, ballotId: '', signalled: 0, gone: 0 };
       if (resumed) log.info('sweep partition resumes from its checkpoint', { ...input, ...resumed });
       const signal = input.moment === 'close' ? electionClosedSignal : returnReminderDueSignal;
-      const args = input.moment === 'close' ? [] : [{ ...(input.expiresAt !== undefined ? { expiresAt: input.expiresAt } : {}) }];
+      const args =
+        input.moment === 'close' ? [] : [{ ...(input.expiresAt !== undefined ? { expiresAt: input.expiresAt } : {}) }];
 
       for (let bucket = checkpoint.bucket; bucket < SWEEP_BUCKETS; bucket += input.partitions) {
         let after = bucket === checkpoint.bucket ? checkpoint.ballotId : '';
         for (;;) {
           if (context.cancellationSignal.aborted) throw new CancelledFailure('sweep cancelled');
-          const page = await sweepPage(deps.sql, { electionId: input.electionId, moment: input.moment, bucket, after, limit: PAGE });
+          const page = await sweepPage(deps.sql, {
+            electionId: input.electionId,
+            moment: input.moment,
+            bucket,
+            after,
+            limit: PAGE,
+          });
           if (page.length === 0) break;
           await deps.budget?.take(page.length);
           const outcomes = await inParallel(page, inFlight, (ballotId) => {
@@ -130,7 +137,8 @@ export function createSweepActivities(deps: SweepDeps) {
       signalled: number;
       cancelled?: boolean;
     }): Promise<{ openAfter?: number }> {
-      const openAfter = input.moment === 'close' && !input.cancelled ? await countOpenBallots(deps.sql, input.electionId) : undefined;
+      const openAfter =
+        input.moment === 'close' && !input.cancelled ? await countOpenBallots(deps.sql, input.electionId) : undefined;
       const state = input.cancelled ? 'cancelled' : openAfter ? 'incomplete' : 'done';
       await recordSweepEnd(deps.sql, { ...input, state, ...(openAfter !== undefined ? { openAfter } : {}) });
       if (openAfter) log.error('the closing left ballots open', { electionId: input.electionId, openAfter });

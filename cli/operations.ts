@@ -170,7 +170,9 @@ export function registerOperationsCommands(program: Command, withSql: WithSql): 
           typedSearchAttributes: [{ key: ElectionId, value: electionId }],
           workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
         });
-        console.log(`asked election ${electionId} to run ${which} again; follow it with \`election sweeps ${electionId}\``);
+        console.log(
+          `asked election ${electionId} to run ${which} again; follow it with \`election sweeps ${electionId}\``,
+        );
       } finally {
         await connection.close();
       }

@@ -195,7 +195,7 @@ export const envSchema = z
       .min(1)
       .max(64)
       .default(4)
-      .describe("partitions an election sweep runs in parallel (each an activity that checkpoints its cursor)"),
+      .describe('partitions an election sweep runs in parallel (each an activity that checkpoints its cursor)'),
     FORWARDER_POLL_INTERVAL: duration
       .default(1_000)
       .describe('how often an idle forwarder looks for rows due for a retry (new rows are announced by LISTEN/NOTIFY)'),

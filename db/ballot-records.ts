@@ -11,7 +11,9 @@ import { findElectionSettings } from './elections.js';
 import { groupBy } from '../domain/group-by.js';
 
 /** A stored event as the workflow sees it: ID, type, time and (challenged) the cure deadline it named. */
-export function forwardedEvent(event: Pick<StoredEvent, 'eventId' | 'type' | 'occurredAt' | 'details'>): BallotEventRecord {
+export function forwardedEvent(
+  event: Pick<StoredEvent, 'eventId' | 'type' | 'occurredAt' | 'details'>,
+): BallotEventRecord {
   const cureDeadline = event.details.cureDeadline;
   return {
     eventId: event.eventId,
@@ -91,7 +93,10 @@ export async function loadBallotRecords(
   const ballots = await findBallots(sql, keys);
   const [events, plans] = await Promise.all([
     appliedEvents(sql, [...ballots.values()]),
-    deliveryPlans(sql, [...ballots.values()].map((ballot) => ballot.voterId)),
+    deliveryPlans(
+      sql,
+      [...ballots.values()].map((ballot) => ballot.voterId),
+    ),
   ]);
   const loaded = new Map<string, LoadedRecord>();
   for (const [key, ballot] of ballots) {
@@ -108,7 +113,6 @@ export async function loadBallotRecords(
   }
   return loaded;
 }
-
 
 /** What the wording of one notice needs, read at send time (so a corrected record is used). */
 export interface NoticeFacts {

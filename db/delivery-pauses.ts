@@ -46,7 +46,14 @@ export async function activePauses(
   filter: { county?: string; channel?: Channel; covering?: boolean } = {},
 ): Promise<DeliveryPause[]> {
   const rows = await db<
-    { pause_id: string; county: string | null; channel: Channel | null; reason: string; detail: string | null; paused_at: Date }[]
+    {
+      pause_id: string;
+      county: string | null;
+      channel: Channel | null;
+      reason: string;
+      detail: string | null;
+      paused_at: Date;
+    }[]
   >`
     SELECT pause_id, county, channel, reason, detail, paused_at FROM delivery_pauses
     WHERE resumed_at IS NULL

@@ -65,7 +65,10 @@ export async function enqueue(tx: Db, writes: readonly OutboxWrite[]): Promise<v
  */
 export async function enqueuePlanChange(db: Db, voterId: string): Promise<number> {
   const ballots = await openBallotsOfVoter(db, voterId);
-  await enqueue(db, ballots.map((ballot) => ({ kind: 'plan' as const, ...ballot })));
+  await enqueue(
+    db,
+    ballots.map((ballot) => ({ kind: 'plan' as const, ...ballot })),
+  );
   return ballots.length;
 }
 
@@ -165,7 +168,14 @@ export type ForwardResult =
 export async function settle(sql: Sql, results: readonly ForwardResult[], maxAttempts: number): Promise<void> {
   const done = results.flatMap((r) =>
     r.forwarded
-      ? [{ election_id: r.ballot.electionId, ballot_id: r.ballot.ballotId, seqs: r.ballot.rows.map((row) => row.seq), outcome: r.outcome }]
+      ? [
+          {
+            election_id: r.ballot.electionId,
+            ballot_id: r.ballot.ballotId,
+            seqs: r.ballot.rows.map((row) => row.seq),
+            outcome: r.outcome,
+          },
+        ]
       : [],
   );
   const failed = results.flatMap((r) =>
@@ -241,9 +251,19 @@ export interface DeadLetter {
   deadAt: Date;
 }
 
-export async function deadLetters(sql: Sql, options: { electionId?: string; limit?: number } = {}): Promise<DeadLetter[]> {
+export async function deadLetters(
+  sql: Sql,
+  options: { electionId?: string; limit?: number } = {},
+): Promise<DeadLetter[]> {
   const rows = await sql<
-    { election_id: string; ballot_id: string; pending: number; attempts: number; last_error: string | null; dead_at: Date }[]
+    {
+      election_id: string;
+      ballot_id: string;
+      pending: number;
+      attempts: number;
+      last_error: string | null;
+      dead_at: Date;
+    }[]
   >`
     SELECT election_id, ballot_id, pending, attempts, last_error, dead_at FROM outbox_ballots
     WHERE dead_at IS NOT NULL ${options.electionId ? sql`AND election_id = ${options.electionId}` : sql``}

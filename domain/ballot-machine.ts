@@ -18,8 +18,21 @@
  *   it until an operator resumes delivery.
  * - The story ends when a final status has been told on every channel (or the election closed).
  */
-import { MAX_EVENTS_PER_BALLOT, isFinal, isTerminal, needsAttention, nextStatus, type BallotStatus } from './ballot-status.js';
-import type { BallotEventRecord, BallotIssuance, BallotRecords, ElectionFacts, ReturnReminderDue } from './ballot-records.js';
+import {
+  MAX_EVENTS_PER_BALLOT,
+  isFinal,
+  isTerminal,
+  needsAttention,
+  nextStatus,
+  type BallotStatus,
+} from './ballot-status.js';
+import type {
+  BallotEventRecord,
+  BallotIssuance,
+  BallotRecords,
+  ElectionFacts,
+  ReturnReminderDue,
+} from './ballot-records.js';
 import {
   CHANNELS,
   cureDeadlineInstant,
@@ -343,7 +356,11 @@ export class BallotMachine {
     const sending = sends.length > 0 || this.sending;
     const owedLater = CHANNELS.some((channel) => s.channels[channel]?.scheduled !== undefined);
     const done =
-      s.issuance !== undefined && (s.closed || isFinal(s.status)) && !sending && (s.closed || !owedLater) && !this.pausedOwing(now);
+      s.issuance !== undefined &&
+      (s.closed || isFinal(s.status)) &&
+      !sending &&
+      (s.closed || !owedLater) &&
+      !this.pausedOwing(now);
     if (done) wakeAt = undefined;
     return {
       sends,

@@ -11,7 +11,19 @@
 import { EVENT_TYPES, type EventType } from './ballot-status.js';
 import { CHANNELS, type Channel, type DeliveryPlan } from './notices.js';
 import { isValidClockTime } from './quiet-hours.js';
-import { checked, date, fail, instant, instantOrDate, isObject, oneOf, optional, record, text, type Checked } from './checks.js';
+import {
+  checked,
+  date,
+  fail,
+  instant,
+  instantOrDate,
+  isObject,
+  oneOf,
+  optional,
+  record,
+  text,
+  type Checked,
+} from './checks.js';
 import { ID_PATTERN } from './ids.js';
 
 /** A status-changing scan as PostgreSQL accepted it. Reasons, sources and facility data stay there. */
@@ -86,7 +98,10 @@ function plan(value: unknown, path: string): DeliveryPlan {
     channels: channels(value.channels, `${path}.channels`),
     ...(optedOut ? { optedOut: channels(optedOut, `${path}.optedOut`) } : {}),
     language: text(value.language, `${path}.language`, { max: 16 }),
-    window: { start: clock(value.window.start, `${path}.window.start`), end: clock(value.window.end, `${path}.window.end`) },
+    window: {
+      start: clock(value.window.start, `${path}.window.start`),
+      end: clock(value.window.end, `${path}.window.end`),
+    },
     timeZone: text(value.timeZone, `${path}.timeZone`, { max: 64 }),
   };
 }
@@ -94,7 +109,9 @@ function plan(value: unknown, path: string): DeliveryPlan {
 function election(value: unknown, path: string): ElectionFacts {
   if (!isObject(value) || !Array.isArray(value.cureReminderDaysBefore)) fail(path, 'election facts');
   const days = value.cureReminderDaysBefore.map((d, i) =>
-    Number.isInteger(d) && (d as number) >= 0 && (d as number) <= 60 ? (d as number) : fail(`${path}.cureReminderDaysBefore[${i}]`, '0 to 60'),
+    Number.isInteger(d) && (d as number) >= 0 && (d as number) <= 60
+      ? (d as number)
+      : fail(`${path}.cureReminderDaysBefore[${i}]`, '0 to 60'),
   );
   return {
     electionDay: date(value.electionDay, `${path}.electionDay`),

@@ -67,7 +67,8 @@ export function reminderStillValid(
   now: number,
   cureDeadline?: number,
 ): boolean {
-  if (reminder.kind === 'return') return status === 'outbound' && (reminder.expiresAt === undefined || now < reminder.expiresAt);
+  if (reminder.kind === 'return')
+    return status === 'outbound' && (reminder.expiresAt === undefined || now < reminder.expiresAt);
   return status === 'challenged' && (cureDeadline === undefined || now < cureDeadline);
 }
 
@@ -152,6 +153,8 @@ export function owedNotices(input: {
       now: input.now,
       ...(input.cureDeadline !== undefined ? { cureDeadline: input.cureDeadline } : {}),
     });
-    return notice ? [{ channel, notice, at: nextAllowedInstant(input.now, input.plan.window, input.plan.timeZone) }] : [];
+    return notice
+      ? [{ channel, notice, at: nextAllowedInstant(input.now, input.plan.window, input.plan.timeZone) }]
+      : [];
   });
 }

@@ -47,7 +47,7 @@ export const ballotStatusResponseSchema = z.object({
       at: z.string().describe('when it is due (scheduled) or when it reached its state'),
       reason: z.string().optional(),
       attempts: z.number().int().optional(),
-      lastError: z.string().optional().describe('the last failed attempt\'s error class (retrying, failed)'),
+      lastError: z.string().optional().describe("the last failed attempt's error class (retrying, failed)"),
       deliveryStatus: z.string().optional().describe("the provider's latest delivery status (sent notices)"),
     }),
   ),
@@ -97,7 +97,12 @@ function noticeView(row: NoticeRow): NoticeView {
         ...(row.providerStatus ? { deliveryStatus: row.providerStatus } : {}),
       };
     case 'skipped':
-      return { ...base, state: 'skipped', at: iso(row.updatedAt), ...(row.skipReason ? { reason: row.skipReason } : {}) };
+      return {
+        ...base,
+        state: 'skipped',
+        at: iso(row.updatedAt),
+        ...(row.skipReason ? { reason: row.skipReason } : {}),
+      };
     case 'failed':
       return {
         ...base,
@@ -125,7 +130,10 @@ export async function readBallotStatus(
   ballotId: string,
   now = Date.now(),
 ): Promise<BallotStatusResponse | undefined> {
-  const [ballot, events] = await Promise.all([findBallot(sql, electionId, ballotId), eventsOf(sql, electionId, ballotId)]);
+  const [ballot, events] = await Promise.all([
+    findBallot(sql, electionId, ballotId),
+    eventsOf(sql, electionId, ballotId),
+  ]);
   if (!ballot && events.length === 0) return undefined;
   const status: BallotStatus = ballot?.status ?? 'issued';
   const notices = ballot ? (await noticeRowsOf(sql, electionId, ballotId)).map(noticeView) : [];
@@ -134,18 +142,20 @@ export async function readBallotStatus(
     const plan = (await deliveryPlans(sql, [ballot.voterId])).get(ballot.voterId);
     if (plan) {
       const told = (channel: Channel) =>
-        new Set(
-          notices
-            .filter((n) => n.channel === channel)
-            .map((n) => `${n.status}#${n.sequence}`),
-        );
+        new Set(notices.filter((n) => n.channel === channel).map((n) => `${n.status}#${n.sequence}`));
       const election = await electionFacts(sql, electionId);
       const challenge = [...events].reverse().find((e) => e.type === 'challenged' && e.outcome === 'applied');
       const deadline = cureDeadlineInstant(
         (challenge?.details.cureDeadline as string | undefined) ?? election?.cureDeadline,
         election?.timeZone ?? 'UTC',
       );
-      for (const owed of owedNotices({ status, plan, told, now, ...(deadline !== undefined ? { cureDeadline: deadline } : {}) })) {
+      for (const owed of owedNotices({
+        status,
+        plan,
+        told,
+        now,
+        ...(deadline !== undefined ? { cureDeadline: deadline } : {}),
+      })) {
         notices.push({
           status: owed.notice.status,
           sequence: owed.notice.sequence,

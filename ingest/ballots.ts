@@ -167,7 +167,10 @@ export async function ingestBallots(
  * come after the issuance record (`foldEvents`). A ballot of an election already closed is `closed`
  * and takes them as `stale`.
  */
-async function applyWaitingScans(tx: postgres.TransactionSql, ballots: ReadonlyMap<string, StoredBallot>): Promise<void> {
+async function applyWaitingScans(
+  tx: postgres.TransactionSql,
+  ballots: ReadonlyMap<string, StoredBallot>,
+): Promise<void> {
   const waiting = groupBy(await pendingEvents(tx, [...ballots.values()]), (event) =>
     ballotKey(event.electionId, event.ballotId),
   );
@@ -177,7 +180,10 @@ async function applyWaitingScans(tx: postgres.TransactionSql, ballots: ReadonlyM
     const events = waiting.get(key) ?? [];
     if (events.length === 0 && !ballot.electionClosed) continue;
     const start = { status: ballot.electionClosed ? ('closed' as const) : ballot.status, eventCount: 0 };
-    const folded = foldEvents(start, events.map((event) => event.type));
+    const folded = foldEvents(
+      start,
+      events.map((event) => event.type),
+    );
     events.forEach((event, i) => outcomes.push({ seq: event.seq, outcome: folded.outcomes[i]! }));
     progress.push({
       electionId: ballot.electionId,
@@ -205,4 +211,3 @@ export async function ballotCounties(
       AS p(election_id text, ballot_id text) USING (election_id, ballot_id)`;
   return new Map(rows.map((row) => [keyOf(row.election_id, row.ballot_id), row.county]));
 }
-

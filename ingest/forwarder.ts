@@ -48,7 +48,11 @@ function isTransient(error: unknown): boolean {
   for (let cause: unknown = error; cause; cause = (cause as { cause?: unknown }).cause) {
     const code = (cause as { code?: unknown }).code;
     if (typeof code === 'number' && TRANSIENT.has(code)) return true;
-    if ((cause as { name?: string }).name === 'ServiceError' && /deadline|unavailable|connect/i.test(String(cause))) {
+    if (
+      cause instanceof Error &&
+      cause.name === 'ServiceError' &&
+      /deadline|unavailable|connect/i.test(cause.message)
+    ) {
       return true;
     }
   }

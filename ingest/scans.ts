@@ -120,7 +120,10 @@ export async function ingestScans(
  * and queues the status-changing ones for the ballot's workflow. A ballot of a closed election takes
  * events as `stale` and wakes no workflow. Returns each stored event's outcome by election and event ID.
  */
-async function recordScans(tx: postgres.TransactionSql, writes: readonly EventWrite[]): Promise<Map<string, EventOutcome>> {
+async function recordScans(
+  tx: postgres.TransactionSql,
+  writes: readonly EventWrite[],
+): Promise<Map<string, EventOutcome>> {
   const stored = await insertEvents(tx, writes);
   const ballots = await findBallots(tx, stored, { lock: true });
   const byBallot = groupBy(stored, (event) => ballotKey(event.electionId, event.ballotId));
@@ -130,8 +133,13 @@ async function recordScans(tx: postgres.TransactionSql, writes: readonly EventWr
   for (const [key, events] of byBallot) {
     const ballot = ballots.get(key);
     const closed = ballot !== undefined && ballot.electionClosed && !isFinal(ballot.status);
-    const start = ballot ? { status: closed ? ('closed' as const) : ballot.status, eventCount: ballot.eventCount } : undefined;
-    const folded = foldEvents(start ?? { status: undefined, eventCount: 0 }, events.map((event) => event.type));
+    const start = ballot
+      ? { status: closed ? ('closed' as const) : ballot.status, eventCount: ballot.eventCount }
+      : undefined;
+    const folded = foldEvents(
+      start ?? { status: undefined, eventCount: 0 },
+      events.map((event) => event.type),
+    );
     events.forEach((event, i) => outcomes.push({ seq: event.seq, outcome: folded.outcomes[i]! }));
     if (!ballot) continue;
     const status = closed ? ballot.status : folded.end.status!;

@@ -157,17 +157,33 @@ async function main() {
     const results = [];
     for (const rate of RATES) {
       const electionId = `bench-${rate}-${Date.now().toString(36)}`;
-      await call('PUT', `/v1/elections/${electionId}`, { name: electionId, electionDay: '2099-11-03', timezone: 'America/Los_Angeles' });
-      const ballots = Array.from({ length: BALLOTS }, (_, i) => ({ electionId, ballotId: `B-${i}`, voterId: `V-${i}`, county: 'ALA' }));
-      for (let i = 0; i < BALLOTS; i += 1000) await call('POST', '/v1/ballots', { ballots: ballots.slice(i, i + 1000) });
-      await waitFor('the issuance to be forwarded', async () => ((await forwarder.backlog()) === 0 ? true : undefined), {
-        timeoutMs: 600_000,
-        intervalMs: 500,
+      await call('PUT', `/v1/elections/${electionId}`, {
+        name: electionId,
+        electionDay: '2099-11-03',
+        timezone: 'America/Los_Angeles',
       });
+      const ballots = Array.from({ length: BALLOTS }, (_, i) => ({
+        electionId,
+        ballotId: `B-${i}`,
+        voterId: `V-${i}`,
+        county: 'ALA',
+      }));
+      for (let i = 0; i < BALLOTS; i += 1000)
+        await call('POST', '/v1/ballots', { ballots: ballots.slice(i, i + 1000) });
+      await waitFor(
+        'the issuance to be forwarded',
+        async () => ((await forwarder.backlog()) === 0 ? true : undefined),
+        {
+          timeoutMs: 600_000,
+          intervalMs: 500,
+        },
+      );
       await waitFor(
         'the ballots to start',
         async () => {
-          const { raw } = await stack.client.workflow.getHandle(workflowIdFor(electionId, `B-${BALLOTS - 1}`)).describe();
+          const { raw } = await stack.client.workflow
+            .getHandle(workflowIdFor(electionId, `B-${BALLOTS - 1}`))
+            .describe();
           return raw.pendingWorkflowTask ? undefined : true;
         },
         { timeoutMs: 600_000, intervalMs: 500 },
@@ -206,7 +222,8 @@ async function main() {
         for (const event of events) sentAt.set(event.eventId, sent);
         requests.push(
           call('POST', '/v1/scans', { events }).then((answer) => {
-            if (answer.summary?.accepted !== events.length) throw new Error(`not all accepted: ${JSON.stringify(answer.summary)}`);
+            if (answer.summary?.accepted !== events.length)
+              throw new Error(`not all accepted: ${JSON.stringify(answer.summary)}`);
           }),
         );
         if (tick % 4 === 0) rss.push(worker.sampleRss());
@@ -254,7 +271,9 @@ async function main() {
         workerRssMb: Number((Math.max(...rss) / 1048576).toFixed(0)),
         stagesMs: stages,
       };
-      log(`rate ${rate}/s: p50 ${row.p50Ms} ms, p90 ${row.p90Ms} ms, p99 ${row.p99Ms} ms, max ${row.maxMs} ms; worker RSS ${row.workerRssMb} MB`);
+      log(
+        `rate ${rate}/s: p50 ${row.p50Ms} ms, p90 ${row.p90Ms} ms, p99 ${row.p99Ms} ms, max ${row.maxMs} ms; worker RSS ${row.workerRssMb} MB`,
+      );
       log(`rate ${rate}/s: stages p50/p99 ms ${JSON.stringify(stages)}`);
       results.push(row);
     }

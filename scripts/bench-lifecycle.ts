@@ -117,7 +117,11 @@ async function runPath(
     await feed.issue(electionId, ballotId, voterId);
     await waitIdle(handle);
     for (const type of path.events) {
-      await feed.scan(electionId, ballotId, scanEvent(type, type === 'challenged' ? { cureDeadline: '2099-11-01' } : {}));
+      await feed.scan(
+        electionId,
+        ballotId,
+        scanEvent(type, type === 'challenged' ? { cureDeadline: '2099-11-01' } : {}),
+      );
       if (subscribed) await waitForNotice(stack.sql, { electionId, ballotId }, `${type}#0`);
       await waitIdle(handle);
     }
@@ -144,14 +148,18 @@ async function measure(stack: HistoryStack, electionId: string, ids: string[], p
 async function population(stack: HistoryStack) {
   const electionId = `bench-pop-${randomUUID().slice(0, 8)}`;
   // The return reminder's day has passed, Election Day has not: the reminder sweep runs at start.
-  await seedElection(stack.sql, electionId, { electionDay: new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10) });
+  await seedElection(stack.sql, electionId, {
+    electionDay: new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10),
+  });
   const feed = new Feed(stack.sql, stack.client, stack.taskQueue);
   const runs: { path: PathSpec; subscribed: boolean; ids: string[] }[] = [];
   for (const path of POPULATION) {
     for (const subscribed of [true, false]) {
       const started = performance.now();
       runs.push({ path, subscribed, ids: await runPath(stack, feed, electionId, path, subscribed) });
-      log(`${path.name} (${subscribed ? 'subscribed' : 'nobody subscribed'}): fed in ${((performance.now() - started) / 1000).toFixed(1)}s`);
+      log(
+        `${path.name} (${subscribed ? 'subscribed' : 'nobody subscribed'}): fed in ${((performance.now() - started) / 1000).toFixed(1)}s`,
+      );
     }
   }
   // The election's sweeps: reminder now, closing a few seconds later.
@@ -223,7 +231,9 @@ async function happyAndQuiet(stack: HistoryStack) {
   if (Date.now() >= opensAt) throw new Error('the quiet-hours window opened before every scan was in');
   log(`quiet hours: waiting ${Math.round((opensAt - Date.now()) / 1000)}s for the window`);
   await inPool(quietIds, concurrency, async (ballotId) => {
-    await waitForNotice(stack.sql, { electionId, ballotId }, 'received#0', { timeoutMs: opensAt - Date.now() + 60_000 });
+    await waitForNotice(stack.sql, { electionId, ballotId }, 'received#0', {
+      timeoutMs: opensAt - Date.now() + 60_000,
+    });
     await waitIdle(stack.client.workflow.getHandle(workflowIdFor(electionId, ballotId)));
     await feed.scan(electionId, ballotId, 'accepted');
   });
@@ -251,7 +261,9 @@ function print(result: Awaited<ReturnType<typeof population>> | Awaited<ReturnTy
   const fmt = (s: { min: number; median: number; max: number }) => `${s.min}/${s.median}/${s.max}`;
   const lines: string[] = [];
   if (result.mode === 'population') {
-    lines.push(`${'path'.padEnd(20)} ${'subscriber'.padEnd(10)} ${'weight'.padStart(7)} ${'actions'.padStart(9)} ${'events'.padStart(9)} ${'activities'.padStart(10)}`);
+    lines.push(
+      `${'path'.padEnd(20)} ${'subscriber'.padEnd(10)} ${'weight'.padStart(7)} ${'actions'.padStart(9)} ${'events'.padStart(9)} ${'activities'.padStart(10)}`,
+    );
     for (const row of result.paths) {
       lines.push(
         `${row.path.padEnd(20)} ${(row.subscribed ? 'sms' : 'none').padEnd(10)} ${(row.weight * 100).toFixed(1).padStart(6)}% ${fmt(row.actions).padStart(9)} ${fmt(row.events).padStart(9)} ${fmt(row.activityTasks).padStart(10)}`,
@@ -261,7 +273,9 @@ function print(result: Awaited<ReturnType<typeof population>> | Awaited<ReturnTy
       '',
       `weighted mean per ballot: ${result.weightedMeanActions} actions, ${result.weightedMeanEvents} history events (min/median/max above)`,
       `election workflow: ${result.electionWorkflow.actions} actions, ${result.electionWorkflow.events} events for ${result.electionWorkflow.ballots} ballots`,
-      `targets: ${Object.entries(result.targets).map(([name, met]) => `${name} ${met ? 'MET' : 'NOT MET'}`).join(', ')}`,
+      `targets: ${Object.entries(result.targets)
+        .map(([name, met]) => `${name} ${met ? 'MET' : 'NOT MET'}`)
+        .join(', ')}`,
     );
   } else {
     lines.push(

@@ -292,7 +292,7 @@ async function main() {
   }
   const stack = await startServerStack({ name: 'bench-signup', log, temporalAddress: process.env.TEMPORAL_ADDRESS });
   cleanups.push(() => stack.stop());
-  const { sql, client: temporal } = stack;
+  const { sql } = stack;
 
   log(`loading a roll of ${VOTERS} voters ...`);
   const roll = await loadRoll(sql, VOTERS);

@@ -52,7 +52,12 @@ const subscribedShare = Number(args.subscribed);
 const partitions = Number(args.partitions);
 const killAt = args['kill-worker-at'] === undefined ? undefined : Number(args['kill-worker-at']);
 const rawConcurrency = Number(args['raw-concurrency']);
-if (!Number.isInteger(N) || N < 1 || !(subscribedShare >= 0 && subscribedShare <= 1) || (killAt !== undefined && !(killAt > 0 && killAt < 1))) {
+if (
+  !Number.isInteger(N) ||
+  N < 1 ||
+  !(subscribedShare >= 0 && subscribedShare <= 1) ||
+  (killAt !== undefined && !(killAt > 0 && killAt < 1))
+) {
   process.stderr.write('--ballots must be a positive integer, --subscribed and --kill-worker-at between 0 and 1\n');
   process.exit(2);
 }
@@ -165,7 +170,9 @@ try {
   let phase = performance.now();
   const left = await forwarder.drain(3_600_000);
   if (left > 0) throw new Error(`${left} issuance rows were not forwarded`);
-  log(`started ${N} ballot workflows in ${((performance.now() - phase) / 1000).toFixed(1)}s; waiting for the worker to take them`);
+  log(
+    `started ${N} ballot workflows in ${((performance.now() - phase) / 1000).toFixed(1)}s; waiting for the worker to take them`,
+  );
   await waitFor(
     'the worker to finish the first workflow tasks',
     async () => {
@@ -174,8 +181,10 @@ try {
         namespace: 'default',
         taskQueue: { name: taskQueue },
         reportStats: true,
-      } as never);
-      const pending = Number((backlog as { stats?: { approximateBacklogCount?: unknown } }).stats?.approximateBacklogCount ?? 0);
+      });
+      const pending = Number(
+        (backlog as { stats?: { approximateBacklogCount?: unknown } }).stats?.approximateBacklogCount ?? 0,
+      );
       return !raw.pendingWorkflowTask && pending === 0 ? true : undefined;
     },
     { timeoutMs: 3_600_000, intervalMs: 1_000 },
@@ -257,7 +266,9 @@ try {
     totalSeconds: Number(((performance.now() - started) / 1000).toFixed(1)),
   };
   if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-  else for (const [key, value] of Object.entries(result)) process.stdout.write(`${key.padEnd(26)} ${JSON.stringify(value)}\n`);
+  else
+    for (const [key, value] of Object.entries(result))
+      process.stdout.write(`${key.padEnd(26)} ${JSON.stringify(value)}\n`);
 } catch (error) {
   process.stderr.write(`\nbench:sweep failed: ${(error as Error)?.stack ?? String(error)}\n`);
   exitCode = 1;

@@ -34,7 +34,9 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  process.stdout.write('usage: npm run bench:worker -- [--active N (5000)] [--open 10000,50000,100000] [--concurrency C (100)] [--json]\n');
+  process.stdout.write(
+    'usage: npm run bench:worker -- [--active N (5000)] [--open 10000,50000,100000] [--concurrency C (100)] [--json]\n',
+  );
   process.exit(0);
 }
 const ACTIVE = Number(args.active);
@@ -57,7 +59,7 @@ async function backlog(stack: ServerStack, taskQueue: string): Promise<number> {
     namespace: 'default',
     taskQueue: { name: taskQueue },
     reportStats: true,
-  } as never)) as { stats?: { approximateBacklogCount?: unknown } };
+  })) as { stats?: { approximateBacklogCount?: unknown } };
   return Number(answer.stats?.approximateBacklogCount ?? 0);
 }
 
@@ -83,7 +85,8 @@ async function startBallots(stack: ServerStack, taskQueue: string, from: number,
 async function drained(stack: ServerStack, taskQueue: string, metricsUrl: string, atLeast: number): Promise<void> {
   await waitFor(
     'the worker to take every task',
-    async () => ((await backlog(stack, taskQueue)) === 0 && (await tasksCompleted(metricsUrl)) >= atLeast ? true : undefined),
+    async () =>
+      (await backlog(stack, taskQueue)) === 0 && (await tasksCompleted(metricsUrl)) >= atLeast ? true : undefined,
     { timeoutMs: 3_600_000, intervalMs: 500 },
   );
 }
@@ -112,10 +115,17 @@ try {
     join(mkdtempSync(join(tmpdir(), 'bench-worker-')), 'worker.log'),
   );
   worker.start();
-  await waitFor('the worker metrics', () => tasksCompleted(metricsUrl).then(() => true).catch(() => undefined), {
-    timeoutMs: 120_000,
-    intervalMs: 500,
-  });
+  await waitFor(
+    'the worker metrics',
+    () =>
+      tasksCompleted(metricsUrl)
+        .then(() => true)
+        .catch(() => undefined),
+    {
+      timeoutMs: 120_000,
+      intervalMs: 500,
+    },
+  );
   const idleRss = worker.sampleRss();
 
   // Cold cache: ACTIVE ballots, then one signal each, round-robin.
@@ -124,11 +134,17 @@ try {
   log(`${ACTIVE} ballots started`);
   const before = await tasksCompleted(metricsUrl);
   const started = performance.now();
-  await inPool(Array.from({ length: ACTIVE }, (_, i) => i), CONCURRENCY, async (i) => {
-    await stack!.client.workflow
-      .getHandle(workflowIdFor(ELECTION, `b${i}`))
-      .signal(recordsSignal, { events: [{ eventId: `in-${i}`, type: 'inbound', occurredAt: new Date().toISOString() }] });
-  });
+  await inPool(
+    Array.from({ length: ACTIVE }, (_, i) => i),
+    CONCURRENCY,
+    async (i) => {
+      await stack!.client.workflow
+        .getHandle(workflowIdFor(ELECTION, `b${i}`))
+        .signal(recordsSignal, {
+          events: [{ eventId: `in-${i}`, type: 'inbound', occurredAt: new Date().toISOString() }],
+        });
+    },
+  );
   await drained(stack, taskQueue, metricsUrl, before + ACTIVE);
   const seconds = (performance.now() - started) / 1000;
   const tasks = (await tasksCompleted(metricsUrl)) - before;
@@ -158,7 +174,9 @@ try {
     peakRssMb: Number((worker.samplePeakRss() / 1048576).toFixed(0)),
   };
   if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-  else for (const [key, value] of Object.entries(result)) process.stdout.write(`${key.padEnd(24)} ${JSON.stringify(value)}\n`);
+  else
+    for (const [key, value] of Object.entries(result))
+      process.stdout.write(`${key.padEnd(24)} ${JSON.stringify(value)}\n`);
 } catch (error) {
   process.stderr.write(`\nbench:worker failed: ${(error as Error)?.stack ?? String(error)}\n`);
   exitCode = 1;

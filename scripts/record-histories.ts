@@ -32,7 +32,6 @@ import { FIXTURE_PEOPLE, seedFixtureVoter } from '../test/helpers/history-pii-fi
 import {
   seedElection,
   startHistoryStack,
-  waitFor,
   waitForNotice,
   waitIdle,
   windowOpeningSoon,

@@ -335,10 +335,7 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
   async function lookupStatus(input: unknown, origin: RequestOrigin): Promise<StatusLookupResult> {
     const found = await lookUp(input, origin, parseIdentity);
     if ('refusal' in found) return found.refusal;
-    const ballots = await ballotTimelines(
-      { sql, defaultTimeZone },
-      found.match.voter.voterId,
-    );
+    const ballots = await ballotTimelines({ sql, defaultTimeZone }, found.match.voter.voterId);
     return { outcome: 'found', ballots };
   }
 

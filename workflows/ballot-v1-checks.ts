@@ -4,7 +4,17 @@
  * workflow. They accept exactly what the API accepts; v1 ballots only ever receive such events.
  */
 import { EVENT_TYPES } from '../domain/ballot-status.js';
-import { checked, date, instant, instantOrDate, oneOf, optional, record, text, type Checked } from '../domain/checks.js';
+import {
+  checked,
+  date,
+  instant,
+  instantOrDate,
+  oneOf,
+  optional,
+  record,
+  text,
+  type Checked,
+} from '../domain/checks.js';
 import { ID_PATTERN } from '../domain/ids.js';
 import type { Issuance, ScanEvent } from '../domain/scan-event.js';
 

@@ -87,7 +87,6 @@ export interface BallotView {
   notices: NoticeRecord[];
 }
 
-
 /** The ballot's issuance record (voter ID, county, optional barcode); the first one wins. */
 export const issueSignal = defineSignal<[Issuance]>('issue');
 /** A scan event, for bulk forwarding; the same rules as `recordEvent`, without an answer. */
@@ -110,7 +109,6 @@ const { loadBallotContext } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
-
 
 const HOUR = 3_600_000;
 /** A notice that cannot go out inside one window keeps retrying at most this long per attempt. */

@@ -28,7 +28,12 @@ import {
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
-import { BallotMachine, type BallotSearchAttributes, type SendFailure, type SendOrder } from '../domain/ballot-machine.js';
+import {
+  BallotMachine,
+  type BallotSearchAttributes,
+  type SendFailure,
+  type SendOrder,
+} from '../domain/ballot-machine.js';
 import { checkBallotRecords } from '../domain/ballot-records.js';
 import { ID_PATTERN } from '../domain/ids.js';
 import {
@@ -82,7 +87,8 @@ export function classifySendFailure(error: unknown): SendFailure {
   const cause = failure?.cause ?? error;
   if (cause instanceof TimeoutFailure || failure?.retryState === 'TIMEOUT') return { kind: 'timeout' };
   if (cause instanceof ApplicationFailure && cause.type) {
-    if ((PERMANENT_SEND_FAILURES as readonly string[]).includes(cause.type)) return { kind: 'recipient', type: cause.type };
+    if ((PERMANENT_SEND_FAILURES as readonly string[]).includes(cause.type))
+      return { kind: 'recipient', type: cause.type };
     if (cause.type === 'ProviderRejected') return { kind: 'rejected', type: cause.type };
     if (cause.type === STILL_FAILING) return { kind: 'stillFailing' };
     return { kind: 'paused', type: cause.type };
@@ -106,12 +112,14 @@ class Alarm {
     if (at === undefined) return;
     const scope = new CancellationScope();
     this.scope = scope;
-    scope.run(() => sleep(Math.max(1, at - Date.now()))).then(
-      () => {
-        if (this.scope === scope) this.rang = true;
-      },
-      () => undefined, // cancelled: a newer alarm replaced it
-    );
+    scope
+      .run(() => sleep(Math.max(1, at - Date.now())))
+      .then(
+        () => {
+          if (this.scope === scope) this.rang = true;
+        },
+        () => undefined, // cancelled: a newer alarm replaced it
+      );
   }
 }
 

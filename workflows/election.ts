@@ -190,9 +190,11 @@ export async function electionWorkflow(input: ElectionWorkflowInput): Promise<El
       version += 1;
     }
   })();
-  const reminderLane = reminderScope.run(() => lane('return-reminder')).catch((error: unknown) => {
-    if (!isCancellation(error)) throw error;
-  });
+  const reminderLane = reminderScope
+    .run(() => lane('return-reminder'))
+    .catch((error: unknown) => {
+      if (!isCancellation(error)) throw error;
+    });
   await lane('close');
   reminderScope.cancel();
   await reminderLane;

@@ -24,7 +24,10 @@ export interface SentNotice {
   at: number;
 }
 
-export type SendBehaviour = (input: DeliverNoticeInput, attempt: number) => SendNoticeResult | Promise<SendNoticeResult>;
+export type SendBehaviour = (
+  input: DeliverNoticeInput,
+  attempt: number,
+) => SendNoticeResult | Promise<SendNoticeResult>;
 
 export const ALWAYS_OPEN = { start: '00:00', end: '00:00' };
 
@@ -39,7 +42,12 @@ export function election(overrides: Partial<ElectionFacts> = {}): ElectionFacts 
 let counter = 0;
 export function scan(type: BallotEventRecord['type'], extra: Partial<BallotEventRecord> = {}): BallotEventRecord {
   counter += 1;
-  return { eventId: `ev-${counter}-${randomUUID().slice(0, 8)}`, type, occurredAt: '2026-10-06T10:00:00-07:00', ...extra };
+  return {
+    eventId: `ev-${counter}-${randomUUID().slice(0, 8)}`,
+    type,
+    occurredAt: '2026-10-06T10:00:00-07:00',
+    ...extra,
+  };
 }
 
 /**

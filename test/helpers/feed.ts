@@ -19,7 +19,12 @@ let counter = 0;
 /** A scan event with a unique ID (as a vendor's feed would carry). */
 export function scanEvent(type: EventType, extra: Partial<ScanEvent> = {}): ScanEvent {
   counter += 1;
-  return { eventId: `feed-${counter}-${randomUUID().slice(0, 8)}`, type, occurredAt: new Date().toISOString(), ...extra };
+  return {
+    eventId: `feed-${counter}-${randomUUID().slice(0, 8)}`,
+    type,
+    occurredAt: new Date().toISOString(),
+    ...extra,
+  };
 }
 
 export class Feed {
@@ -53,11 +58,7 @@ export class Feed {
   }
 
   /** Stores scans for one ballot (each a type or a full event) and forwards what they changed. */
-  async scan(
-    electionId: string,
-    ballotId: string,
-    ...events: (EventType | ScanEvent)[]
-  ): Promise<ScanResult[]> {
+  async scan(electionId: string, ballotId: string, ...events: (EventType | ScanEvent)[]): Promise<ScanResult[]> {
     const items = events.map((event) => ({
       electionId,
       ballotId,

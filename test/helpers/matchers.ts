@@ -5,6 +5,7 @@
 import { expect } from 'vitest';
 
 export const anyString = (): unknown => expect.any(String);
+export const anyNumber = (): unknown => expect.any(Number);
 export const stringMatching = (pattern: string | RegExp): unknown => expect.stringMatching(pattern);
 export const stringContaining = (text: string): unknown => expect.stringContaining(text);
 export const objectContaining = (object: Record<string, unknown>): unknown => expect.objectContaining(object);

@@ -87,5 +87,3 @@ export class WorkerProcess {
     return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
   }
 }
-
-

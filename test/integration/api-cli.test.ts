@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { pauseDelivery } from '../../db/delivery-pauses.js';
+import { anyNumber } from '../helpers/matchers.js';
 import { enqueue } from '../../db/outbox.js';
 import { freePort } from '../global-setup.js';
 import { election, eventually, startApiHarness, type ApiHarness } from './api-harness.js';
@@ -217,7 +218,7 @@ describe('operator CLI: keys and imports', () => {
   it('shows and clears what holds delivery up: the outbox, dead letters, paused delivery, sweeps', async () => {
     const status = await cli('outbox', 'status', '--json');
     expect(status.code).toBe(0);
-    expect(JSON.parse(status.stdout)).toMatchObject({ pending: expect.any(Number), deadBallots: 0 });
+    expect(JSON.parse(status.stdout) as unknown).toMatchObject({ pending: anyNumber(), deadBallots: 0 });
 
     // Queued and dead-lettered at once, before the API's own forwarder can take it.
     await h.db.sql.begin(async (tx) => {

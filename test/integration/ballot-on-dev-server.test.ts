@@ -14,7 +14,7 @@ import { enqueuePlanChange } from '../../db/outbox.js';
 import { readBallotStatus } from '../../ingest/ballot-status.js';
 import { ensureElectionWorkflow } from '../../lib/workflow-client.js';
 import { createSmsWorker, workflowSource } from '../../worker/worker.js';
-import { statusQuery, workflowIdFor } from '../../workflows/ballot.js';
+import { statusQuery, workflowIdFor, type ballotLifecycle } from '../../workflows/ballot.js';
 import { electionProgressQuery, electionWorkflowId, type electionWorkflow } from '../../workflows/election.js';
 import { DeliveryProblem } from '../../workflows/search-attributes.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
@@ -145,7 +145,9 @@ describe('ballot workflows on the dev server with real activities and PostgreSQL
   it('keeps a notice that is waiting for the voter window across a worker restart, and sends it once', async () => {
     const opensAt = new Date(Math.ceil((Date.now() + 3_000) / 60_000) * 60_000);
     const hhmm = (date: Date) => date.toISOString().slice(11, 16);
-    await seedVoter(db.sql, 'v-restart', { window: { start: hhmm(opensAt), end: hhmm(new Date(opensAt.getTime() + 3_600_000)) } });
+    await seedVoter(db.sql, 'v-restart', {
+      window: { start: hhmm(opensAt), end: hhmm(new Date(opensAt.getTime() + 3_600_000)) },
+    });
     await feed.issue(ELECTION, 'restart', 'v-restart');
     await feed.scan(ELECTION, 'restart', 'received');
     const handle = client.workflow.getHandle(workflowIdFor(ELECTION, 'restart'));
@@ -160,7 +162,13 @@ describe('ballot workflows on the dev server with real activities and PostgreSQL
     expect(await sentKeys(db.sql, ELECTION, 'restart')).toEqual([]);
     await startWorker();
 
-    expect(await eventually(async () => ((await sentKeys(db.sql, ELECTION, 'restart')).length > 0 ? sentKeys(db.sql, ELECTION, 'restart') : undefined), 90_000)).toEqual(['received#0']);
+    expect(
+      await eventually(
+        async () =>
+          (await sentKeys(db.sql, ELECTION, 'restart')).length > 0 ? sentKeys(db.sql, ELECTION, 'restart') : undefined,
+        90_000,
+      ),
+    ).toEqual(['received#0']);
     const [row] = await db.sql<{ sent_at: Date; attempts: number }[]>`
       SELECT sent_at, attempts FROM notice_deliveries WHERE election_id = ${ELECTION} AND ballot_id = 'restart'`;
     expect(row!.sent_at.getTime()).toBeGreaterThanOrEqual(opensAt.getTime());
@@ -172,7 +180,11 @@ describe('ballot workflows on the dev server with real activities and PostgreSQL
     await feed.issue(ELECTION, 'flood', 'v-flood');
     const types = ['outbound', 'inbound', 'received', 'outbound', 'inbound'] as const;
     for (let batch = 0; batch < 10; batch += 1) {
-      await feed.scan(ELECTION, 'flood', ...Array.from({ length: 100 }, (_, i) => scanEvent(types[(batch + i) % types.length]!)));
+      await feed.scan(
+        ELECTION,
+        'flood',
+        ...Array.from({ length: 100 }, (_, i) => scanEvent(types[(batch + i) % types.length]!)),
+      );
     }
     const record = await readBallotStatus(db.sql, ELECTION, 'flood');
     expect(record?.events).toHaveLength(1_000);
@@ -226,7 +238,11 @@ describe('ballot workflows on the dev server with real activities and PostgreSQL
     await seedVoter(db.sql, 'v-clock-out');
     await seedVoter(db.sql, 'v-clock-in');
     await seedVoter(db.sql, 'v-clock-nobody', { subscribed: false });
-    for (const [ballotId, voterId] of [['out', 'v-clock-out'], ['in', 'v-clock-in'], ['nobody', 'v-clock-nobody']] as const) {
+    for (const [ballotId, voterId] of [
+      ['out', 'v-clock-out'],
+      ['in', 'v-clock-in'],
+      ['nobody', 'v-clock-nobody'],
+    ] as const) {
       await feed.issue(election, ballotId, voterId);
     }
     await feed.scan(election, 'out', 'outbound');
@@ -242,7 +258,9 @@ describe('ballot workflows on the dev server with real activities and PostgreSQL
     await expect(clock.query(electionProgressQuery)).resolves.toMatchObject({ electionId: election });
 
     for (const ballotId of ['out', 'in', 'nobody']) {
-      const result = await client.workflow.getHandle(workflowIdFor(election, ballotId)).result();
+      const result = await client.workflow
+        .getHandle<typeof ballotLifecycle>(workflowIdFor(election, ballotId))
+        .result();
       expect(result.status).toBe('closed');
       expect((await readBallotStatus(db.sql, election, ballotId))?.status).toBe('closed');
     }

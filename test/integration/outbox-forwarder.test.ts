@@ -28,7 +28,10 @@ describe('outbox forwarder', () => {
     await db?.drop();
   });
 
-  function forwarder(deliver: (ballot: ClaimedBallot) => Promise<string>, options: Partial<ConstructorParameters<typeof OutboxForwarder>[0]> = {}) {
+  function forwarder(
+    deliver: (ballot: ClaimedBallot) => Promise<string>,
+    options: Partial<ConstructorParameters<typeof OutboxForwarder>[0]> = {},
+  ) {
     return new OutboxForwarder({
       sql: db.sql,
       temporal,
@@ -45,28 +48,40 @@ describe('outbox forwarder', () => {
     const election = 'e-stall';
     await enqueue(
       db.sql,
-      Array.from({ length: 3_000 }, (_, i) => ({ kind: 'scan' as const, electionId: election, ballotId: 'poison', eventId: `p-${i}` })),
+      Array.from({ length: 3_000 }, (_, i) => ({
+        kind: 'scan' as const,
+        electionId: election,
+        ballotId: 'poison',
+        eventId: `p-${i}`,
+      })),
     );
     await enqueue(
       db.sql,
-      Array.from({ length: 500 }, (_, i) => ({ kind: 'scan' as const, electionId: election, ballotId: `ok-${i % 250}`, eventId: `ok-${i}` })),
+      Array.from({ length: 500 }, (_, i) => ({
+        kind: 'scan' as const,
+        electionId: election,
+        ballotId: `ok-${i % 250}`,
+        eventId: `ok-${i}`,
+      })),
     );
     const delivered = new Map<string, number>();
     const attempts = { poison: 0 };
     const f = forwarder(
-      async (ballot) => {
+      (ballot) => {
         if (ballot.ballotId === 'poison') {
           attempts.poison += 1;
-          throw new Error('the workflow refuses this ballot');
+          return Promise.reject(new Error('the workflow refuses this ballot'));
         }
         delivered.set(ballot.ballotId, (delivered.get(ballot.ballotId) ?? 0) + ballot.rows.length);
-        return 'delivered';
+        return Promise.resolve('delivered');
       },
       { maxAttempts: 4 },
     );
     await f.start();
     try {
-      await eventually(async () => ([...delivered.values()].reduce((a, b) => a + b, 0) === 500 ? true : undefined));
+      await eventually(() =>
+        Promise.resolve([...delivered.values()].reduce((a, b) => a + b, 0) === 500 ? true : undefined),
+      );
       expect(delivered.size).toBe(250);
       // Each ballot's pending rows went in one delivery.
       expect([...delivered.values()].every((rows) => rows === 2)).toBe(true);
@@ -74,7 +89,12 @@ describe('outbox forwarder', () => {
         const letters = await deadLetters(db.sql, { electionId: election });
         return letters.length > 0 ? letters : undefined;
       });
-      expect(dead).toMatchObject({ ballotId: 'poison', pending: 3_000, attempts: 4, lastError: 'the workflow refuses this ballot' });
+      expect(dead).toMatchObject({
+        ballotId: 'poison',
+        pending: 3_000,
+        attempts: 4,
+        lastError: 'the workflow refuses this ballot',
+      });
       expect(attempts.poison).toBe(4);
       expect(await outboxHealth(db.sql)).toMatchObject({ pending: 3_000, deadBallots: 1 });
     } finally {
@@ -83,14 +103,14 @@ describe('outbox forwarder', () => {
 
     // The operator retries it once the cause is fixed: all 3,000 rows go, in order, in batches.
     const seqs: string[] = [];
-    const fixed = forwarder(async (ballot) => {
+    const fixed = forwarder((ballot) => {
       seqs.push(...ballot.rows.map((row) => row.seq));
-      return 'delivered';
+      return Promise.resolve('delivered');
     });
     expect(await retryDeadLetters(db.sql, { electionId: election, ballotId: 'poison' })).toBe(1);
     await fixed.start();
     try {
-      await eventually(async () => (seqs.length === 3_000 ? true : undefined));
+      await eventually(() => Promise.resolve(seqs.length === 3_000 ? true : undefined));
       expect(seqs.map(Number)).toEqual([...seqs.map(Number)].sort((a, b) => a - b));
       expect(await outboxHealth(db.sql)).toMatchObject({ pending: 0, deadBallots: 0 });
     } finally {
@@ -102,15 +122,15 @@ describe('outbox forwarder', () => {
     await enqueue(db.sql, [{ kind: 'scan', electionId: 'e-outage', ballotId: 'b', eventId: 'x' }]);
     let calls = 0;
     const f = forwarder(
-      async () => {
+      () => {
         calls += 1;
-        throw Object.assign(new Error('14 UNAVAILABLE: connect ECONNREFUSED'), { code: 14 });
+        return Promise.reject(Object.assign(new Error('14 UNAVAILABLE: connect ECONNREFUSED'), { code: 14 }));
       },
       { maxAttempts: 2 },
     );
     await f.start();
     try {
-      await eventually(async () => (calls >= 5 ? true : undefined));
+      await eventually(() => Promise.resolve(calls >= 5 ? true : undefined));
     } finally {
       await f.stop();
     }
@@ -119,12 +139,12 @@ describe('outbox forwarder', () => {
     await db.sql`DELETE FROM workflow_outbox WHERE election_id = 'e-outage'`;
   });
 
-  it('wakes on a writer\'s NOTIFY instead of waiting for its poll', async () => {
+  it("wakes on a writer's NOTIFY instead of waiting for its poll", async () => {
     const seen: number[] = [];
     const f = forwarder(
-      async () => {
+      () => {
         seen.push(Date.now());
-        return 'delivered';
+        return Promise.resolve('delivered');
       },
       { pollIntervalMs: 60_000 },
     );
@@ -133,7 +153,7 @@ describe('outbox forwarder', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       const written = Date.now();
       await db.sql.begin((tx) => enqueue(tx, [{ kind: 'scan', electionId: 'e-notify', ballotId: 'b', eventId: 'n' }]));
-      await eventually(async () => (seen.length === 1 ? true : undefined));
+      await eventually(() => Promise.resolve(seen.length === 1 ? true : undefined));
       expect(seen[0]! - written).toBeLessThan(1_000);
     } finally {
       await f.stop();
@@ -143,20 +163,25 @@ describe('outbox forwarder', () => {
   it('paces deliveries to the shared action budget', async () => {
     await enqueue(
       db.sql,
-      Array.from({ length: 60 }, (_, i) => ({ kind: 'scan' as const, electionId: 'e-paced', ballotId: `b-${i}`, eventId: `e-${i}` })),
+      Array.from({ length: 60 }, (_, i) => ({
+        kind: 'scan' as const,
+        electionId: 'e-paced',
+        ballotId: `b-${i}`,
+        eventId: `e-${i}`,
+      })),
     );
     let count = 0;
     const f = forwarder(
-      async () => {
+      () => {
         count += 1;
-        return 'delivered';
+        return Promise.resolve('delivered');
       },
       { budget: new ActionBudget(db.sql, { perSecond: 20, burst: 20, name: 'paced-test' }) },
     );
     const started = Date.now();
     await f.start();
     try {
-      await eventually(async () => (count === 60 ? true : undefined));
+      await eventually(() => Promise.resolve(count === 60 ? true : undefined));
     } finally {
       await f.stop();
     }

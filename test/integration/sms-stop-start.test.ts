@@ -92,7 +92,7 @@ describe('STOP and START by SMS, end to end through the signed inbound webhook a
   it('after STOP (in Spanish) a notice is not sent by SMS; after START the next one is', async () => {
     await feed.issue(ELECTION, 'b1', 'v-stop');
     await feed.scan(ELECTION, 'b1', scan('outbound'));
-    await eventually(async () => (smsTo().length === 1 ? true : undefined));
+    await eventually(() => Promise.resolve(smsTo().length === 1 ? true : undefined));
 
     await delivery.sandbox.twilio.simulateInboundSms({ from: PHONE, to: '+15005550006', body: ' Alto ' });
     const [contact] = await db.sql<
@@ -115,7 +115,7 @@ describe('STOP and START by SMS, end to end through the signed inbound webhook a
 
     await delivery.sandbox.twilio.simulateInboundSms({ from: PHONE, to: '+15005550006', body: 'START' });
     await feed.scan(ELECTION, 'b1', scan('received'));
-    const sent = await eventually(async () => (smsTo().length === 2 ? smsTo() : undefined));
+    const sent = await eventually(() => Promise.resolve(smsTo().length === 2 ? smsTo() : undefined));
     expect(sent[1]?.body).toContain('Sacramento County Elections');
     const notices = (await handle.query(statusQuery)).notices.filter((notice) => notice.channel === 'sms');
     expect(notices.map((notice) => [notice.status, notice.state])).toEqual(

@@ -1,4 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import express from 'express';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +30,6 @@ const LOOKER = FIXTURE_PEOPLE[0]!;
 let db: TestDatabase;
 let delivery: TestDelivery;
 let connection: Connection;
-let temporal: Client;
 let site: Pages;
 let base: string;
 /** Every log line the service and the pages wrote (checked for personal data). */
@@ -170,7 +169,6 @@ beforeAll(async () => {
 
   delivery = await startTestDelivery();
   connection = await Connection.connect({ address: inject('temporalAddress') });
-  temporal = new Client({ connection });
   site = await startPages();
   base = site.base;
 });

@@ -3,7 +3,7 @@
  * what the workflow shell would do with the decisions (send now, set one timer, upsert, complete).
  */
 import { describe, expect, it } from 'vitest';
-import { BallotMachine, MAX_SEND_SPAN_MS, type Decision } from '../../domain/ballot-machine.js';
+import { BallotMachine, MAX_SEND_SPAN_MS, type BallotSnapshot, type Decision } from '../../domain/ballot-machine.js';
 import type { BallotEventRecord, BallotRecords, ElectionFacts } from '../../domain/ballot-records.js';
 import { MAX_EVENTS_PER_BALLOT, type EventType } from '../../domain/ballot-status.js';
 import type { DeliveryPlan } from '../../domain/notices.js';
@@ -13,7 +13,12 @@ const DAY = 24 * HOUR;
 /** Tuesday 2026-10-06 17:00 UTC = 10:00 in Los Angeles. */
 const T0 = Date.parse('2026-10-06T17:00:00Z');
 
-const ALWAYS: DeliveryPlan = { channels: ['sms'], language: 'en', window: { start: '00:00', end: '00:00' }, timeZone: 'UTC' };
+const ALWAYS: DeliveryPlan = {
+  channels: ['sms'],
+  language: 'en',
+  window: { start: '00:00', end: '00:00' },
+  timeZone: 'UTC',
+};
 /** 08:00-21:00 in Los Angeles: at T0 the window is open until 04:00 UTC. */
 const DAYTIME: DeliveryPlan = {
   channels: ['sms', 'email'],
@@ -87,7 +92,8 @@ describe('ballot machine: a ballot nobody subscribed to', () => {
   it('applies no more than MAX_EVENTS_PER_BALLOT events', () => {
     const machine = issued(null);
     const many = Array.from({ length: 100 }, () => event('outbound'));
-    for (let i = 0; i < 3; i += 1) machine.receive({ events: many.slice(0, 100).map((e) => ({ ...e, eventId: `${e.eventId}-${i}` })) }, T0);
+    for (let i = 0; i < 3; i += 1)
+      machine.receive({ events: many.slice(0, 100).map((e) => ({ ...e, eventId: `${e.eventId}-${i}` })) }, T0);
     expect(machine.view().eventsReceived).toBe(MAX_EVENTS_PER_BALLOT);
   });
 });
@@ -159,7 +165,11 @@ describe('ballot machine: telling a subscribed voter', () => {
     const machine = issued({ ...ALWAYS, channels: ['email'], optedOut: ['sms'] }, { events: [event('outbound')] });
     const decision = machine.decide(T0);
     expect(decision.sends.map((order) => order.channel)).toEqual(['email']);
-    expect(machine.notices.find((n) => n.channel === 'sms')).toMatchObject({ key: 'outbound#0', state: 'skipped', reason: 'opted out' });
+    expect(machine.notices.find((n) => n.channel === 'sms')).toMatchObject({
+      key: 'outbound#0',
+      state: 'skipped',
+      reason: 'opted out',
+    });
     machine.decide(T0);
     expect(machine.notices.filter((n) => n.channel === 'sms')).toHaveLength(1);
   });
@@ -195,7 +205,10 @@ describe('ballot machine: failures', () => {
     machine.finished(decision.sends[1]!, { outcome: 'sent' }, T0);
     machine.receive({ events: [event('inbound')] }, T0);
     expect(machine.decide(T0).sends.map((order) => order.channel)).toEqual(['email']);
-    expect(machine.notices.find((n) => n.channel === 'sms')).toMatchObject({ state: 'failed', reason: 'LandlineNumber' });
+    expect(machine.notices.find((n) => n.channel === 'sms')).toMatchObject({
+      state: 'failed',
+      reason: 'LandlineNumber',
+    });
   });
 
   it('a configuration failure pauses the channel (searchable) until an operator resumes delivery', () => {
@@ -312,7 +325,10 @@ describe('ballot machine: reminders and closing', () => {
   });
 
   it('closes by itself when it learns the closing date has passed', () => {
-    const machine = issued(null, { election: { ...ELECTION, closesAt: '2026-10-06T00:00:00Z' }, events: [event('outbound')] });
+    const machine = issued(null, {
+      election: { ...ELECTION, closesAt: '2026-10-06T00:00:00Z' },
+      events: [event('outbound')],
+    });
     expect(machine.decide(T0)).toMatchObject({ done: true, searchAttributes: { status: 'closed' } });
   });
 });
@@ -322,7 +338,7 @@ describe('ballot machine: snapshots', () => {
     const night = Date.parse('2026-10-07T06:00:00Z');
     const machine = issued(DAYTIME, { events: [event('outbound')] }, night);
     machine.decide(night);
-    const restored = BallotMachine.restore(JSON.parse(JSON.stringify(machine.snapshot())));
+    const restored = BallotMachine.restore(JSON.parse(JSON.stringify(machine.snapshot())) as BallotSnapshot);
     expect(restored.decide(night)).toEqual(machine.decide(night));
     expect(restored.view()).toEqual(machine.view());
   });

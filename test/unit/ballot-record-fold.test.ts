@@ -61,11 +61,17 @@ describe('folding accepted events into a ballot status', () => {
   it('keeps events pending before the issuance record, then applies them when it arrives', () => {
     const waiting = foldEvents({ status: undefined, eventCount: 0 }, ['inbound', 'outbound']);
     expect(waiting.outcomes).toEqual(['pending', 'pending']);
-    expect(foldEvents({ status: 'issued', eventCount: 0 }, ['inbound', 'outbound']).outcomes).toEqual(['applied', 'stale']);
+    expect(foldEvents({ status: 'issued', eventCount: 0 }, ['inbound', 'outbound']).outcomes).toEqual([
+      'applied',
+      'stale',
+    ]);
   });
 
   it('takes nothing once the ballot is final or its election closed', () => {
-    expect(foldEvents({ status: 'accepted', eventCount: 4 }, ['rejected', 'received']).outcomes).toEqual(['stale', 'stale']);
+    expect(foldEvents({ status: 'accepted', eventCount: 4 }, ['rejected', 'received']).outcomes).toEqual([
+      'stale',
+      'stale',
+    ]);
     expect(foldEvents({ status: 'closed', eventCount: 1 }, ['received']).end.status).toBe('closed');
   });
 

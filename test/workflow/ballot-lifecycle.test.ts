@@ -6,7 +6,12 @@ import {
   ElectionId,
   NeedsAttention,
 } from '../../workflows/search-attributes.js';
-import { electionClosedSignal, returnReminderDueSignal, statusQuery } from '../../workflows/ballot.js';
+import {
+  electionClosedSignal,
+  returnReminderDueSignal,
+  statusQuery,
+  type ballotLifecycle,
+} from '../../workflows/ballot.js';
 import { BallotHarness, election, permanentFailure, plan, scan } from '../helpers/ballot-harness.js';
 
 const HOUR = 3_600_000;
@@ -400,7 +405,7 @@ describe('ballot lifecycle workflow (time-skipping)', () => {
     expect(described.runId).not.toBe(firstRun);
     expect(described.historyLength).toBeLessThan(2_000);
     await h.scan('busy', scan('accepted'));
-    const result = await h.env.client.workflow.getHandle(handle.workflowId).result();
+    const result = await h.env.client.workflow.getHandle<typeof ballotLifecycle>(handle.workflowId).result();
     expect(result.status).toBe('accepted');
     expect(h.sentFor('busy').map((notice) => notice.noticeKey)).toEqual(['outbound#0', 'accepted#0']);
   });

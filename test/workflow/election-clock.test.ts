@@ -40,11 +40,17 @@ describe('election clock workflow (time-skipping)', () => {
   beforeAll(async () => {
     env = await timeSkippingEnvironment();
     const activities: Pick<Activities, 'loadElectionSettings' | 'startSweep' | 'sweepPartition' | 'finishSweep'> = {
-      loadElectionSettings: async ({ electionId }) => settings.get(electionId) ?? null,
-      startSweep: async ({ moment, electionId }) => ({
-        partitions: PARTITIONS,
-        signal: { run: 1, ...(moment === 'return-reminder' ? { expiresAt: Date.parse(`${settings.get(electionId)!.electionDay}T00:00:00Z`) } : {}) },
-      }),
+      loadElectionSettings: ({ electionId }) => Promise.resolve(settings.get(electionId) ?? null),
+      startSweep: ({ moment, electionId }) =>
+        Promise.resolve({
+          partitions: PARTITIONS,
+          signal: {
+            run: 1,
+            ...(moment === 'return-reminder'
+              ? { expiresAt: Date.parse(`${settings.get(electionId)!.electionDay}T00:00:00Z`) }
+              : {}),
+          },
+        }),
       sweepPartition: async (input) => {
         sweeps.push({ ...input, at: await env.currentTimeMs() });
         if (hanging.has(`${input.electionId}/${input.moment}`)) {
@@ -57,8 +63,8 @@ describe('election clock workflow (time-skipping)', () => {
         }
         return { signalled: 7, gone: 0 };
       },
-      finishSweep: async ({ electionId, moment, cancelled }) =>
-        moment === 'close' && !cancelled ? { openAfter: openAfter.get(electionId)?.shift() ?? 0 } : {},
+      finishSweep: ({ electionId, moment, cancelled }) =>
+        Promise.resolve(moment === 'close' && !cancelled ? { openAfter: openAfter.get(electionId)?.shift() ?? 0 } : {}),
     };
     worker = await Worker.create({ connection: env.nativeConnection, taskQueue, ...workflowSource(), activities });
     running = worker.run();
