@@ -138,11 +138,9 @@ try {
     Array.from({ length: ACTIVE }, (_, i) => i),
     CONCURRENCY,
     async (i) => {
-      await stack!.client.workflow
-        .getHandle(workflowIdFor(ELECTION, `b${i}`))
-        .signal(recordsSignal, {
-          events: [{ eventId: `in-${i}`, type: 'inbound', occurredAt: new Date().toISOString() }],
-        });
+      await stack!.client.workflow.getHandle(workflowIdFor(ELECTION, `b${i}`)).signal(recordsSignal, {
+        events: [{ eventId: `in-${i}`, type: 'inbound', occurredAt: new Date().toISOString() }],
+      });
     },
   );
   await drained(stack, taskQueue, metricsUrl, before + ACTIVE);
