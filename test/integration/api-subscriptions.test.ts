@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createManageToken } from '../../lib/manage-token.js';
-import { workflowIdFor } from '../../workflows/ballot.js';
+import { statusQuery, workflowIdFor } from '../../workflows/ballot.js';
 import { seedCounty, startTestDelivery, TEST_MANAGE_SECRET, type TestDelivery } from '../helpers/delivery.js';
 import { FIXTURE_PEOPLE, type FixturePerson } from '../helpers/history-pii-fixtures.js';
 import { election, eventually, scanItem, startApiHarness, type ApiHarness } from './api-harness.js';
@@ -582,30 +582,31 @@ describe('voter API: sign-up, verification, preferences and unsubscribe under /v
       expect(JSON.stringify(status)).not.toContain(identity.lastName);
 
       const token = verify.body.manageToken;
-      const signals = async () => {
-        const history = await h.temporal.workflow.getHandle(workflowIdFor(E, 'b-main')).fetchHistory();
-        return (history.events ?? []).flatMap(
-          (event) => event.workflowExecutionSignaledEventAttributes?.signalName ?? [],
-        );
-      };
-      // A signal that arrives during a workflow task shows in the history once that task completes.
-      const signalled = (name: string, times: number) =>
-        eventually(
-          async () => ((await signals()).filter((each) => each === name).length === times ? true : undefined),
-          10_000,
-        );
-      await signalled('subscriberAdded', 1);
+      // Each change of the voter's plan reaches the open ballot through the outbox (a `plan` row).
+      const planDeliveries = (times: number) =>
+        eventually(async () => {
+          const [row] = await h.db.sql<{ n: string }[]>`
+            SELECT count(*) AS n FROM workflow_outbox
+            WHERE kind = 'plan' AND ballot_id = 'b-main' AND forwarded_at IS NOT NULL`;
+          return Number(row!.n) === times ? true : undefined;
+        }, 10_000);
+      await planDeliveries(1);
       const patch = await call('PATCH', `/v1/subscriptions/${signUp.body.subscriptionId}`, {
         token,
         body: { language: 'es' },
       });
       expect(patch.status).toBe(200);
-      await signalled('preferencesChanged', 1);
+      await planDeliveries(2);
       expect((await call('DELETE', `/v1/subscriptions/${signUp.body.subscriptionId}`, { token })).body).toEqual({
         subscriptionId: signUp.body.subscriptionId,
         status: 'unsubscribed',
       });
-      await signalled('preferencesChanged', 2);
+      await planDeliveries(3);
+      await eventually(async () =>
+        (await h.temporal.workflow.getHandle(workflowIdFor(E, 'b-main')).query(statusQuery)).subscribed === false
+          ? true
+          : undefined,
+      );
       // The verified number is told once that the updates were turned off (unsubscribe confirmation).
       expect(smsTo(phone)).toHaveLength(3);
       expect(smsTo(phone)[2]!.statusCallback).toContain('purpose=unsubscribe_confirmation');

@@ -273,6 +273,7 @@ describe('ballot workflows on the dev server with real activities and PostgreSQL
       namespace: 'default',
       workflowExecution: { workflowId: workflowIdFor(election, 'out') },
     });
+    // The server deletes in the background (slowly on a busy dev server).
     await eventually(async () => {
       try {
         await client.workflow.getHandle(workflowIdFor(election, 'out')).describe();
@@ -280,11 +281,14 @@ describe('ballot workflows on the dev server with real activities and PostgreSQL
       } catch (error) {
         return error instanceof WorkflowNotFoundError ? true : undefined;
       }
-    });
+    }, 90_000);
     const [late] = await feed.scan(election, 'out', 'received');
     expect(late).toMatchObject({ outcome: 'accepted', effect: 'stale' });
+    expect(
+      await db.sql`SELECT 1 FROM workflow_outbox WHERE election_id = ${election} AND ballot_id = 'out' AND forwarded_at IS NULL`,
+    ).toHaveLength(0);
     await expect(client.workflow.getHandle(workflowIdFor(election, 'out')).describe()).rejects.toBeInstanceOf(
       WorkflowNotFoundError,
     );
-  }, 90_000);
+  }, 180_000);
 });
