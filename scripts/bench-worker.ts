@@ -101,7 +101,9 @@ try {
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   worker = new WorkerProcess(
     {
-      ...Object.fromEntries(Object.entries(process.env).filter(([key]) => key.startsWith('WORKER_'))),
+      ...Object.fromEntries(
+        Object.entries(process.env).filter(([key]) => /^(WORKER_|NODE_OPTIONS$|MALLOC_ARENA_MAX$)/.test(key)),
+      ),
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       TZ: 'UTC',
