@@ -10,6 +10,7 @@ import type { Sql } from '../db/client.js';
 import { activePauses, resumeDelivery } from '../db/delivery-pauses.js';
 import { deadLetters, outboxHealth, retryDeadLetters } from '../db/outbox.js';
 import { sweepProgress } from '../db/sweeps.js';
+import { readBallotStatus } from '../ingest/ballot-status.js';
 import { CHANNELS, type Channel } from '../domain/notices.js';
 import type { ElectionMomentKind } from '../domain/election-moments.js';
 import { ID_PATTERN } from '../domain/scan-event.js';
@@ -40,6 +41,37 @@ const print = (json: boolean | undefined, value: unknown, lines: () => string[])
 };
 
 export function registerOperationsCommands(program: Command, withSql: WithSql): void {
+  program
+    .command('ballot')
+    .description("a ballot's status, events and notices, from PostgreSQL (the same answer as GET /v1/ballots/...)")
+    .argument('<electionId>', 'the election', id)
+    .argument('<ballotId>', 'the ballot', id)
+    .option('--json', 'print JSON')
+    .action((electionId: string, ballotId: string, options: { json?: boolean }) =>
+      withSql(async (sql) => {
+        const ballot = await readBallotStatus(sql, electionId, ballotId);
+        if (!ballot) {
+          console.error(`no ballot ${ballotId} in election ${electionId}`);
+          process.exitCode = 1;
+          return;
+        }
+        print(options.json, ballot, () => [
+          `${electionId}/${ballotId}  county=${ballot.county ?? '(awaiting issuance)'}  status=${ballot.status}` +
+            (ballot.needsAttention ? `  needs attention${ballot.attention ? ` (${ballot.attention})` : ''}` : ''),
+          ...ballot.events.map(
+            (e) => `  event  ${e.receivedAt}  ${e.type.padEnd(15)} ${e.outcome.padEnd(8)} ${e.eventId}`,
+          ),
+          ...ballot.notices.map(
+            (n) =>
+              `  notice ${n.at}  ${`${n.status}#${n.sequence}`.padEnd(15)} ${n.channel.padEnd(6)} ${n.state}` +
+              (n.attempts ? `  attempts=${n.attempts}` : '') +
+              (n.lastError ? `  last-error=${n.lastError}` : '') +
+              (n.reason ? `  (${n.reason})` : ''),
+          ),
+        ]);
+      }),
+    );
+
   const outbox = program.command('outbox').description('what waits to reach the workflows, and dead letters');
 
   outbox

@@ -236,6 +236,12 @@ describe('operator CLI: keys and imports', () => {
     expect((await cli('delivery', 'pauses')).stdout).toContain('not paused anywhere');
 
     expect((await cli('election', 'sweeps', 'imp-2099')).stdout).toContain('no sweep has run');
+    const ballot = await cli('ballot', 'imp-2099', 'B-102');
+    expect(ballot.stdout).toMatch(/imp-2099\/B-102\s+county=SF\s+status=challenged\s+needs attention/);
+    expect(ballot.stdout).toMatch(/event .*challenged\s+applied\s+csv-2/);
+    const missing = await cli('ballot', 'imp-2099', 'nope');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no ballot nope in election imp-2099');
     const wrong = await cli('delivery', 'resume', '--channel', 'fax');
     expect(wrong.code).not.toBe(0);
     expect(wrong.stderr).toContain('one of sms, email, voice');
