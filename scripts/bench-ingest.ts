@@ -28,7 +28,7 @@ import { OutboxForwarder } from '../ingest/forwarder.js';
 import { ALL_SCOPES } from '../domain/principal.js';
 import { workflowIdFor } from '../workflows/ballot.js';
 import { inPool, startServerStack, waitFor, type ServerStack } from '../test/helpers/history-stack.js';
-import { WorkerProcess } from '../test/helpers/worker-process.js';
+import { WorkerProcess, buildForProduction } from '../test/helpers/worker-process.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,6 +37,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '60' },
     ballots: { type: 'string', default: '2000' },
     json: { type: 'boolean', default: false },
+    compiled: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -99,6 +100,7 @@ async function main() {
   const stack = await startServerStack({ name: 'bench-ingest', log, temporalAddress: process.env.TEMPORAL_ADDRESS });
   const taskQueue = `bench-ingest-${Date.now().toString(36)}`;
   const logFile = join(mkdtempSync(join(tmpdir(), 'bench-ingest-')), 'worker.log');
+  if (args.compiled) buildForProduction(log);
   const worker = new WorkerProcess(
     {
       PATH: process.env.PATH,
@@ -113,6 +115,7 @@ async function main() {
       DEFAULT_COUNTY_NAME: 'Bench County Elections',
     },
     logFile,
+    { compiled: args.compiled },
   );
   const logger = pino({ level: 'warn' });
   const forwarder = new OutboxForwarder({

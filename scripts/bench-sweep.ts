@@ -27,7 +27,7 @@ import { ensureElectionWorkflow } from '../lib/workflow-client.js';
 import { recordsSignal, workflowIdFor } from '../workflows/ballot.js';
 import { electionWorkflowId } from '../workflows/election.js';
 import { inPool, startServerStack, waitFor, type ServerStack } from '../test/helpers/history-stack.js';
-import { WorkerProcess } from '../test/helpers/worker-process.js';
+import { WorkerProcess, buildForProduction } from '../test/helpers/worker-process.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,6 +37,7 @@ const { values: args } = parseArgs({
     'kill-worker-at': { type: 'string' },
     'raw-concurrency': { type: 'string', default: '200' },
     json: { type: 'boolean', default: false },
+    compiled: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -136,6 +137,7 @@ try {
   log(`seeded ${N} ballots, ${targets} subscribed and outbound (the reminder's targets)`);
 
   const logFile = join(mkdtempSync(join(tmpdir(), 'bench-sweep-')), 'worker.log');
+  if (args.compiled) buildForProduction(log);
   worker = new WorkerProcess(
     {
       PATH: process.env.PATH,
@@ -154,6 +156,7 @@ try {
       DEFAULT_COUNTY_NAME: 'Bench County Elections',
     },
     logFile,
+    { compiled: args.compiled },
   );
   worker.start();
 

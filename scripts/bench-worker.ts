@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort } from '../test/global-setup.js';
 import { inPool, startServerStack, waitFor, type ServerStack } from '../test/helpers/history-stack.js';
-import { WorkerProcess } from '../test/helpers/worker-process.js';
+import { WorkerProcess, buildForProduction } from '../test/helpers/worker-process.js';
 import { ballotLifecycle, recordsSignal, workflowIdFor } from '../workflows/ballot.js';
 
 const { values: args } = parseArgs({
@@ -30,6 +30,7 @@ const { values: args } = parseArgs({
     open: { type: 'string', default: '10000,50000,100000' },
     concurrency: { type: 'string', default: '100' },
     json: { type: 'boolean', default: false },
+    compiled: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -99,6 +100,7 @@ try {
   const taskQueue = `bench-worker-${process.pid}`;
   const metricsPort = await freePort();
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+  if (args.compiled) buildForProduction(log);
   worker = new WorkerProcess(
     {
       ...Object.fromEntries(
@@ -115,6 +117,7 @@ try {
       WORKER_METRICS_PORT: String(metricsPort),
     },
     join(mkdtempSync(join(tmpdir(), 'bench-worker-')), 'worker.log'),
+    { compiled: args.compiled },
   );
   worker.start();
   await waitFor(

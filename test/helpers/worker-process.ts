@@ -2,11 +2,17 @@
  * The production worker (`worker/main.ts`) as a child process a benchmark can SIGKILL and restart,
  * with its output appended to a log file and its peak memory read from /proc.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Builds the production output (`npm run build`) for benchmarks that measure the compiled worker. */
+export function buildForProduction(log: (line: string) => void): void {
+  log('npm run build (the compiled worker) ...');
+  execFileSync('npm', ['run', 'build'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+}
 
 export class WorkerProcess {
   private child?: ChildProcess;
@@ -18,13 +24,16 @@ export class WorkerProcess {
   constructor(
     private readonly env: NodeJS.ProcessEnv,
     private readonly logFile: string,
+    /** Run the production build (`node dist/worker/main.js`, after `npm run build`) instead of the source through tsx. */
+    private readonly options: { compiled?: boolean } = {},
   ) {}
 
   start(): void {
     this.starts += 1;
     const out = createWriteStream(this.logFile, { flags: 'a' });
     out.write(`--- worker start #${this.starts} at ${new Date().toISOString()}\n`);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+    const entry = this.options.compiled ? ['dist/worker/main.js'] : ['--import', 'tsx', 'worker/main.ts'];
+    const child = spawn(process.execPath, entry, {
       cwd: REPO_ROOT,
       env: this.env,
       stdio: ['ignore', 'pipe', 'pipe'],
