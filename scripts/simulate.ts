@@ -23,7 +23,7 @@ const USAGE = `usage: npm run simulate -- [options]
   --channels LIST       channels subscribers pick from: sms,email[,voice] (default sms,email)
   --mix PATH=W,...      path weights (others keep their defaults); paths: ${PATH_NAMES.join(', ')}
   --seed N              the election's seed (default 1)
-  --pace N|max          scan events per second over all lanes, or as fast as accepted (default max)
+  --pace N|max          scan events per second over all lanes (batches of a quarter second's events), or as fast as accepted (default max)
   --lanes N             requests in flight at once; a voter's records stay in one lane, in order (default 4)
   --batch N             largest ballots or scans batch per request (default 250)
   --counties LIST       county codes of the roll (default sacramento,placer,yolo)
@@ -126,7 +126,8 @@ try {
       .map((c) => c.trim())
       .filter(Boolean),
     lanes: integer('lanes', args.lanes, 1, 256),
-    batchSize: integer('batch', args.batch, 1, 1000),
+    // Paced, a batch is at most a quarter of a second's events, so the pace is smooth.
+    batchSize: Math.min(integer('batch', args.batch, 1, 1000), pace ? Math.max(1, Math.round(pace / 4)) : 1000),
     ...(pace !== undefined ? { pace } : {}),
     quietHours: { start: window[1]!, end: window[2]! },
     timezone: args.timezone,
@@ -134,13 +135,15 @@ try {
     log,
   });
 } catch (error) {
-  const cause = (error as { cause?: { code?: string } }).cause;
+  let refused = false;
+  for (let cause: unknown = error; cause; cause = (cause as { cause?: unknown }).cause) {
+    if ((cause as { code?: unknown }).code === 'ECONNREFUSED') refused = true;
+  }
   process.stderr.write(
     `simulate: ${(error as Error).message}\n` +
-      (cause?.code === 'ECONNREFUSED'
-        ? `is the stack running? start it with \`npm start\` (API at ${apiUrls[0]})\n`
-        : ''),
+      (refused ? `is the stack running? start it with \`npm start\` (API at ${apiUrls[0]})\n` : ''),
   );
+
   process.exit(1);
 }
 
@@ -174,7 +177,8 @@ if (args.json) {
       rows('providers by channel', report.providers.byChannel),
       rows('providers by language', report.providers.byLanguage),
       `late sign-ups            ${report.lateSignUps.ballots} ballots final before their voter signed up: ` +
-        `${report.lateSignUps.told} told, ${report.lateSignUps.notTold} not told`,
+        `${report.lateSignUps.told} told, ${report.lateSignUps.notTold} not told; ` +
+        `${report.lateSignUps.toldFromBefore} notices of a status left before the sign-up`,
       `requests                 ${report.requests.total} (${report.requests.throttled} throttled: 429/503)`,
       `time                     ${(t.totalMs / 1000).toFixed(1)} s: set-up ${(t.setupMs / 1000).toFixed(1)}, stream ` +
         `${(t.streamMs / 1000).toFixed(1)} (${report.eventsPerSecond} scans/s), settle ${(t.settleMs / 1000).toFixed(1)}, ` +

@@ -11,7 +11,6 @@
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import {
-  EVENT_TYPES,
   foldEvents,
   isFinal,
   isNotifiable,
@@ -21,7 +20,7 @@ import {
   type EventType,
 } from '../../domain/ballot-status.js';
 import type { Channel } from '../../domain/notices.js';
-import { LANGUAGES, type Language } from '../../delivery/templates/languages.js';
+import type { Language } from '../../delivery/templates/languages.js';
 
 /** mulberry32: small, fast and seeded. */
 export function seededRandom(seed: number) {
@@ -619,7 +618,3 @@ export function tellable(ballot: BallotExpectation): Set<BallotStatus> {
   const had: BallotStatus[] = [ballot.statusAtSignUp ?? 'issued', ...ballot.applied];
   return new Set(had.filter((status) => isNotifiable(status) && STATUS_RANK[status] >= from));
 }
-
-/** Every event type, for counting. */
-export const ALL_EVENT_TYPES = EVENT_TYPES;
-export { LANGUAGES };
