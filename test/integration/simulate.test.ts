@@ -59,7 +59,7 @@ describe('the election simulator', () => {
     expect(report.contacts.sms + report.contacts.email + report.contacts.voice).toBeGreaterThan(20);
     expect(report.notices.byState.sent).toBeGreaterThan(20);
     expect(report.providers.byKind.notice).toBe(report.notices.byState.sent);
-  });
+  }, 300_000);
 
   it('when a provider loses one notice and delivers another twice, then the simulator says so', async () => {
     const recognise = createRecogniser();
@@ -94,7 +94,7 @@ describe('the election simulator', () => {
     };
     try {
       const report = await runSimulation(
-        options({ voters: 30, subscribedShare: 0.8, seed: 12, channels: ['sms', 'email'], settleTimeoutMs: 10_000 }),
+        options({ voters: 30, subscribedShare: 0.8, seed: 12, channels: ['sms', 'email'], settleTimeoutMs: 30_000 }),
       );
       expect(lost).toHaveLength(1);
       expect(twice).toHaveLength(1);
@@ -120,5 +120,5 @@ describe('the election simulator', () => {
       twilio.messages.push = pushSms;
       sendgrid.messages.push = pushEmail;
     }
-  });
+  }, 300_000);
 });
