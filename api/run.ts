@@ -90,6 +90,7 @@ export async function runApi(
       : {}),
     ...(config.NODE_ENV === 'development' && options.sandbox ? { devOutbox: options.sandbox } : {}),
     trustProxy: config.TRUST_PROXY,
+    operations: { token: config.OPS_TOKEN, open: config.NODE_ENV !== 'production' },
     readiness: {
       temporal: temporalCheck(connection, config.TEMPORAL_NAMESPACE),
       postgres: postgresCheck(sql),

@@ -260,6 +260,8 @@ export interface NoticeRecipient {
   contact_id: string;
   address: string;
   subscription_id: string;
+  /** The subscription's manage-token version (the links the message carries must be current). */
+  token_version: number;
   county: string;
   county_name: string | null;
   county_phone: string | null;
@@ -282,7 +284,7 @@ export async function noticeRecipient(
   const voterId = notice.voterId ?? (await ballotVoterId(sql, notice.electionId, notice.ballotId));
   if (!voterId) return undefined;
   const [row] = await sql<NoticeRecipient[]>`
-    SELECT c.contact_id, c.address, s.subscription_id, v.county,
+    SELECT c.contact_id, c.address, s.subscription_id, s.token_version, v.county,
            k.name AS county_name, k.phone AS county_phone, k.url AS county_url, k.timezone AS county_timezone,
            k.cure_url AS county_cure_url,
            coalesce(e.closes_at, e.election_day + ${linkLifetimeDays}::int, now() + make_interval(days => ${linkLifetimeDays}::int)) AS links_expire_at
@@ -292,7 +294,11 @@ export async function noticeRecipient(
     LEFT JOIN counties k ON k.county = v.county
     LEFT JOIN elections e ON e.election_id = ${notice.electionId}
     WHERE s.voter_id = ${voterId} AND s.status = 'active'
-      AND c.verified_at IS NOT NULL AND c.opted_out_at IS NULL AND c.disabled_reason IS NULL`;
+      AND c.verified_at IS NOT NULL AND c.opted_out_at IS NULL AND c.disabled_reason IS NULL
+      -- County isolation, again at the last step: a voter on another county's roll never hears of this ballot.
+      AND (v.county IS NULL OR NOT EXISTS (
+        SELECT 1 FROM ballots b WHERE b.election_id = ${notice.electionId} AND b.ballot_id = ${notice.ballotId}
+          AND b.county <> v.county))`;
   return row;
 }
 
