@@ -173,7 +173,45 @@ export async function changeContacts(
     )
     SELECT s.contact_id, s.voter_id, EXISTS (SELECT 1 FROM changed x WHERE x.contact_id = s.contact_id) AS changed
     FROM selected s`;
+  await recordConsentChange(
+    db,
+    rows.filter((r) => r.changed).map((r) => r.contact_id),
+    kind,
+  );
   return rows.map((r) => ({ contactId: r.contact_id, voterId: r.voter_id, changed: r.changed }));
+}
+
+/**
+ * The consent record follows the voter's word: an opt-out (STOP, or the provider's opt-out) withdraws
+ * the contact's open consents; an opt-in (START) is a new consent, given by text, confirmed by the
+ * number itself. A permanent delivery failure is no word of the voter's and changes no consent.
+ */
+async function recordConsentChange(db: Sql | Tx, contactIds: string[], kind: ContactChange['kind']): Promise<void> {
+  if (contactIds.length === 0) return;
+  if (kind === 'opt_out') {
+    await db`
+      UPDATE consents k SET withdrawn_at = now()
+      FROM contacts c
+      WHERE c.contact_id = ANY(${contactIds}::uuid[]) AND k.subscription_id = c.subscription_id
+        AND k.channel = c.channel AND lower(k.address) = lower(c.address) AND k.withdrawn_at IS NULL`;
+  } else if (kind === 'opt_in') {
+    await db`
+      INSERT INTO consents (subscription_id, channel, address, address_hash, source, consent_text_version, language,
+                            consented_at, confirmed_at)
+      SELECT c.subscription_id, c.channel, c.address,
+             (SELECT k.address_hash FROM consents k WHERE k.subscription_id = c.subscription_id
+                AND k.channel = c.channel AND k.address = c.address AND k.address_hash IS NOT NULL LIMIT 1),
+             'inbound SMS keyword', 'opt-in keyword', s.language, now(), now()
+      FROM contacts c JOIN subscriptions s ON s.subscription_id = c.subscription_id
+      WHERE c.contact_id = ANY(${contactIds}::uuid[])`;
+  }
+}
+
+/** Records an inbound message's provider ID; false when it was recorded before (a retry or a replay). */
+export async function firstInbound(db: Sql | Tx, messageSid: string): Promise<boolean> {
+  const rows = await db`
+    INSERT INTO inbound_messages (message_sid) VALUES (${messageSid}) ON CONFLICT DO NOTHING RETURNING message_sid`;
+  return rows.length > 0;
 }
 
 // The sender's side: claim a row before the provider call, finish it after.

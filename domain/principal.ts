@@ -33,3 +33,9 @@ export function keyScopeProblem(scopes: readonly Scope[], counties: readonly str
     ? undefined
     : `${wide.join(', ')} acts on every county: give it only to a key with --counties all`;
 }
+
+/**
+ * Items a JSON batch may carry; a streamed (NDJSON) request is charged one more request against its
+ * key's rate limit for every this many items, so streaming buys no more than batching.
+ */
+export const MAX_ITEMS_PER_REQUEST_UNIT = 1_000;
