@@ -214,7 +214,7 @@ export function subscriptionRoutes(deps: SubscriptionRoutesDeps): Router {
     if (!scope) return;
     const result = await voters.unsubscribe(req.params.id, origin(req, 'DELETE /v1/subscriptions/{id}'), scope);
     if (result.outcome === 'unsubscribed')
-      return void res.json({ subscriptionId: req.params.id, status: 'unsubscribed', scope: result.scope });
+      return void res.json({ subscriptionId: req.params.id, status: 'unsubscribed' });
     refuse(res, result);
   });
 
@@ -228,7 +228,7 @@ export function subscriptionRoutes(deps: SubscriptionRoutesDeps): Router {
       contactId: access.contactId,
       onlyContact: true,
     });
-    if (result.outcome === 'unsubscribed') return void res.json({ status: 'unsubscribed', scope: result.scope });
+    if (result.outcome === 'unsubscribed') return void res.json({ status: 'unsubscribed' });
     refuse(res, result);
   });
 

@@ -17,7 +17,7 @@ import {
   type ItemResult,
 } from '../ingest/schemas.js';
 import { ingestVoters } from '../ingest/voters.js';
-import { authenticate, backPressure, principalOf, rateLimitPerKey, requireScope, type KeyRateLimit } from './auth.js';
+import { authenticate, backPressure, principalOf, rateLimitPerKey, requireScope } from './auth.js';
 import type { RateLimiter } from '../lib/rate-limiter.js';
 import { ApiError } from './errors.js';
 import type { KeyVerifier } from '../lib/api-keys.js';
@@ -139,7 +139,7 @@ export function v1Routes(deps: V1Deps): Router {
   });
 
   router.post('/scans', ...auth, requireScope('scans:write'), guarded, async (req, res) => {
-    if (req.is('application/x-ndjson')) return streamScans(req, res, deps, keyLimit.charge);
+    if (req.is('application/x-ndjson')) return streamScans(req, res, deps, (response, points) => keyLimit.charge(response, points));
     if (!req.is('application/json')) {
       throw new ApiError(415, 'unsupported_media_type', 'Send application/json or application/x-ndjson.');
     }

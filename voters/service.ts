@@ -6,7 +6,7 @@ import { countyTimeZone } from '../db/counties.js';
 import { voterCounty } from '../db/voter-roll.js';
 import { LINK_LIFETIME_DAYS, manageLinkExpiry } from '../domain/manage-links.js';
 import type { Channel } from '../domain/notices.js';
-import { DEFAULT_WINDOW, nextAllowedInstant } from '../domain/quiet-hours.js';
+import { DEFAULT_WINDOW, nextAllowedInstant, type DailyWindow } from '../domain/quiet-hours.js';
 import type { CountyFallback } from '../delivery/county.js';
 import { createNoticeLinks, type NoticeLinks, type Senders } from '../delivery/senders.js';
 import { resolveLanguage } from '../delivery/templates/index.js';
@@ -63,6 +63,8 @@ export interface VoterServiceDeps {
   rateLimiter?: RateLimiter;
   /** Daily limits (codes per destination); PostgreSQL unless given. */
   dailyRateLimiter?: RateLimiter;
+  /** When calls with a code may ring, in the county's zone (default 08:00-21:00; tests widen it). */
+  voiceCodeHours?: DailyWindow;
   /** County details for a county without a `counties` row (`countyFallback(config)`). */
   countyFallback?: CountyFallback | undefined;
   /** DEFAULT_TIME_ZONE: new subscriptions and the status page, when the county names no zone. */
@@ -376,12 +378,12 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
     await planChanged(outcome.voterId);
     const current = await subscription(sql, subscriptionId);
     const contacts = await store.contactsOf(sql, subscriptionId);
-    const holder = contacts.some((c) => c.contact_id === scope.contactId) ? scope.contactId : undefined;
     return {
       outcome: 'updated',
       preferences: view(current!, contacts),
       pendingVerification: pendingOf(contacts),
-      manageToken: await manageTokenFor(subscriptionId, holder),
+      // Scoped as the request's token was (a holder that removed its own contact gets a dead token).
+      manageToken: await manageTokenFor(subscriptionId, scope.contactId),
     };
   }
 
@@ -394,13 +396,18 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
       const current = await subscription(tx, subscriptionId, true);
       if (!current) return undefined;
       let alerts: PendingAlert[] = [];
-      const contacts = await store.contactsOf(tx, subscriptionId);
-      const own = contacts.find((c) => c.contact_id === scope.contactId);
-      const firstConfirmed = own !== undefined && protectedFrom(contacts, own.contact_id).length === 0;
-      // A one-click link, or a token of a contact confirmed after another, stops only its own contact;
-      // the subscription ends with its last working contact.
-      if (current.status === 'active' && own && (scope.onlyContact || !firstConfirmed)) {
+      const own = (await store.contactsOf(tx, subscriptionId)).find((c) => c.contact_id === scope.contactId);
+      // A one-click link stops only the contact it was sent to (which hears it once); the subscription
+      // ends with its last working contact.
+      if (current.status === 'active' && own && scope.onlyContact) {
         const at = new Date(now());
+        const context = {
+          subscriptionId,
+          language: resolveLanguage(current.language).language,
+          county: await voterCounty(tx, current.voter_id),
+          callAllowed: callAllowed(current),
+        };
+        if (isWorking(own)) alerts = alertsTo([own], context, { kind: 'unsubscribed' });
         await store.optOutContact(tx, subscriptionId, own.contact_id, at);
         await store.bumpTokenVersion(tx, subscriptionId);
         if ((await store.workingContacts(tx, subscriptionId)).length > 0) {
@@ -444,9 +451,9 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
     const { subscriptionId, contactId } = check;
     if (!SUBSCRIPTION_ID.test(subscriptionId) || (contactId !== undefined && !SUBSCRIPTION_ID.test(contactId)))
       return { outcome: 'invalid_token' };
-    // Revoked: made before the last unsubscribe or change of contacts, or its contact no longer works.
+    // Revoked: made before the last unsubscribe or change of contacts, or its contact was removed.
     const state = await store.tokenState(sql, subscriptionId, contactId);
-    if (state && (state.token_version !== check.version || (contactId !== undefined && !state.contact_working)))
+    if (state && (state.token_version !== check.version || (contactId !== undefined && !state.contact_exists)))
       return { outcome: 'invalid_token' };
     return { outcome: 'ok', subscriptionId, contactId };
   }
@@ -588,14 +595,15 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
 
   /** Whether a call with a code may ring now: daytime (08:00-21:00) in `timeZone`. */
   function voiceCodeAllowed(timeZone: string): boolean {
-    return callAllowedAt(now(), VOICE_CODE_HOURS, timeZone);
+    return callAllowedAt(now(), deps.voiceCodeHours ?? VOICE_CODE_HOURS, timeZone);
   }
 
   /** Seconds until a code call may ring in `timeZone` (0: now). */
   function voiceCodeWait(timeZone: string): number {
     if (voiceCodeAllowed(timeZone)) return 0;
     try {
-      return Math.max(1, Math.ceil((nextAllowedInstant(now(), VOICE_CODE_HOURS, timeZone) - now()) / 1000));
+      const hours = deps.voiceCodeHours ?? VOICE_CODE_HOURS;
+      return Math.max(1, Math.ceil((nextAllowedInstant(now(), hours, timeZone) - now()) / 1000));
     } catch {
       return 3_600;
     }
@@ -633,15 +641,15 @@ function addressOf(contacts: readonly ContactRow[], channel: Channel): string | 
 
 /**
  * The channels whose confirmed contact the holder of `contactId`'s token may not change: those
- * confirmed before it. A token without a contact (or whose contact was never confirmed) protects
- * nothing from its holder.
+ * confirmed before its own (every confirmed one while its own waits for a code). A token that names
+ * no contact (made before tokens were scoped) protects nothing from its holder.
  */
 function protectedFrom(contacts: readonly ContactRow[], contactId: string | undefined): Channel[] {
+  if (contactId === undefined) return [];
   const own = contacts.find((c) => c.contact_id === contactId);
-  if (!own?.verified_at) return [];
-  const since = own.verified_at.getTime();
+  const since = own?.verified_at ? own.verified_at.getTime() : Number.POSITIVE_INFINITY;
   return contacts
-    .filter((c) => c.contact_id !== own.contact_id && c.verified_at !== null && c.verified_at.getTime() < since)
+    .filter((c) => c.contact_id !== contactId && c.verified_at !== null && c.verified_at.getTime() < since)
     .map((c) => c.channel);
 }
 

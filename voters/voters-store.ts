@@ -100,17 +100,17 @@ export async function bumpTokenVersion(tx: Tx, subscriptionId: string): Promise<
   return row!.token_version;
 }
 
-/** The subscription's token version and status, and the token's contact if it names one. */
+/** The subscription's token version, and whether the token's contact (if it names one) is still on it. */
 export async function tokenState(
   db: Db,
   subscriptionId: string,
   contactId: string | undefined,
-): Promise<{ token_version: number; contact_working: boolean | null } | undefined> {
-  const [row] = await db<{ token_version: number; contact_working: boolean | null }[]>`
+): Promise<{ token_version: number; contact_exists: boolean } | undefined> {
+  const [row] = await db<{ token_version: number; contact_exists: boolean }[]>`
     SELECT s.token_version,
-           (SELECT c.verified_at IS NOT NULL AND c.opted_out_at IS NULL AND c.disabled_reason IS NULL
-            FROM contacts c WHERE c.contact_id = ${contactId ?? null}::uuid AND c.subscription_id = s.subscription_id
-           ) AS contact_working
+           EXISTS (SELECT 1 FROM contacts c
+                   WHERE c.contact_id = ${contactId ?? null}::uuid AND c.subscription_id = s.subscription_id
+           ) AS contact_exists
     FROM subscriptions s WHERE s.subscription_id = ${subscriptionId}`;
   return row;
 }

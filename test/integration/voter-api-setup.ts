@@ -34,7 +34,7 @@ export function useVoterApi(options: VoterApiOptions) {
     delivery = await startTestDelivery();
     h = await startApiHarness({
       temporalAddress: inject('temporalAddress'),
-      voters: { delivery, rateLimits: { perAddress: 100_000, perIdentity: 100_000 } },
+      voters: { delivery, rateLimits: { perAddress: 100_000, perIdentity: 100_000, codesPerDestination: 100_000 } },
     });
     await seedCounty(h.db.sql, COUNTY);
   });
