@@ -230,7 +230,8 @@ async function streamScans(
 
   const write = async (results: ItemResult[]) => {
     if (!started) {
-      res.status(202).type('application/json');
+      // A stream may stop before the body ends (limits below); its connection then cannot be reused.
+      res.status(202).type('application/json').setHeader('Connection', 'close');
       res.write('{"results":[');
       started = true;
     }

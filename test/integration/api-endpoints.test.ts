@@ -453,7 +453,7 @@ describe('vendor API: elections, voters, ballots, scans, status', () => {
         { outcome: 'invalid', error: { code: 'unknown_ballot', status: 403 } },
         { outcome: 'invalid', error: { code: 'unknown_ballot', status: 403 } },
       ]);
-      expect(scans.body.results[1].error).toEqual(scans.body.results[2].error);
+      expect(scans.body.results[1]?.error).toEqual(scans.body.results[2]?.error);
       const foreign = await ballotView(E, 'B-sf', alameda);
       const never = await ballotView(E, 'B-never', alameda);
       expect(foreign.status).toBe(404);

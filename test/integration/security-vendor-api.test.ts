@@ -6,7 +6,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ApiKeyScopeError, createApiKey } from '../../lib/api-keys.js';
 import { createPostgresRateLimiter } from '../../lib/rate-limiter.js';
 import { ALL_SCOPES } from '../../domain/principal.js';
-import { election, scanItem, startApiHarness, type ApiHarness } from './api-harness.js';
+import { createApp } from '../../api/app.js';
+import { startServer } from '../../api/server.js';
+import type { V1Deps } from '../../api/v1.js';
+import { createKeyVerifier } from '../../lib/api-keys.js';
+import { election, logger, scanItem, startApiHarness, type ApiHarness } from './api-harness.js';
 
 const E = 'sec-2099';
 
@@ -199,38 +203,56 @@ describe('security: limits shared by every API process', () => {
     expect((await limiter.hit('a', 1)).allowed).toBe(true);
   });
 
-  it('stops an NDJSON stream when the outbox backlog grows past the limit mid-stream', async () => {
-    let pending = 0;
-    const stream = await startApiHarness({
-      temporalAddress: inject('temporalAddress'),
-      v1: { backlog: () => Promise.resolve(pending++ < 2 ? 0 : 10), maxBacklog: 5, ndjsonChunk: 100 },
-    });
+  /** An API process on the harness's database with these v1 settings; returns the POST /v1/scans answer. */
+  async function streamThrough(overrides: Partial<V1Deps>, lines: number, ballotId: string) {
+    await h.call('PUT', `/v1/elections/${E}`, { body: election() });
+    const server = await startServer(
+      createApp({
+        logger,
+        readiness: {},
+        v1: {
+          sql: h.db.sql,
+          verifyKey: createKeyVerifier(h.db.sql),
+          backlog: () => Promise.resolve(0),
+          outboxWritten: () => {},
+          rateLimitPerMinute: 100,
+          maxBodyBytes: 1024 * 1024,
+          maxBacklog: 10,
+          ...overrides,
+        },
+      }),
+      '127.0.0.1',
+      0,
+    );
     try {
-      await stream.call('PUT', `/v1/elections/${E}`, { body: election() });
-      const body = Array.from({ length: 1_000 }, () => JSON.stringify(scanItem(E, 'SEC-BP', 'outbound'))).join('\n');
-      pending = 0;
-      const response = await stream.call('POST', '/v1/scans', { raw: body, contentType: 'application/x-ndjson' });
-      expect(response.status).toBe(202);
-      expect(response.body.error.code).toBe('backlog');
-      expect(response.body.results.length).toBe(100);
+      const body = Array.from({ length: lines }, () => JSON.stringify(scanItem(E, ballotId, 'outbound'))).join('\n');
+      const response = await fetch(`${server.url}/v1/scans`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${h.adminKey}`, 'content-type': 'application/x-ndjson' },
+        body,
+      });
+      return {
+        status: response.status,
+        body: (await response.json()) as { results: unknown[]; error?: { code: string } },
+      };
     } finally {
-      await stream.stop();
+      await server.stop();
     }
+  }
+
+  it('stops an NDJSON stream when the outbox backlog grows past the limit mid-stream', async () => {
+    let calls = 0;
+    // The request's own check and the first chunk's see no backlog; the second chunk's sees it grown.
+    const backlog = () => Promise.resolve(calls++ < 2 ? 0 : 10);
+    const response = await streamThrough({ backlog, maxBacklog: 5, ndjsonChunk: 100 }, 1_000, 'SEC-BP');
+    expect(response.status).toBe(202);
+    expect(response.body.error?.code).toBe('backlog');
+    expect(response.body.results).toHaveLength(100);
   });
 
   it('ends a stream past API_NDJSON_MAX_ITEMS', async () => {
-    const stream = await startApiHarness({
-      temporalAddress: inject('temporalAddress'),
-      v1: { ndjsonMaxItems: 150, ndjsonChunk: 100 },
-    });
-    try {
-      await stream.call('PUT', `/v1/elections/${E}`, { body: election() });
-      const body = Array.from({ length: 400 }, () => JSON.stringify(scanItem(E, 'SEC-MAX', 'outbound'))).join('\n');
-      const response = await stream.call('POST', '/v1/scans', { raw: body, contentType: 'application/x-ndjson' });
-      expect(response.body.error.code).toBe('too_many_items');
-      expect(response.body.results.length).toBe(100);
-    } finally {
-      await stream.stop();
-    }
+    const response = await streamThrough({ ndjsonMaxItems: 150, ndjsonChunk: 100 }, 400, 'SEC-MAX');
+    expect(response.body.error?.code).toBe('too_many_items');
+    expect(response.body.results).toHaveLength(100);
   });
 });
