@@ -480,7 +480,7 @@ describe('voter API: sign-up, verification, preferences and unsubscribe under /v
       // Changed contract (issue 13): replacing a confirmed address revokes every earlier token; the
       // answer carries the holder's new one.
       expect((await call('GET', `/v1/subscriptions/${subscriptionId}`, { token })).status).toBe(401);
-      const current = patch.body.manageToken as string;
+      const current = patch.body.manageToken;
       const view = await call('GET', `/v1/subscriptions/${subscriptionId}`, { token: current });
       expect(view.body.contacts).toEqual([
         expect.objectContaining({

@@ -42,11 +42,11 @@ describe('security: county isolation of the vendor API', () => {
   it("refuses a county key's ballot for another county's voter, with the answer for an unknown voter", async () => {
     const foreign = await issue(alameda, [{ ballotId: 'SEC-B1', voterId: 'SEC-SF-1', county: 'ALA' }]);
     const unknown = await issue(alameda, [{ ballotId: 'SEC-B2', voterId: 'SEC-NOBODY', county: 'ALA' }]);
-    expect(foreign.body.results[0]).toMatchObject({ outcome: 'invalid', error: { code: 'unknown_voter' } });
-    expect(JSON.stringify(foreign.body.results[0].error)).not.toMatch(/county SF/);
-    expect(foreign.body.results[0].error).toEqual({
-      ...unknown.body.results[0].error,
-      message: unknown.body.results[0].error.message.replace('SEC-NOBODY', 'SEC-SF-1'),
+    expect(foreign.body.results[0]!).toMatchObject({ outcome: 'invalid', error: { code: 'unknown_voter' } });
+    expect(JSON.stringify(foreign.body.results[0]!.error)).not.toMatch(/county SF/);
+    expect(foreign.body.results[0]!.error).toEqual({
+      ...unknown.body.results[0]!.error,
+      message: unknown.body.results[0]!.error!.message.replace('SEC-NOBODY', 'SEC-SF-1'),
     });
     const [row] = await h.db.sql`SELECT count(*)::int AS n FROM ballots WHERE ballot_id IN ('SEC-B1', 'SEC-B2')`;
     expect(row!.n).toBe(0);
@@ -55,36 +55,36 @@ describe('security: county isolation of the vendor API', () => {
       key: alameda,
       body: { events: [scanItem(E, 'SEC-B1', 'rejected', { reason: 'no_signature' })] },
     });
-    expect(scan.body.results[0].error.code).toBe('unknown_ballot');
+    expect(scan.body.results[0]!.error!.code).toBe('unknown_ballot');
   });
 
   it("refuses even an all-county key's ballot whose county is not its voter's", async () => {
     const response = await issue(h.adminKey, [{ ballotId: 'SEC-B3', voterId: 'SEC-SF-1', county: 'ALA' }]);
-    expect(response.body.results[0].error.code).toBe('voter_county_mismatch');
+    expect(response.body.results[0]!.error!.code).toBe('voter_county_mismatch');
   });
 
   it('keeps IMbs unique per election (on the 20-digit tracking code a scan carries)', async () => {
     const first = await issue(alameda, [
       { ballotId: 'SEC-I1', voterId: 'SEC-ALA-1', county: 'ALA', imb: '00040123456789000001' },
     ]);
-    expect(first.body.results[0].outcome).toBe('accepted');
+    expect(first.body.results[0]!.outcome).toBe('accepted');
     const again = await issue(sf, [
       { ballotId: 'SEC-I2', voterId: 'SEC-SF-1', county: 'SF', imb: '0004012345678900000194612' },
       { ballotId: 'SEC-I3', voterId: 'SEC-SF-1', county: 'SF', imb: '00040123456789000002' },
       { ballotId: 'SEC-I4', voterId: 'SEC-SF-1', county: 'SF', imb: '00040123456789000002' },
     ]);
     expect(again.body.results.map((r: { outcome: string }) => r.outcome)).toEqual(['invalid', 'accepted', 'invalid']);
-    expect(again.body.results[0].error).toMatchObject({ code: 'imb_conflict', status: 409 });
-    expect(again.body.results[2].error.code).toBe('imb_conflict');
+    expect(again.body.results[0]!.error).toMatchObject({ code: 'imb_conflict', status: 409 });
+    expect(again.body.results[2]!.error!.code).toBe('imb_conflict');
   });
 
   it("refuses a ballot ID another county's key issued first, naming no county", async () => {
     expect(
-      (await issue(alameda, [{ ballotId: 'SEC-C1', voterId: 'SEC-ALA-2', county: 'ALA' }])).body.results[0].outcome,
+      (await issue(alameda, [{ ballotId: 'SEC-C1', voterId: 'SEC-ALA-2', county: 'ALA' }])).body.results[0]!.outcome,
     ).toBe('accepted');
     const claim = await issue(sf, [{ ballotId: 'SEC-C1', voterId: 'SEC-SF-1', county: 'SF' }]);
-    expect(claim.body.results[0]).toMatchObject({ outcome: 'invalid', error: { code: 'conflict', status: 409 } });
-    expect(JSON.stringify(claim.body.results[0])).not.toMatch(/ALA/);
+    expect(claim.body.results[0]!).toMatchObject({ outcome: 'invalid', error: { code: 'conflict', status: 409 } });
+    expect(JSON.stringify(claim.body.results[0]!)).not.toMatch(/ALA/);
     const [row] = await h.db.sql`SELECT county, issued_by_key FROM ballots WHERE ballot_id = 'SEC-C1'`;
     expect(row).toEqual({ county: 'ALA', issued_by_key: alameda.split('_')[1] });
   });
