@@ -64,9 +64,15 @@ export function rateLimitPerKey(defaultPerMinute: number, limiter?: RateLimiter)
     const wait = await charge(res, 1);
     if (wait === undefined) return next();
     next(
-      new ApiError(429, 'rate_limited', 'Too many requests for this key; retry after the Retry-After delay.', undefined, {
-        'Retry-After': String(wait),
-      }),
+      new ApiError(
+        429,
+        'rate_limited',
+        'Too many requests for this key; retry after the Retry-After delay.',
+        undefined,
+        {
+          'Retry-After': String(wait),
+        },
+      ),
     );
   };
   return { middleware, charge };

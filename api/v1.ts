@@ -72,7 +72,7 @@ export function v1Routes(deps: V1Deps): Router {
         new ApiError(
           403,
           'county_forbidden',
-          'An election is every county\'s: only a key with every county may write it.',
+          "An election is every county's: only a key with every county may write it.",
         ),
       );
     }
@@ -139,7 +139,8 @@ export function v1Routes(deps: V1Deps): Router {
   });
 
   router.post('/scans', ...auth, requireScope('scans:write'), guarded, async (req, res) => {
-    if (req.is('application/x-ndjson')) return streamScans(req, res, deps, (response, points) => keyLimit.charge(response, points));
+    if (req.is('application/x-ndjson'))
+      return streamScans(req, res, deps, (response, points) => keyLimit.charge(response, points));
     if (!req.is('application/json')) {
       throw new ApiError(415, 'unsupported_media_type', 'Send application/json or application/x-ndjson.');
     }
@@ -248,7 +249,10 @@ async function streamScans(
   /** Why the stream must stop before recording the next chunk, or undefined to go on. */
   const checkpoint = async (items: number): Promise<{ code: string; message: string } | undefined> => {
     if (index + items > maxItems) {
-      return { code: 'too_many_items', message: `A stream carries at most ${maxItems} events; send the rest in another.` };
+      return {
+        code: 'too_many_items',
+        message: `A stream carries at most ${maxItems} events; send the rest in another.`,
+      };
     }
     if ((await deps.backlog()) > deps.maxBacklog) {
       return { code: 'backlog', message: 'Forwarding to the ballot workflows is behind; retry the rest later.' };

@@ -81,7 +81,8 @@ export async function ingestScans(
       // A ballot of another county gets the answer of a ballot never issued: no existence oracle.
       results[index]!.error = {
         code: 'unknown_ballot',
-        message: 'No issued ballot with this ID in the key counties; a key limited to counties may only report scans of their issued ballots.',
+        message:
+          'No issued ballot with this ID in the key counties; a key limited to counties may only report scans of their issued ballots.',
         status: 403,
       };
       return false;

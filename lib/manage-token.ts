@@ -32,8 +32,7 @@ export function createManageToken(
 }
 
 export type ManageTokenCheck =
-  | ({ ok: true } & ManageTokenClaims)
-  | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' };
+  ({ ok: true } & ManageTokenClaims) | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' };
 
 export function verifyManageToken(secret: string, token: string, now = Date.now()): ManageTokenCheck {
   const parts = token.split('.');

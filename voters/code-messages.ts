@@ -136,7 +136,13 @@ export function createCodeMessages(deps: {
   /** One message through the provider of `channel`, in the voter's language. */
   async function send<K extends EmailKey>(
     key: K,
-    target: { subscriptionId: string; channel: Channel; address: string; language: Language; contactId?: string | undefined },
+    target: {
+      subscriptionId: string;
+      channel: Channel;
+      address: string;
+      language: Language;
+      contactId?: string | undefined;
+    },
     vars: MessageVars<K>,
     correlation: Record<string, string>,
     smsValiditySeconds: number,

@@ -113,7 +113,8 @@ export type UpdateResult =
   | Refusal;
 
 /** `contact`: only the token's own contact was stopped (the subscription goes on for the others). */
-export type UnsubscribeResult = { outcome: 'unsubscribed'; scope: 'subscription' | 'contact' } | { outcome: 'not_found' };
+export type UnsubscribeResult =
+  { outcome: 'unsubscribed'; scope: 'subscription' | 'contact' } | { outcome: 'not_found' };
 
 /**
  * Who a manage request acts for: the contact its token was sent to (or confirmed), when the token

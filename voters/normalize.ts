@@ -45,7 +45,9 @@ export function normalizePhone(phone: string): string | undefined {
   // US numbers and US territories only: a county texts and calls its own voters, and an open form
   // that sends codes anywhere invites SMS pumping and toll fraud. +1 alone is not enough: it also
   // reaches Canada and the Caribbean (Jamaica, the Dominican Republic, ...), where calls are premium.
-  return parsed?.isValid() && parsed.country !== undefined && US_REGIONS.has(parsed.country) ? parsed.number : undefined;
+  return parsed?.isValid() && parsed.country !== undefined && US_REGIONS.has(parsed.country)
+    ? parsed.number
+    : undefined;
 }
 
 /** The United States and the territories in its numbering plan (Puerto Rico, USVI, Guam, CNMI, American Samoa). */

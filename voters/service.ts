@@ -90,7 +90,8 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
   const defaultTimeZone = deps.defaultTimeZone ?? FALLBACK_TIME_ZONE;
   const limits = createVoterLimits({
     limiter: deps.rateLimiter ?? createPostgresRateLimiter(sql, { windowMs: HOUR_MS }),
-    dailyLimiter: deps.dailyRateLimiter ?? deps.rateLimiter ?? createPostgresRateLimiter(sql, { windowMs: 24 * HOUR_MS }),
+    dailyLimiter:
+      deps.dailyRateLimiter ?? deps.rateLimiter ?? createPostgresRateLimiter(sql, { windowMs: 24 * HOUR_MS }),
     rateLimits: deps.rateLimits,
     secret,
   });
@@ -168,7 +169,10 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
         // anyone who knows the public-record lookup fields can sign up. Changing it takes the manage
         // link that only that address (and the voter's other confirmed ones) receives.
         if (contact && isWorking(contact) && contact.address !== address) {
-          logger.info({ subscriptionId: id, channel }, 'sign-up named another address for a confirmed channel: left as it is');
+          logger.info(
+            { subscriptionId: id, channel },
+            'sign-up named another address for a confirmed channel: left as it is',
+          );
           continue;
         }
         const code = await setContact(tx, id, contact, channel, address, true);
@@ -255,7 +259,7 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
       const limited = await limits.byDestination(address);
       if (limited) return limited;
       if (channel === 'voice') {
-        const zone = (await countyTimeZone(tx, await voterCounty(tx, current.voter_id) ?? '')) ?? defaultTimeZone;
+        const zone = (await countyTimeZone(tx, (await voterCounty(tx, current.voter_id)) ?? '')) ?? defaultTimeZone;
         const wait = voiceCodeWait(zone);
         if (wait > 0) return { outcome: 'rate_limited', retryAfterSeconds: wait };
       }
@@ -303,15 +307,15 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
       );
       if (protectedChannels.length > 0) {
         const fields: FieldProblems = Object.fromEntries(
-            protectedChannels.map((channel) => [
-              channel,
-              {
-                code: 'contact_protected',
-                message:
-                  'This address was confirmed before the one this link was sent to: change it from a link sent to it.',
-              },
-            ]),
-          );
+          protectedChannels.map((channel) => [
+            channel,
+            {
+              code: 'contact_protected',
+              message:
+                'This address was confirmed before the one this link was sent to: change it from a link sent to it.',
+            },
+          ]),
+        );
         return { refusal: { outcome: 'invalid' as const, fields } };
       }
       const language = data.language ?? resolveLanguage(current.language).language;

@@ -114,7 +114,8 @@ export function createTwilioWebhookRouter(deps: TwilioWebhookDeps): Router {
           messageSid: params.MessageSid,
         },
       );
-      if (result.replayed) deps.logger.info({ sid: params.MessageSid }, 'inbound SMS already handled: not applied again');
+      if (result.replayed)
+        deps.logger.info({ sid: params.MessageSid }, 'inbound SMS already handled: not applied again');
       else deps.logger.info({ keyword: result.keyword, voters: result.affectedVoters.length }, 'inbound SMS');
       res.status(200).type('text/xml').send(messagingTwiml(result.reply));
     } catch (error) {

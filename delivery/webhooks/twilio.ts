@@ -130,7 +130,11 @@ export async function handleInboundSms(
   const applied = await deps.sql.begin(async (tx) => {
     if (input.messageSid !== undefined && !(await firstInbound(tx, input.messageSid))) return undefined;
     return keyword === 'stop' || keyword === 'start'
-      ? changeContacts(tx, { channels: ['sms'], address: input.from }, { kind: keyword === 'stop' ? 'opt_out' : 'opt_in' })
+      ? changeContacts(
+          tx,
+          { channels: ['sms'], address: input.from },
+          { kind: keyword === 'stop' ? 'opt_out' : 'opt_in' },
+        )
       : [];
   });
   if (applied === undefined) return { keyword, reply: undefined, affectedVoters: [], replayed: true };

@@ -100,7 +100,9 @@ describe('voter API: alerts to verified contacts when a contact is added, replac
     await verify(subscriptionId, 'sms', old);
     expect(await signUp(identity, { sms: replacement })).toBe(subscriptionId);
     expect(smsTo(replacement)).toHaveLength(0);
-    const resend = await call('POST', `/v1/subscriptions/${subscriptionId}/verify/resend`, { body: { channel: 'sms' } });
+    const resend = await call('POST', `/v1/subscriptions/${subscriptionId}/verify/resend`, {
+      body: { channel: 'sms' },
+    });
     expect(resend.status).toBe(409); // nothing pending: the verified number stands
     const [contact] = await api.h.db.sql`SELECT address FROM contacts WHERE subscription_id = ${subscriptionId}`;
     expect(contact!.address).toBe(old);

@@ -88,7 +88,7 @@ describe('security: verification codes and subscriptions', () => {
   it('a one-click unsubscribe stops only the contact its link was sent to', async () => {
     const identity = await rollVoter();
     const [mobile, mail] = [phone(3), 'perpetua.secv@example.org'];
-    const subscriptionId = (await signUp(identity, { sms: mobile, email: mail })).body.subscriptionId as string;
+    const subscriptionId = (await signUp(identity, { sms: mobile, email: mail })).body.subscriptionId;
     await verify(subscriptionId, 'sms', mobile);
     const emailToken = await verify(subscriptionId, 'email', mail);
     const oneClick = await call('POST', `/v1/unsubscribe?token=${encodeURIComponent(emailToken)}`);
@@ -109,7 +109,7 @@ describe('security: verification codes and subscriptions', () => {
   it('applies an inbound text once per MessageSid: a replayed START does not undo a later STOP', async () => {
     const identity = await rollVoter();
     const mobile = phone(4);
-    const subscriptionId = (await signUp(identity, { sms: mobile })).body.subscriptionId as string;
+    const subscriptionId = (await signUp(identity, { sms: mobile })).body.subscriptionId;
     await verify(subscriptionId, 'sms', mobile);
     const deps = { sql: api.h.db.sql, logger: pino({ level: 'silent' }) };
     const optedOut = async () =>
@@ -140,7 +140,7 @@ describe('security: verification codes and subscriptions', () => {
   it('keeps the minimal consent record, without the address, after the purge deletes the subscription', async () => {
     const identity = await rollVoter();
     const mobile = phone(5);
-    const subscriptionId = (await signUp(identity, { sms: mobile })).body.subscriptionId as string;
+    const subscriptionId = (await signUp(identity, { sms: mobile })).body.subscriptionId;
     await verify(subscriptionId, 'sms', mobile);
     expect(
       (await call('DELETE', `/v1/subscriptions/${subscriptionId}`, { token: await tokenFor(subscriptionId) })).status,

@@ -42,7 +42,9 @@ interface Pages {
 }
 
 /** The pages on a real voter service, listening on a free port. */
-async function startPages(rateLimits = { perAddress: 10_000, perIdentity: 10_000, codesPerDestination: 10_000 }): Promise<Pages> {
+async function startPages(
+  rateLimits = { perAddress: 10_000, perIdentity: 10_000, codesPerDestination: 10_000 },
+): Promise<Pages> {
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
   const voters: VoterService = createVoterService({
     sql: db.sql,

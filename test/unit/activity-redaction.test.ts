@@ -36,8 +36,8 @@ describe('activity failures reach workflow history redacted', () => {
   });
 
   it('redacts IMbs, ZIP+4, phone numbers and email addresses in free text', () => {
-    expect(redactPersonalData('imb 0004012345678901000195814120101 zip 95814-1201 call (916) 555-0123 or a@b.org')).toBe(
-      'imb [number] zip [zip] call [phone] or [email]',
-    );
+    expect(
+      redactPersonalData('imb 0004012345678901000195814120101 zip 95814-1201 call (916) 555-0123 or a@b.org'),
+    ).toBe('imb [number] zip [zip] call [phone] or [email]');
   });
 });

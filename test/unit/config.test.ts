@@ -47,7 +47,9 @@ describe('production is the default, and it is checked', () => {
     expect(() => loadConfig({ ...production, PUBLIC_BASE_URL: 'http://ballots.example.gov' })).toThrow(
       /PUBLIC_BASE_URL: must be an https/,
     );
-    expect(() => loadConfig({ ...production, TRUST_PROXY: 'loopback' })).toThrow(/TRUST_PROXY: must name the TLS proxy/);
+    expect(() => loadConfig({ ...production, TRUST_PROXY: 'loopback' })).toThrow(
+      /TRUST_PROXY: must name the TLS proxy/,
+    );
     expect(() =>
       loadConfig({ ...production, SENDGRID_API_KEY: 'SG.x', SENDGRID_FROM_EMAIL: 'ballots@county.example.gov' }),
     ).toThrow(/SENDGRID_WEBHOOK_PUBLIC_KEY: is required in production when SendGrid is configured/);
