@@ -10,6 +10,7 @@ import { createNoticeActivities } from './notices.js';
 import { createPurgeActivities } from './purge.js';
 import { createSmokeTestActivities } from './smoke-test.js';
 import { createSweepActivities } from './sweeps.js';
+import { withRedactedFailures } from './redact.js';
 
 export interface ActivityDeps {
   sql: Sql;
@@ -26,8 +27,15 @@ export interface ActivityDeps {
   defaultTimeZone?: string;
 }
 
-/** Every activity the worker registers, built from narrowly typed dependencies (tests pass their own). */
+/**
+ * Every activity the worker registers, built from narrowly typed dependencies (tests pass their own);
+ * each fails only with redacted failures (./redact.ts).
+ */
 export function createActivities(deps: ActivityDeps) {
+  return withRedactedFailures(createRawActivities(deps));
+}
+
+function createRawActivities(deps: ActivityDeps) {
   const notices = createNoticeActivities(deps);
   return {
     ...createSmokeTestActivities(deps),

@@ -127,6 +127,7 @@ export function createNoticeActivities({
       ...(input.details?.electionDay ? { electionDay: input.details.electionDay } : {}),
     } as unknown as MessageVars<EmailKey>;
     const expiresAt = new Date(contact.links_expire_at).getTime();
+    const linkScope = { version: contact.token_version, contactId: contact.contact_id };
     const provider = input.channel === 'email' ? 'sendgrid' : 'twilio';
 
     try {
@@ -154,8 +155,8 @@ export function createNoticeActivities({
         correlation: { delivery: deliveryId, lang: language },
         smsValiditySeconds,
         emailLinks: {
-          manageUrl: links.manageUrl(contact.subscription_id, expiresAt),
-          unsubscribeUrl: links.unsubscribeUrl(contact.subscription_id, expiresAt),
+          manageUrl: links.manageUrl(contact.subscription_id, expiresAt, linkScope),
+          unsubscribeUrl: links.unsubscribeUrl(contact.subscription_id, expiresAt, linkScope),
         },
       });
       if (result.voiceFallback) log.warn('voice fallback', { reason: result.voiceFallback });

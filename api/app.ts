@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
@@ -35,6 +35,22 @@ export interface AppDeps {
   voters?: VoterService;
   /** The server-rendered voter pages (/, /verify, /status, /manage). */
   web?: WebRouterDeps;
+  /**
+   * Who may read /metrics and the reasons of /readyz: a caller with `Authorization: Bearer <token>`,
+   * or anyone when `open` (outside production). Omitted: nobody (/metrics 404, /readyz status only).
+   */
+  operations?: { token?: string | undefined; open?: boolean };
+}
+
+/** Whether the request may see operational detail (constant-time token comparison). */
+function operatorCheck(operations: AppDeps['operations']): (req: express.Request) => boolean {
+  const expected = operations?.token ? createHash('sha256').update(operations.token).digest() : undefined;
+  return (req) => {
+    if (operations?.open) return true;
+    const header = req.headers.authorization;
+    if (!expected || typeof header !== 'string' || !header.startsWith('Bearer ')) return false;
+    return timingSafeEqual(createHash('sha256').update(header.slice(7)).digest(), expected);
+  };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -69,12 +85,14 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(metrics.middleware);
 
-  app.use(healthRoutes(deps.readiness));
+  const operator = operatorCheck(deps.operations);
+  app.use(healthRoutes(deps.readiness, operator));
   // Webhooks bring their own body parsers (SendGrid's signature covers the raw bytes).
   if (deps.twilioWebhooks) app.use('/webhooks/twilio', createTwilioWebhookRouter(deps.twilioWebhooks));
   if (deps.sendgridWebhooks) app.use('/webhooks/sendgrid', createSendGridWebhookRouter(deps.sendgridWebhooks));
   if (deps.devOutbox) app.use(createDevOutboxRouter({ sandbox: deps.devOutbox }));
-  app.get('/metrics', metrics.handler);
+  // Metrics name routes, backlogs and process internals: operators only (a 404 to anyone else).
+  app.get('/metrics', (req, res, next) => (operator(req) ? metrics.handler(req, res, next) : next()));
   // Security headers for the JSON API (helmet's defaults suit JSON and the self-contained docs page).
   app.use('/v1', helmet());
   if (deps.voters) app.use('/v1', subscriptionRoutes({ voters: deps.voters }));

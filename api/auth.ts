@@ -1,5 +1,5 @@
 import type { RequestHandler, Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { createMemoryRateLimiter, type RateLimiter } from '../lib/rate-limiter.js';
 import type { Principal, Scope } from '../domain/principal.js';
 import { ApiError } from './errors.js';
 import type { KeyVerifier } from '../lib/api-keys.js';
@@ -41,31 +41,41 @@ export function requireScope(scope: Scope): RequestHandler {
   };
 }
 
-/** Per-key request rate (fixed one-minute windows, per process); 429 with Retry-After beyond it. */
-export function rateLimitPerKey(defaultPerMinute: number): RequestHandler {
-  return rateLimit({
-    windowMs: 60_000,
-    limit: (_req, res) => principalOf(res).rateLimitPerMinute ?? defaultPerMinute,
-    keyGenerator: (_req, res) => principalOf(res).keyId,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    validate: { keyGeneratorIpFallback: false },
-    handler: (req, _res, next) => {
-      const reset = (req as { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
-      const seconds = reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : 60;
-      next(
-        new ApiError(
-          429,
-          'rate_limited',
-          'Too many requests for this key; retry after the Retry-After delay.',
-          undefined,
-          {
-            'Retry-After': String(seconds),
-          },
-        ),
-      );
-    },
-  });
+/** The per-key limit: a middleware counting each request, and `charge` for more units within one. */
+export interface KeyRateLimit {
+  middleware: RequestHandler;
+  /** Counts `points` more requests for the response's key; the seconds to wait when over the limit. */
+  charge(res: Response, points: number): Promise<number | undefined>;
+}
+
+/**
+ * Per-key request rate in fixed one-minute windows, counted in `limiter` (PostgreSQL in the API
+ * process, so every process shares one count; in memory when none is given); 429 with Retry-After
+ * beyond it.
+ */
+export function rateLimitPerKey(defaultPerMinute: number, limiter?: RateLimiter): KeyRateLimit {
+  const store = limiter ?? createMemoryRateLimiter({ windowMs: 60_000 });
+  const charge = async (res: Response, points: number): Promise<number | undefined> => {
+    const principal = principalOf(res);
+    const answer = await store.hit(`api:${principal.keyId}`, principal.rateLimitPerMinute ?? defaultPerMinute, points);
+    return answer.allowed ? undefined : answer.retryAfterSeconds;
+  };
+  const middleware: RequestHandler = async (_req, res, next) => {
+    const wait = await charge(res, 1);
+    if (wait === undefined) return next();
+    next(
+      new ApiError(
+        429,
+        'rate_limited',
+        'Too many requests for this key; retry after the Retry-After delay.',
+        undefined,
+        {
+          'Retry-After': String(wait),
+        },
+      ),
+    );
+  };
+  return { middleware, charge };
 }
 
 /** 503 with Retry-After while the outbox holds more than `max` rows not yet forwarded. */

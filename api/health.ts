@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import type { Connection } from '@temporalio/client';
 import type { Sql } from '../db/client.js';
 
@@ -30,14 +30,18 @@ export function temporalCheck(connection: Connection, namespace: string): Readin
 
 /**
  * `/healthz`: the process is alive (never touches dependencies, so an outage does not restart us).
- * `/readyz`: Temporal and Postgres answer; 503 with each failing check's reason otherwise.
+ * `/readyz`: Temporal and Postgres answer; 503 otherwise. Each check's reason (host names, ports,
+ * driver messages) only for a caller `detailed` lets through: the operators' token.
  */
-export function healthRoutes(checks: Record<string, ReadinessCheck>): Router {
+export function healthRoutes(
+  checks: Record<string, ReadinessCheck>,
+  detailed: (req: Request) => boolean = () => true,
+): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  router.get('/readyz', async (_req, res) => {
+  router.get('/readyz', async (req, res) => {
     const results = await Promise.all(
       Object.entries(checks).map(async ([name, check]) => {
         try {
@@ -49,6 +53,10 @@ export function healthRoutes(checks: Record<string, ReadinessCheck>): Router {
       }),
     );
     const ready = results.every(([, result]) => result.ok);
+    if (!detailed(req)) {
+      res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable' });
+      return;
+    }
     res.status(ready ? 200 : 503).json({
       status: ready ? 'ready' : 'unavailable',
       checks: Object.fromEntries<{ ok: boolean; reason?: string }>(results),

@@ -3,7 +3,7 @@ import { loadConfigOrExit } from '../config/env.js';
 import { createLogger } from '../lib/logger.js';
 import { runApi } from './run.js';
 
-const config = loadConfigOrExit('api');
+const config = loadConfigOrExit('api', import.meta.url);
 const logger = createLogger(config, 'api');
 // Handlers first: a SIGTERM that arrives while the API is still starting must stop it too.
 const started: { process?: Awaited<ReturnType<typeof runApi>>; stopRequested?: boolean } = {};

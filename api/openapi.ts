@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { EVENT_TYPES } from '../domain/ballot-status.js';
 import { idSchema } from '../domain/scan-event.js';
 import { ALL_SCOPES } from '../domain/principal.js';
-import { documentedBatches, electionSchema, itemResultSchema, MAX_BATCH_ITEMS, OUTCOMES } from '../ingest/schemas.js';
+import {
+  documentedBatches,
+  electionPatchSchema,
+  electionSchema,
+  itemResultSchema,
+  MAX_BATCH_ITEMS,
+  OUTCOMES,
+} from '../ingest/schemas.js';
 import { LANGUAGES } from '../delivery/templates/index.js';
 import { CONTACT_CHANNELS } from '../voters/contract.js';
 import { preferencesPatchSchema, resendSchema, signUpSchema, verifySchema } from '../voters/schemas.js';
@@ -338,6 +345,7 @@ export function openApiDocument(): Record<string, unknown> {
       schemas: {
         Error: schema(errorBody, 'output'),
         Election: schema(electionSchema),
+        ElectionPatch: schema(electionPatchSchema),
         VotersBatch: schema(documentedBatches.voters),
         BallotsBatch: schema(documentedBatches.ballots),
         ScansBatch: schema(documentedBatches.events),
@@ -358,13 +366,28 @@ export function openApiDocument(): Record<string, unknown> {
       ...voterPaths(),
       '/v1/elections/{electionId}': {
         put: {
-          summary: 'Create or replace an election (scope elections:write)',
+          summary: 'Create or replace an election (scope elections:write, a key with every county)',
+          description:
+            'PUT semantics: the body is the whole election. An optional field it leaves out is cleared ' +
+            '(receiptDeadline, cureDeadline, closesAt) or reset to its default (the reminder days). Use PATCH ' +
+            'to change some fields only.',
           parameters: [{ name: 'electionId', in: 'path', required: true, schema: schema(idSchema) }],
           requestBody: { required: true, content: json('Election') },
           responses: {
             '200': { description: 'updated (or unchanged)', content: json('Election') },
             '201': { description: 'created', content: json('Election') },
             ...errorResponses(400, 401, 403, 413, 415, 429),
+          },
+        },
+        patch: {
+          summary: 'Change some fields of an election (scope elections:write, a key with every county)',
+          description:
+            'Only the fields present change; null clears an optional field. 404 if the election does not exist.',
+          parameters: [{ name: 'electionId', in: 'path', required: true, schema: schema(idSchema) }],
+          requestBody: { required: true, content: json('ElectionPatch') },
+          responses: {
+            '200': { description: 'updated (or unchanged)', content: json('Election') },
+            ...errorResponses(400, 401, 403, 404, 413, 415, 429),
           },
         },
       },

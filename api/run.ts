@@ -13,6 +13,7 @@ import { countyFallback } from '../delivery/county.js';
 import { createApp, type AppDeps } from './app.js';
 import { postgresCheck, temporalCheck } from './health.js';
 import { createKeyVerifier } from '../lib/api-keys.js';
+import { createPostgresRateLimiter } from '../lib/rate-limiter.js';
 import { OutboxForwarder } from '../ingest/forwarder.js';
 import { startServer, type RunningServer } from './server.js';
 
@@ -63,7 +64,11 @@ export async function runApi(
     senders: createSenders(deliverySettingsFromConfig(config)),
     publicBaseUrl,
     manageTokenSecret: secret,
-    rateLimits: { perAddress: config.VOTER_RATE_LIMIT_PER_ADDRESS, perIdentity: config.VOTER_RATE_LIMIT_PER_IDENTITY },
+    rateLimits: {
+      perAddress: config.VOTER_RATE_LIMIT_PER_ADDRESS,
+      perIdentity: config.VOTER_RATE_LIMIT_PER_IDENTITY,
+      codesPerDestination: config.VERIFICATION_CODES_PER_DESTINATION,
+    },
     logger: logger.child({ component: 'voters' }),
     countyFallback: countyFallback(config),
     defaultTimeZone: config.DEFAULT_TIME_ZONE,
@@ -90,6 +95,7 @@ export async function runApi(
       : {}),
     ...(config.NODE_ENV === 'development' && options.sandbox ? { devOutbox: options.sandbox } : {}),
     trustProxy: config.TRUST_PROXY,
+    operations: { token: config.OPS_TOKEN, open: config.NODE_ENV !== 'production' },
     readiness: {
       temporal: temporalCheck(connection, config.TEMPORAL_NAMESPACE),
       postgres: postgresCheck(sql),
@@ -102,6 +108,8 @@ export async function runApi(
       rateLimitPerMinute: config.API_RATE_LIMIT_PER_MINUTE,
       maxBodyBytes: config.API_MAX_BODY_BYTES,
       maxBacklog: config.FORWARDER_MAX_BACKLOG,
+      ndjsonMaxItems: config.API_NDJSON_MAX_ITEMS,
+      rateLimiter: createPostgresRateLimiter(sql, { windowMs: 60_000 }),
     },
   });
   const running = await startServer(app, config.API_HOST, config.API_PORT);

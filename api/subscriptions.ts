@@ -3,6 +3,7 @@ import {
   SUBSCRIPTION_ID,
   type FieldProblems,
   type ManageAccessResult,
+  type ManageScope,
   type RequestOrigin,
   type VoterService,
 } from '../voters/contract.js';
@@ -100,7 +101,7 @@ function authorized(
   res: Response,
   access: ManageAccessResult,
   subscriptionId?: string,
-): access is { outcome: 'ok'; subscriptionId: string } {
+): access is { outcome: 'ok'; subscriptionId: string; contactId?: string | undefined } {
   if (access.outcome === 'rate_limited') {
     fail(res, 429, 'rate_limited', {}, { 'Retry-After': String(access.retryAfterSeconds) });
     return false;
@@ -164,31 +165,41 @@ export function subscriptionRoutes(deps: SubscriptionRoutesDeps): Router {
     refuse(res, result);
   });
 
-  /** Checks the ID's form, then the token (signature, expiry, rate limits, subscription). */
-  const manage = (req: IdRequest, res: Response): boolean => {
+  /**
+   * Checks the ID's form, then the token (signature, expiry, version, rate limits, subscription);
+   * the token's scope (its contact) when the request may go on.
+   */
+  const manage = async (req: IdRequest, res: Response): Promise<ManageScope | undefined> => {
     if (!SUBSCRIPTION_ID.test(req.params.id)) {
       fail(res, 404, 'not_found');
-      return false;
+      return undefined;
     }
-    return authorized(
-      res,
-      voters.authorizeManage(tokenOf(req), origin(req, `${req.method} /v1/subscriptions/{id}`)),
-      req.params.id,
-    );
+    const access = await voters.authorizeManage(tokenOf(req), origin(req, `${req.method} /v1/subscriptions/{id}`));
+    return authorized(res, access, req.params.id) ? { contactId: access.contactId } : undefined;
   };
 
   router.get('/subscriptions/:id', async (req: IdRequest, res) => {
-    if (!manage(req, res)) return;
+    if (!(await manage(req, res))) return;
     const result = await voters.preferences(req.params.id);
     if (result.outcome === 'ok') return void res.json(result.preferences);
     refuse(res, result);
   });
 
   router.patch('/subscriptions/:id', requireJson, json, async (req: IdRequest, res) => {
-    if (!manage(req, res)) return;
-    const result = await voters.updatePreferences(req.params.id, req.body, origin(req, 'PATCH /v1/subscriptions/{id}'));
+    const scope = await manage(req, res);
+    if (!scope) return;
+    const result = await voters.updatePreferences(
+      req.params.id,
+      req.body,
+      origin(req, 'PATCH /v1/subscriptions/{id}'),
+      scope,
+    );
     if (result.outcome === 'updated') {
-      return void res.json({ ...result.preferences, pendingVerification: result.pendingVerification });
+      return void res.json({
+        ...result.preferences,
+        pendingVerification: result.pendingVerification,
+        manageToken: result.manageToken,
+      });
     }
     if (result.outcome === 'not_found') {
       const current = await voters.preferences(req.params.id);
@@ -199,8 +210,9 @@ export function subscriptionRoutes(deps: SubscriptionRoutesDeps): Router {
   });
 
   router.delete('/subscriptions/:id', async (req: IdRequest, res) => {
-    if (!manage(req, res)) return;
-    const result = await voters.unsubscribe(req.params.id, origin(req, 'DELETE /v1/subscriptions/{id}'));
+    const scope = await manage(req, res);
+    if (!scope) return;
+    const result = await voters.unsubscribe(req.params.id, origin(req, 'DELETE /v1/subscriptions/{id}'), scope);
     if (result.outcome === 'unsubscribed')
       return void res.json({ subscriptionId: req.params.id, status: 'unsubscribed' });
     refuse(res, result);
@@ -209,9 +221,13 @@ export function subscriptionRoutes(deps: SubscriptionRoutesDeps): Router {
   // RFC 8058 one-click unsubscribe: mail clients POST `List-Unsubscribe=One-Click` (form-encoded) to
   // the link in the List-Unsubscribe header; an empty body is accepted too. The token is the link's.
   router.post('/unsubscribe', form, async (req, res) => {
-    const access = voters.authorizeManage(tokenOf(req), origin(req, 'POST /v1/unsubscribe'));
+    const access = await voters.authorizeManage(tokenOf(req), origin(req, 'POST /v1/unsubscribe'));
     if (!authorized(res, access)) return;
-    const result = await voters.unsubscribe(access.subscriptionId, origin(req, 'POST /v1/unsubscribe'));
+    // The link's own contact only: a one-click link was sent to one address and speaks for it alone.
+    const result = await voters.unsubscribe(access.subscriptionId, origin(req, 'POST /v1/unsubscribe'), {
+      contactId: access.contactId,
+      onlyContact: true,
+    });
     if (result.outcome === 'unsubscribed') return void res.json({ status: 'unsubscribed' });
     refuse(res, result);
   });

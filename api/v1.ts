@@ -4,11 +4,12 @@ import type { Sql } from '../db/client.js';
 import { describeIssues, idSchema } from '../domain/scan-event.js';
 import { readBallotStatus } from '../ingest/ballot-status.js';
 import { ingestBallots } from '../ingest/ballots.js';
-import { putElection } from '../ingest/elections.js';
-import { allowsCounty } from '../domain/principal.js';
+import { patchElection, putElection } from '../ingest/elections.js';
+import { allowsCounty, keyScopeProblem, MAX_ITEMS_PER_REQUEST_UNIT } from '../domain/principal.js';
 import { ingestScans } from '../ingest/scans.js';
 import {
   ballotsBatchSchema,
+  electionPatchSchema,
   electionSchema,
   scansBatchSchema,
   summarize,
@@ -17,6 +18,7 @@ import {
 } from '../ingest/schemas.js';
 import { ingestVoters } from '../ingest/voters.js';
 import { authenticate, backPressure, principalOf, rateLimitPerKey, requireScope } from './auth.js';
+import type { RateLimiter } from '../lib/rate-limiter.js';
 import { ApiError } from './errors.js';
 import type { KeyVerifier } from '../lib/api-keys.js';
 import { ndjsonLines } from '../ingest/parsers/ndjson.js';
@@ -35,6 +37,10 @@ export interface V1Deps {
   maxBacklog: number;
   /** Items per database round trip when streaming NDJSON. */
   ndjsonChunk?: number;
+  /** Most items one NDJSON stream may carry (API_NDJSON_MAX_ITEMS). */
+  ndjsonMaxItems?: number;
+  /** Where the per-key limits count: PostgreSQL in the API process (every process shares it). */
+  rateLimiter?: RateLimiter;
 }
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -56,7 +62,22 @@ const requireJson: RequestHandler = (req, _res, next) => {
 export function v1Routes(deps: V1Deps): Router {
   const router = Router();
   const json = express.json({ limit: deps.maxBodyBytes, type: 'application/json' });
-  const auth = [authenticate(deps.verifyKey), rateLimitPerKey(deps.rateLimitPerMinute)];
+  const keyLimit = rateLimitPerKey(deps.rateLimitPerMinute, deps.rateLimiter);
+  const auth = [authenticate(deps.verifyKey), keyLimit.middleware];
+  /** Election-wide writes: the key must cover every county (checked per request, whatever the scope says). */
+  const allCounties: RequestHandler = (_req, res, next) => {
+    const principal = principalOf(res);
+    if (keyScopeProblem(['elections:write'], principal.counties)) {
+      return next(
+        new ApiError(
+          403,
+          'county_forbidden',
+          "An election is every county's: only a key with every county may write it.",
+        ),
+      );
+    }
+    next();
+  };
   const guarded = backPressure(deps.backlog, deps.maxBacklog);
   const batchAnswer = (res: Response, results: ItemResult[]) => {
     deps.outboxWritten();
@@ -74,6 +95,7 @@ export function v1Routes(deps: V1Deps): Router {
     '/elections/:electionId',
     ...auth,
     requireScope('elections:write'),
+    allCounties,
     requireJson,
     json,
     async (req: Request<{ electionId: string }>, res) => {
@@ -85,9 +107,29 @@ export function v1Routes(deps: V1Deps): Router {
     },
   );
 
+  router.patch(
+    '/elections/:electionId',
+    ...auth,
+    requireScope('elections:write'),
+    allCounties,
+    requireJson,
+    json,
+    async (req: Request<{ electionId: string }>, res) => {
+      const electionId = parse(idSchema, req.params.electionId, 'electionId');
+      const patch = parse(electionPatchSchema, req.body, 'body');
+      const result = await patchElection(deps.sql, electionId, patch);
+      if (!result) throw new ApiError(404, 'not_found', `No election ${electionId}; PUT creates one.`);
+      if (result.changed) deps.outboxWritten();
+      res.json(result.election);
+    },
+  );
+
   router.post('/voters', ...auth, requireScope('voters:write'), requireJson, json, async (req, res) => {
     const { voters } = parse(votersBatchSchema, req.body, 'body');
-    const results = await ingestVoters(deps.sql, principalOf(res), voters);
+    const results = await ingestVoters(deps.sql, principalOf(res), voters, undefined, {
+      onForeignVoter: (write) =>
+        req.log?.warn(write, "voter ID already on another county's roll: not written, answered as accepted"),
+    });
     res.status(202).json({ results, summary: summarize(results) });
   });
 
@@ -97,7 +139,8 @@ export function v1Routes(deps: V1Deps): Router {
   });
 
   router.post('/scans', ...auth, requireScope('scans:write'), guarded, async (req, res) => {
-    if (req.is('application/x-ndjson')) return streamScans(req, res, deps);
+    if (req.is('application/x-ndjson'))
+      return streamScans(req, res, deps, (response, points) => keyLimit.charge(response, points));
     if (!req.is('application/json')) {
       throw new ApiError(415, 'unsupported_media_type', 'Send application/json or application/x-ndjson.');
     }
@@ -119,11 +162,11 @@ export function v1Routes(deps: V1Deps): Router {
       const ballotId = parse(idSchema, req.params.ballotId, 'ballotId');
       const principal = principalOf(res);
       const ballot = await readBallotStatus(deps.sql, electionId, ballotId);
-      if (!ballot) throw new ApiError(404, 'not_found', `No ballot ${ballotId} in election ${electionId}.`);
       // A ballot with scans but no issuance record has no county yet: only an all-county key reads it.
-      if (ballot.county === null ? principal.counties !== null : !allowsCounty(principal, ballot.county)) {
-        throw new ApiError(403, 'county_forbidden', 'This key may not read this ballot.');
-      }
+      // Another county's ballot gets the answer of a ballot nobody has heard of (no existence oracle).
+      const visible =
+        ballot && (ballot.county === null ? principal.counties === null : allowsCounty(principal, ballot.county));
+      if (!visible) throw new ApiError(404, 'not_found', `No ballot ${ballotId} in election ${electionId}.`);
       res.json(ballot);
     },
   );
@@ -145,44 +188,109 @@ export function v1Routes(deps: V1Deps): Router {
 }
 
 /**
- * `application/x-ndjson`: any number of events, read and recorded in chunks so memory stays bounded.
- * The 202 and the opening of the results array go out with the first chunk; results follow as each
- * chunk is recorded. A failure after that point (the status is sent) ends the body with an `error`
- * member: the results before it stand, the rest of the body was not recorded.
+ * `application/x-ndjson`: events read and recorded in chunks so memory stays bounded. The 202 and the
+ * opening of the results array go out with the first chunk; results follow as each chunk is
+ * recorded. A failure after that point (the status is sent) ends the body with an `error` member:
+ * the results before it stand, the rest of the body was not recorded.
+ *
+ * A stream is held to what a batch request is: the next chunk is read only once the client has taken
+ * the results so far (`drain`), so a client that never reads cannot grow the API's memory; the outbox
+ * backlog is checked before every chunk (`backlog`); every `MAX_ITEMS_PER_REQUEST_UNIT` items count as
+ * one more request against the key's rate limit (`rate_limited`); and a stream ends after
+ * `ndjsonMaxItems` items (`too_many_items`).
  */
-async function streamScans(req: Request, res: Response, deps: V1Deps): Promise<void> {
+async function streamScans(
+  req: Request,
+  res: Response,
+  deps: V1Deps,
+  charge: (res: Response, points: number) => Promise<number | undefined>,
+): Promise<void> {
   const principal = principalOf(res);
   const chunkSize = deps.ndjsonChunk ?? 500;
+  const maxItems = deps.ndjsonMaxItems ?? 100_000;
   const summary = { accepted: 0, duplicate: 0, invalid: 0 };
   let index = 0;
   let started = false;
   let first = true;
+  let charged = MAX_ITEMS_PER_REQUEST_UNIT; // the request itself paid for the first unit
+  let stop: { code: string; message: string } | undefined;
 
-  const write = (results: ItemResult[]) => {
+  const written = () =>
+    res.writableNeedDrain
+      ? new Promise<void>((resolve, reject) => {
+          const done = () => {
+            res.off('drain', done);
+            res.off('close', done);
+            if (res.destroyed) reject(new Error('the client went away'));
+            else resolve();
+          };
+          res.on('drain', done);
+          res.on('close', done);
+        })
+      : Promise.resolve();
+
+  const write = async (results: ItemResult[]) => {
     if (!started) {
-      res.status(202).type('application/json');
+      // A stream may stop before the body ends (limits below); its connection then cannot be reused.
+      res.status(202).type('application/json').setHeader('Connection', 'close');
       res.write('{"results":[');
       started = true;
     }
+    let text = '';
     for (const result of results) {
       summary[result.outcome] += 1;
-      res.write((first ? '' : ',') + JSON.stringify(result));
+      text += (first ? '' : ',') + JSON.stringify(result);
       first = false;
     }
+    res.write(text);
+    await written();
   };
 
-  const chunks = ingestInChunks(ndjsonLines(req), chunkSize, (items, lines) =>
-    ingestScans(deps.sql, principal, items, lines),
-  );
+  /** Why the stream must stop before recording the next chunk, or undefined to go on. */
+  const checkpoint = async (items: number): Promise<{ code: string; message: string } | undefined> => {
+    if (index + items > maxItems) {
+      return {
+        code: 'too_many_items',
+        message: `A stream carries at most ${maxItems} events; send the rest in another.`,
+      };
+    }
+    if ((await deps.backlog()) > deps.maxBacklog) {
+      return { code: 'backlog', message: 'Forwarding to the ballot workflows is behind; retry the rest later.' };
+    }
+    while (index + items > charged) {
+      const retryAfter = await charge(res, 1);
+      if (retryAfter !== undefined) {
+        return { code: 'rate_limited', message: `This key is over its rate limit; retry the rest in ${retryAfter} s.` };
+      }
+      charged += MAX_ITEMS_PER_REQUEST_UNIT;
+    }
+    return undefined;
+  };
+
+  const chunks = ingestInChunks(ndjsonLines(req), chunkSize, async (items, lines) => {
+    stop ??= await checkpoint(items.length);
+    if (stop) throw new StreamStopped();
+    return ingestScans(deps.sql, principal, items, lines);
+  });
   try {
     for await (const results of chunks) {
       results.forEach((result, i) => (result.index = index + i));
       index += results.length;
-      write(results);
+      await write(results);
       deps.outboxWritten();
     }
     res.end(`],"summary":${JSON.stringify(summary)}}`);
   } catch (error) {
+    if (res.destroyed) return;
+    if (error instanceof StreamStopped && stop) {
+      if (!started) {
+        const status = stop.code === 'rate_limited' ? 429 : stop.code === 'backlog' ? 503 : 413;
+        throw new ApiError(status, stop.code, stop.message);
+      }
+      req.resume(); // the rest of the body is not read into memory
+      res.end(`],"summary":${JSON.stringify(summary)},"error":${JSON.stringify(stop)}}`);
+      return;
+    }
     if (!started) throw error;
     req.log?.error({ err: error }, 'NDJSON scan stream failed after the answer began');
     res.end(
@@ -192,4 +300,8 @@ async function streamScans(req: Request, res: Response, deps: V1Deps): Promise<v
       })}}`,
     );
   }
+}
+
+class StreamStopped extends Error {
+  override name = 'StreamStopped';
 }

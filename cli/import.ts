@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Client } from '@temporalio/client';
 import { SingleBar } from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
-import { loadConfig, parseDuration } from '../config/env.js';
+import { entryEnvironment, loadConfig as parseConfig, parseDuration } from '../config/env.js';
 import type { Sql } from '../db/client.js';
 import { ActionBudget } from '../db/action-budget.js';
 import { OutboxForwarder } from '../ingest/forwarder.js';
@@ -11,6 +11,8 @@ import { formatFor, importFile, type ImportKind, type ImportProblem } from '../i
 import { operationTableSchema, type OperationTable } from '../ingest/parsers/imb.js';
 import { createLogger } from '../lib/logger.js';
 import { connectClient } from '../lib/temporal.js';
+
+const loadConfig = () => parseConfig(entryEnvironment(import.meta.url));
 
 interface ImportOptions {
   format?: string;

@@ -1,10 +1,10 @@
 /** Operator CLI: `npm run cli -- <command>` in development, `node dist/cli/main.js <command>` in production. */
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, loadConfig } from '../config/env.js';
+import { ConfigError, entryEnvironment, loadConfig as parseConfig } from '../config/env.js';
 import { createSql, type Sql } from '../db/client.js';
 import { saveCounty } from '../db/counties.js';
 import { migrate } from '../db/migrate.js';
-import { createApiKey, listApiKeys, revokeApiKey } from '../lib/api-keys.js';
+import { ApiKeyScopeError, createApiKey, listApiKeys, revokeApiKey } from '../lib/api-keys.js';
 import { ALL_SCOPES, type Scope } from '../domain/principal.js';
 import { purgeContactData } from '../privacy/purge.js';
 import { registerImportCommand } from './import.js';
@@ -13,6 +13,9 @@ import { registerOperationsCommands } from './operations.js';
 const program = new Command()
   .name('ballot-tracker')
   .description('Ballot Tracker operator commands (configuration from the environment, as for the api and worker)');
+
+/** The CLI's configuration: production when compiled (`dist/cli/main.js`) unless NODE_ENV says otherwise. */
+const loadConfig = () => parseConfig(entryEnvironment(import.meta.url));
 
 /** Runs `work` with a connection pool that is always closed afterwards. */
 export async function withSql<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
@@ -216,7 +219,12 @@ registerOperationsCommands(program, withSql);
 try {
   await program.parseAsync();
 } catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(error.message);
-  process.exitCode = 78;
+  if (error instanceof ApiKeyScopeError) {
+    console.error(`keys create: ${error.message}`);
+    process.exitCode = 1;
+  } else {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exitCode = 78;
+  }
 }

@@ -5,7 +5,9 @@
 import { Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import { InvalidArgumentError, type Command } from 'commander';
-import { loadConfig } from '../config/env.js';
+import { entryEnvironment, loadConfig as parseConfig } from '../config/env.js';
+
+const loadConfig = () => parseConfig(entryEnvironment(import.meta.url));
 import type { Sql } from '../db/client.js';
 import { activePauses, resumeDelivery } from '../db/delivery-pauses.js';
 import { deadLetters, outboxHealth, retryDeadLetters } from '../db/outbox.js';

@@ -20,8 +20,10 @@ export const envSchema = z
   .object({
     NODE_ENV: z
       .enum(['development', 'test', 'production'])
-      .default('development')
-      .describe('development enables the dev API key and the sandbox pages; production forbids them'),
+      .default('production')
+      .describe(
+        'development enables the dev API key and the sandbox pages; production forbids them and requires the production checklist (unset: production, except `npm start` and the `npm run api|worker|cli` scripts, which run from source as development)',
+      ),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info')
@@ -81,6 +83,21 @@ export const envSchema = z
       .min(32, 'at least 32 characters')
       .optional()
       .describe('HMAC secret of the manage/unsubscribe links in every message (required in production)'),
+    OPS_TOKEN: z
+      .string()
+      .min(32, 'at least 32 characters')
+      .optional()
+      .describe(
+        'bearer token for /metrics and the detailed /readyz on the public port; unset: outside production they are open, in production /metrics answers 404 and /readyz only its status',
+      ),
+    VERIFICATION_CODES_PER_DESTINATION: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(5)
+      .describe(
+        'verification codes one phone number or email address may receive per hour, across all subscriptions and processes (ten times that per day)',
+      ),
     DEFAULT_COUNTY_NAME: z
       .string()
       .min(1)
@@ -156,6 +173,14 @@ export const envSchema = z
       .min(1024)
       .default(5 * 1024 * 1024)
       .describe('largest JSON request body in bytes (413 beyond); NDJSON is streamed and has no total limit'),
+    API_NDJSON_MAX_ITEMS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(100_000)
+      .describe(
+        'most events one NDJSON stream may carry (the stream ends with an error member beyond); every 1,000 items count as one more request against the key rate limit',
+      ),
     FORWARDER_ENABLED: z
       .stringbool()
       .default(true)
@@ -242,9 +267,7 @@ export const envSchema = z
         message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together',
       });
     }
-    if (env.NODE_ENV === 'production' && !env.MANAGE_TOKEN_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['MANAGE_TOKEN_SECRET'], message: 'is required in production' });
-    }
+    if (env.NODE_ENV === 'production') productionChecks(env, ctx);
     for (const sandboxOnly of ['TWILIO_API_BASE_URL', 'SENDGRID_API_BASE_URL'] as const) {
       if (env.NODE_ENV === 'production' && env[sandboxOnly]) {
         ctx.addIssue({
@@ -264,6 +287,51 @@ export const envSchema = z
   });
 
 export type Config = Readonly<z.output<typeof envSchema>>;
+
+/**
+ * Secrets that are published (in this repository, its docs or its compose file) and so protect
+ * nothing: refused in production whatever their length.
+ */
+const PUBLISHED_SECRETS = [
+  'development-only-manage-token-secret-do-not-use',
+  'override-me-with-a-long-random-secret-value',
+];
+const PLACEHOLDER_SECRET =
+  /override-?me|change-?me|replace-?me|placeholder|do-not-use|development|example|your-secret/i;
+
+/** The production checklist the schema enforces (README "Security"). */
+function productionChecks(
+  env: {
+    MANAGE_TOKEN_SECRET?: string | undefined;
+    PUBLIC_BASE_URL: string;
+    TRUST_PROXY: string;
+    SENDGRID_API_KEY?: string | undefined;
+    SENDGRID_WEBHOOK_PUBLIC_KEY?: string | undefined;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  const secret = env.MANAGE_TOKEN_SECRET;
+  if (!secret) {
+    issue('MANAGE_TOKEN_SECRET', 'is required in production');
+  } else if (PUBLISHED_SECRETS.includes(secret) || PLACEHOLDER_SECRET.test(secret) || new Set(secret).size < 12) {
+    issue('MANAGE_TOKEN_SECRET', 'is a placeholder or development value; generate one (openssl rand -base64 48)');
+  }
+  if (!env.PUBLIC_BASE_URL.startsWith('https://')) {
+    issue('PUBLIC_BASE_URL', 'must be an https:// address in production (links in messages, signed webhooks)');
+  } else if (env.TRUST_PROXY === 'loopback') {
+    issue(
+      'TRUST_PROXY',
+      'must name the TLS proxy in front of the API (a hop count such as 1, or its addresses): with the loopback default every client shares the proxy address and its rate limits',
+    );
+  }
+  if (env.SENDGRID_API_KEY && !env.SENDGRID_WEBHOOK_PUBLIC_KEY) {
+    issue(
+      'SENDGRID_WEBHOOK_PUBLIC_KEY',
+      'is required in production when SendGrid is configured (signed event webhook)',
+    );
+  }
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -285,10 +353,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return Object.freeze(parsed.data);
 }
 
+/**
+ * The environment an entry point parses. A compiled entry point (a `.js` file under `dist/`, what the image runs)
+ * is production unless NODE_ENV says otherwise; run from source (`tsx`, `.ts`), it is development.
+ */
+export function entryEnvironment(moduleUrl: string, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  if (env.NODE_ENV) return env;
+  return { ...env, NODE_ENV: moduleUrl.endsWith('.ts') ? 'development' : 'production' };
+}
+
 /** A process's configuration, or exit 78 (EX_CONFIG) with a message naming every bad variable. */
-export function loadConfigOrExit(processName: string): Config {
+export function loadConfigOrExit(processName: string, moduleUrl: string): Config {
   try {
-    return loadConfig();
+    return loadConfig(entryEnvironment(moduleUrl));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${processName}: ${error.message}\n`);

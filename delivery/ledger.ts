@@ -173,7 +173,45 @@ export async function changeContacts(
     )
     SELECT s.contact_id, s.voter_id, EXISTS (SELECT 1 FROM changed x WHERE x.contact_id = s.contact_id) AS changed
     FROM selected s`;
+  await recordConsentChange(
+    db,
+    rows.filter((r) => r.changed).map((r) => r.contact_id),
+    kind,
+  );
   return rows.map((r) => ({ contactId: r.contact_id, voterId: r.voter_id, changed: r.changed }));
+}
+
+/**
+ * The consent record follows the voter's word: an opt-out (STOP, or the provider's opt-out) withdraws
+ * the contact's open consents; an opt-in (START) is a new consent, given by text, confirmed by the
+ * number itself. A permanent delivery failure is no word of the voter's and changes no consent.
+ */
+async function recordConsentChange(db: Sql | Tx, contactIds: string[], kind: ContactChange['kind']): Promise<void> {
+  if (contactIds.length === 0) return;
+  if (kind === 'opt_out') {
+    await db`
+      UPDATE consents k SET withdrawn_at = now()
+      FROM contacts c
+      WHERE c.contact_id = ANY(${contactIds}::uuid[]) AND k.subscription_id = c.subscription_id
+        AND k.channel = c.channel AND lower(k.address) = lower(c.address) AND k.withdrawn_at IS NULL`;
+  } else if (kind === 'opt_in') {
+    await db`
+      INSERT INTO consents (subscription_id, channel, address, address_hash, source, consent_text_version, language,
+                            consented_at, confirmed_at)
+      SELECT c.subscription_id, c.channel, c.address,
+             (SELECT k.address_hash FROM consents k WHERE k.subscription_id = c.subscription_id
+                AND k.channel = c.channel AND k.address = c.address AND k.address_hash IS NOT NULL LIMIT 1),
+             'inbound SMS keyword', 'opt-in keyword', s.language, now(), now()
+      FROM contacts c JOIN subscriptions s ON s.subscription_id = c.subscription_id
+      WHERE c.contact_id = ANY(${contactIds}::uuid[])`;
+  }
+}
+
+/** Records an inbound message's provider ID; false when it was recorded before (a retry or a replay). */
+export async function firstInbound(db: Sql | Tx, messageSid: string): Promise<boolean> {
+  const rows = await db`
+    INSERT INTO inbound_messages (message_sid) VALUES (${messageSid}) ON CONFLICT DO NOTHING RETURNING message_sid`;
+  return rows.length > 0;
 }
 
 // The sender's side: claim a row before the provider call, finish it after.
@@ -260,6 +298,8 @@ export interface NoticeRecipient {
   contact_id: string;
   address: string;
   subscription_id: string;
+  /** The subscription's manage-token version (the links the message carries must be current). */
+  token_version: number;
   county: string;
   county_name: string | null;
   county_phone: string | null;
@@ -282,7 +322,7 @@ export async function noticeRecipient(
   const voterId = notice.voterId ?? (await ballotVoterId(sql, notice.electionId, notice.ballotId));
   if (!voterId) return undefined;
   const [row] = await sql<NoticeRecipient[]>`
-    SELECT c.contact_id, c.address, s.subscription_id, v.county,
+    SELECT c.contact_id, c.address, s.subscription_id, s.token_version, v.county,
            k.name AS county_name, k.phone AS county_phone, k.url AS county_url, k.timezone AS county_timezone,
            k.cure_url AS county_cure_url,
            coalesce(e.closes_at, e.election_day + ${linkLifetimeDays}::int, now() + make_interval(days => ${linkLifetimeDays}::int)) AS links_expire_at
@@ -292,7 +332,11 @@ export async function noticeRecipient(
     LEFT JOIN counties k ON k.county = v.county
     LEFT JOIN elections e ON e.election_id = ${notice.electionId}
     WHERE s.voter_id = ${voterId} AND s.status = 'active'
-      AND c.verified_at IS NOT NULL AND c.opted_out_at IS NULL AND c.disabled_reason IS NULL`;
+      AND c.verified_at IS NOT NULL AND c.opted_out_at IS NULL AND c.disabled_reason IS NULL
+      -- County isolation, again at the last step: a voter on another county's roll never hears of this ballot.
+      AND (v.county IS NULL OR NOT EXISTS (
+        SELECT 1 FROM ballots b WHERE b.election_id = ${notice.electionId} AND b.ballot_id = ${notice.ballotId}
+          AND b.county <> v.county))`;
   return row;
 }
 

@@ -27,11 +27,17 @@ export interface Senders {
   email?: EmailSender;
 }
 
+/** Whose link it is: the subscription's token version and the contact the message goes to. */
+export interface LinkScope {
+  version?: number;
+  contactId?: string | undefined;
+}
+
 export interface NoticeLinks {
   /** The voter's preferences page (email footer), valid until `expiresAt`. */
-  manageUrl(subscriptionId: string, expiresAt: number): string;
-  /** The one-click unsubscribe URL (List-Unsubscribe, RFC 8058). */
-  unsubscribeUrl(subscriptionId: string, expiresAt: number): string;
+  manageUrl(subscriptionId: string, expiresAt: number, scope?: LinkScope): string;
+  /** The one-click unsubscribe URL (List-Unsubscribe, RFC 8058): it stops the one contact in `scope`. */
+  unsubscribeUrl(subscriptionId: string, expiresAt: number, scope?: LinkScope): string;
 }
 
 /** Provider settings, from the environment (config/env.ts) or from the local sandbox. */
@@ -141,12 +147,13 @@ export async function sendMessage<K extends EmailKey>(
 
 /** Signed, expiring links to the voter's preferences page and to one-click unsubscribe. */
 export function createNoticeLinks(publicBaseUrl: string, manageTokenSecret: string): NoticeLinks {
-  const token = (subscriptionId: string, expiresAt: number) =>
-    encodeURIComponent(createManageToken(manageTokenSecret, subscriptionId, expiresAt));
+  const token = (subscriptionId: string, expiresAt: number, scope?: LinkScope) =>
+    encodeURIComponent(createManageToken(manageTokenSecret, subscriptionId, expiresAt, scope));
   return {
-    manageUrl: (subscriptionId, expiresAt) => `${publicBaseUrl}/manage?token=${token(subscriptionId, expiresAt)}`,
-    unsubscribeUrl: (subscriptionId, expiresAt) =>
-      `${publicBaseUrl}/v1/unsubscribe?token=${token(subscriptionId, expiresAt)}`,
+    manageUrl: (subscriptionId, expiresAt, scope) =>
+      `${publicBaseUrl}/manage?token=${token(subscriptionId, expiresAt, scope)}`,
+    unsubscribeUrl: (subscriptionId, expiresAt, scope) =>
+      `${publicBaseUrl}/v1/unsubscribe?token=${token(subscriptionId, expiresAt, scope)}`,
   };
 }
 

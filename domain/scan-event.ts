@@ -16,6 +16,9 @@ const instantSchema = z.iso.datetime({
 });
 const dateSchema = z.iso.date({ error: 'a date as YYYY-MM-DD' });
 
+/** A feed identifier: starts with a letter or digit; letters, digits, ".", "_", ":" and "-"; at most 64. */
+export const SOURCE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+
 export const scanEventSchema = z.object({
   eventId: z
     .string()
@@ -24,7 +27,14 @@ export const scanEventSchema = z.object({
     .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'),
   type: z.enum(EVENT_TYPES),
   occurredAt: instantSchema,
-  source: z.string().min(1).max(64).optional(),
+  /**
+   * Which feed reported the event, as an identifier (`usps-ivmtr`, `county:dropbox-7`): never free
+   * text, so no name or address can ride in it. Stored in PostgreSQL only.
+   */
+  source: z
+    .string()
+    .regex(SOURCE_PATTERN, 'an identifier: letters, digits, ".", "_", ":" or "-", 1 to 64 characters')
+    .optional(),
   reason: z.string().min(1).max(500).optional(),
   cureDeadline: z.union([instantSchema, dateSchema]).optional(),
   expectedDeliveryDate: dateSchema.optional(),

@@ -14,6 +14,7 @@ import { foldEvents, type EventOutcome } from '../domain/ballot-status.js';
 import { describeIssues } from '../domain/scan-event.js';
 import { groupBy } from '../domain/group-by.js';
 import { knownElections } from './elections.js';
+import { rollCounties } from '../db/voter-roll.js';
 import { allowsCounty, type Principal } from '../domain/principal.js';
 import { ballotItemSchema, initialResults, type BallotItem, type ItemResult } from './schemas.js';
 
@@ -76,15 +77,25 @@ export async function ingestBallots(
   if (candidates.length === 0) return results;
 
   const elections = await knownElections(sql, [...new Set(candidates.map(({ ballot }) => ballot.electionId))]);
+  const rolls = await rollCounties(sql, [...new Set(candidates.map(({ ballot }) => ballot.voterId))]);
   const stored = candidates.filter(({ index, ballot }) => {
-    if (elections.has(ballot.electionId)) return true;
-    results[index]!.outcome = 'invalid';
-    results[index]!.error = {
-      code: 'unknown_election',
-      message: `Election ${ballot.electionId} does not exist; PUT /v1/elections/${ballot.electionId} first.`,
-      status: 404,
-    };
-    return false;
+    const result = results[index]!;
+    if (!elections.has(ballot.electionId)) {
+      result.outcome = 'invalid';
+      result.error = {
+        code: 'unknown_election',
+        message: `Election ${ballot.electionId} does not exist; PUT /v1/elections/${ballot.electionId} first.`,
+        status: 404,
+      };
+      return false;
+    }
+    const refusal = voterRefusal(principal, ballot, rolls.get(ballot.voterId));
+    if (refusal) {
+      result.outcome = 'invalid';
+      result.error = refusal;
+      return false;
+    }
+    return true;
   });
   if (stored.length === 0) return results;
 
@@ -96,15 +107,17 @@ export async function ingestBallots(
       county: ballot.county,
       issued_at: ballot.issuedAt ?? null,
       imb: ballot.imb ?? null,
+      issued_by_key: principal.keyId,
     }));
     // A ballot repeated within the batch: the first occurrence is inserted, later ones compared below.
+    // No conflict target: a ballot ID or an IMb already stored in this election both leave the row out.
     const inserted = await tx<BallotRow[]>`
-      INSERT INTO ballots (election_id, ballot_id, voter_id, county, issued_at, imb)
-      SELECT election_id, ballot_id, voter_id, county, issued_at, imb
-      FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb) AS (election_id text, ballot_id text, voter_id text, county text, issued_at timestamptz, imb text))
-           WITH ORDINALITY AS r(election_id, ballot_id, voter_id, county, issued_at, imb, n)
+      INSERT INTO ballots (election_id, ballot_id, voter_id, county, issued_at, imb, issued_by_key)
+      SELECT election_id, ballot_id, voter_id, county, issued_at, imb, issued_by_key
+      FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb) AS (election_id text, ballot_id text, voter_id text, county text, issued_at timestamptz, imb text, issued_by_key text))
+           WITH ORDINALITY AS r(election_id, ballot_id, voter_id, county, issued_at, imb, issued_by_key, n)
       ORDER BY n
-      ON CONFLICT (election_id, ballot_id) DO NOTHING
+      ON CONFLICT DO NOTHING
       RETURNING election_id, ballot_id, voter_id, county, issued_at, imb`;
     const fresh = new Set(inserted.map((row) => keyOf(row.election_id, row.ballot_id)));
     const issued = await findBallots(
@@ -147,7 +160,16 @@ export async function ingestBallots(
       const row = fresh.has(key) ? inserted.find((r) => keyOf(r.election_id, r.ballot_id) === key) : existing.get(key);
       if (row && sameRecord(row, ballot)) {
         result.outcome = 'duplicate';
+      } else if (!row) {
+        // Not inserted and no ballot under this ID: its IMb is already another ballot's in this election.
+        result.outcome = 'invalid';
+        result.error = {
+          code: 'imb_conflict',
+          message: 'This IMb is already on another ballot of this election; every ballot needs its own IMb.',
+          status: 409,
+        };
       } else {
+        // The same answer whoever holds the ballot ID: a conflict never names another county.
         result.outcome = 'invalid';
         result.error = {
           code: 'conflict',
@@ -160,6 +182,34 @@ export async function ingestBallots(
     }
   });
   return results;
+}
+
+/**
+ * Whether the ballot's voter may receive it: a voter on the roll must be of the ballot's county; a key
+ * limited to counties may issue only to voters on its own roll (the voter's county and the ballot's
+ * the same, and covered by the key). The answer for a voter of another county is the answer for an
+ * unknown voter, so a county key learns nothing about other counties' rolls. Keys with every county
+ * may issue before the voter record arrives (as they may send scans before the issuance).
+ */
+function voterRefusal(
+  principal: Principal,
+  ballot: BallotItem,
+  rollCounty: string | undefined,
+): ItemResult['error'] | undefined {
+  if (principal.counties === null) {
+    if (rollCounty === undefined || rollCounty === ballot.county) return undefined;
+    return {
+      code: 'voter_county_mismatch',
+      message: `Voter ${ballot.voterId} is on the roll of county ${rollCounty}, not ${ballot.county}.`,
+      status: 422,
+    };
+  }
+  if (rollCounty === ballot.county) return undefined;
+  return {
+    code: 'unknown_voter',
+    message: `No voter ${ballot.voterId} on the roll of county ${ballot.county}; POST /v1/voters first.`,
+    status: 422,
+  };
 }
 
 /**

@@ -35,8 +35,8 @@ export interface ScanResult extends ItemResult {
  *
  * County scoping: a ballot's county comes from the ballots table. A key limited to some counties may
  * only send scans for ballots already issued in one of them; scans for ballots not (yet) issued need a
- * key with every county (403 for that item otherwise), because nothing else says which county they
- * belong to. Keys with every county may send scans before the issuance (the workflow keeps them).
+ * key with every county (403 `unknown_ballot` for that item otherwise, the same answer as for another
+ * county's ballot), because nothing else says which county they belong to. Keys with every county may send scans before the issuance (the workflow keeps them).
  */
 export async function ingestScans(
   sql: Sql,
@@ -78,15 +78,13 @@ export async function ingestScans(
       const county = counties.get(ballotKey(scan.electionId, scan.ballotId));
       if (county !== undefined && allowsCounty(principal, county)) return true;
       results[index]!.outcome = 'invalid';
-      results[index]!.error =
-        county === undefined
-          ? {
-              code: 'unknown_ballot',
-              message:
-                'This ballot has not been issued; a key limited to counties may only report scans of issued ballots.',
-              status: 403,
-            }
-          : { code: 'county_forbidden', message: `This key may not write scans of county ${county}.`, status: 403 };
+      // A ballot of another county gets the answer of a ballot never issued: no existence oracle.
+      results[index]!.error = {
+        code: 'unknown_ballot',
+        message:
+          'No issued ballot with this ID in the key counties; a key limited to counties may only report scans of their issued ballots.',
+        status: 403,
+      };
       return false;
     });
   }

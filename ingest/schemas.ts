@@ -32,6 +32,27 @@ export const electionSchema = storableText(
 );
 export type ElectionInput = z.output<typeof electionSchema>;
 
+/**
+ * PATCH: only the fields present change; `null` clears an optional field (a deadline, the closing).
+ * The reminder settings go back to their defaults with `null`.
+ */
+export const electionPatchSchema = storableText(
+  z
+    .object({
+      name: z.string().min(1).max(200),
+      electionDay: date,
+      timezone: z.string().max(64).refine(isValidTimeZone, 'an IANA time zone, e.g. America/Los_Angeles'),
+      receiptDeadline: instant.nullable(),
+      cureDeadline: instant.nullable(),
+      closesAt: instant.nullable(),
+      returnReminderDaysBefore: reminderDays.nullable(),
+      cureReminderDaysBefore: z.array(reminderDays).max(10).nullable(),
+    })
+    .partial()
+    .strict(),
+);
+export type ElectionPatch = z.output<typeof electionPatchSchema>;
+
 export const voterItemSchema = storableText(
   z.object({
     voterId: idSchema,

@@ -15,15 +15,18 @@ const forbidden = (county: string) => ({
 });
 
 /**
- * Upserts voters by voterId. An unchanged record is `duplicate`; a voter may not be moved into or out
- * of a county the key does not cover (403 for that item). Items that repeat a voterId within one batch
- * are applied in request order.
+ * Upserts voters by voterId. An unchanged record is `duplicate`; a voter may not be moved into a
+ * county the key does not cover (403 for that item, naming the county the caller sent). A voter ID
+ * already on another county's roll is left untouched and answered `accepted`, exactly as an unknown
+ * ID would be (`onForeignVoter` tells the operator). Items that repeat a voterId within one batch are
+ * applied in request order.
  */
 export async function ingestVoters(
   sql: Sql,
   principal: Principal,
   items: readonly unknown[],
   lines?: readonly number[],
+  options: { onForeignVoter?: (write: { keyId: string; voterId: string }) => void } = {},
 ): Promise<VoterResult[]> {
   const results: VoterResult[] = initialResults(items, lines, ['voterId']);
   const rounds: { index: number; voter: VoterItem }[][] = [];
@@ -68,8 +71,10 @@ export async function ingestVoters(
       const result = results[index]!;
       const county = existing.get(voter.voterId);
       if (county !== undefined && !allowsCounty(principal, county)) {
-        result.outcome = 'invalid';
-        result.error = forbidden(county);
+        // The voter ID belongs to a county this key does not cover. Answered as for an unknown voter
+        // (accepted), so a county key cannot probe other counties' rolls; nothing is written, and the
+        // operator log says so (a real ID collision between counties is theirs to sort out).
+        options.onForeignVoter?.({ keyId: principal.keyId, voterId: voter.voterId });
       } else {
         result.outcome = 'duplicate';
       }

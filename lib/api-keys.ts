@@ -8,7 +8,7 @@ import {
   touchApiKey,
   type KeyRow,
 } from '../db/api-keys.js';
-import { ALL_SCOPES, type Principal, type Scope } from '../domain/principal.js';
+import { ALL_SCOPES, keyScopeProblem, type Principal, type Scope } from '../domain/principal.js';
 
 /**
  * API keys. A key is `bt_<keyId>_<secret>`: the key ID (12 hex digits) finds the row, the secret
@@ -30,12 +30,19 @@ export interface ApiKeyRecord {
   revokedAt: Date | null;
 }
 
+/** A key whose scopes its counties may not hold (an election-wide scope on a county key). */
+export class ApiKeyScopeError extends Error {
+  override name = 'ApiKeyScopeError';
+}
+
 const hash = (key: string) => createHash('sha256').update(key, 'utf8').digest();
 
 export async function createApiKey(
   sql: Sql,
   input: { name: string; scopes: Scope[]; counties: string[] | null; rateLimitPerMinute?: number | null },
 ): Promise<{ key: string; record: ApiKeyRecord }> {
+  const problem = keyScopeProblem(input.scopes, input.counties);
+  if (problem) throw new ApiKeyScopeError(problem);
   const keyId = randomBytes(6).toString('hex');
   const key = `bt_${keyId}_${randomBytes(32).toString('base64url')}`;
   const row = await insertApiKey(sql, {

@@ -59,6 +59,33 @@ export async function countContactData(
   return counted!;
 }
 
+/**
+ * Copies the subscriptions' confirmed consents into `consent_evidence` (who by subscription ID and
+ * the address's keyed hash, when, how, which text, when withdrawn; no address) before they are deleted.
+ */
+export async function archiveConsents(tx: Tx, subscriptionIds: readonly string[]): Promise<number> {
+  if (subscriptionIds.length === 0) return 0;
+  const rows = await tx`
+    INSERT INTO consent_evidence (consent_id, subscription_id, channel, address_hash, source, consent_text_version,
+                                  language, consented_at, confirmed_at, withdrawn_at)
+    SELECT consent_id, subscription_id, channel, address_hash, source, consent_text_version, language, consented_at,
+           confirmed_at, withdrawn_at
+    FROM consents WHERE subscription_id = ANY(${[...subscriptionIds]}::uuid[]) AND confirmed_at IS NOT NULL
+    ON CONFLICT (consent_id) DO NOTHING`;
+  return rows.count;
+}
+
+/** How long consent evidence is kept (TCPA claims: four years), counted from the consent. */
+export const CONSENT_EVIDENCE_YEARS = 4;
+
+/** Deletes consent evidence older than four years, and inbound-message IDs older than a week. */
+export async function deleteExpiredEvidence(sql: Sql, now: number): Promise<void> {
+  const evidenceCutoff = new Date(now);
+  evidenceCutoff.setUTCFullYear(evidenceCutoff.getUTCFullYear() - CONSENT_EVIDENCE_YEARS);
+  await sql`DELETE FROM consent_evidence WHERE consented_at < ${evidenceCutoff}`;
+  await sql`DELETE FROM inbound_messages WHERE received_at < ${new Date(now - 7 * 86_400_000)}`;
+}
+
 /** Deletes the subscriptions; their contacts, open codes and consents go with them (ON DELETE CASCADE). */
 export async function deleteSubscriptions(tx: Tx, subscriptionIds: readonly string[]): Promise<number> {
   return (await tx`DELETE FROM subscriptions WHERE subscription_id = ANY(${[...subscriptionIds]}::uuid[])`).count;

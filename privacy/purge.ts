@@ -12,7 +12,9 @@ import {
   consentsOf as consentsOfSubscriptions,
   contactsWithCodes,
   countContactData,
+  archiveConsents,
   deleteAbandoned,
+  deleteExpiredEvidence,
   deleteSubscriptions,
   subscriptionPage,
   type SubscriptionRow,
@@ -144,6 +146,7 @@ export async function purgeContactData(sql: Sql, options: ContactPurgeOptions): 
     after = page.last;
   }
 
+  if (!dryRun) await deleteExpiredEvidence(sql, policy.now);
   const retentions = [...elections.values()];
   return {
     dryRun,
@@ -159,6 +162,8 @@ export async function purgeContactData(sql: Sql, options: ContactPurgeOptions): 
 async function countAndDelete(tx: Tx, subscriptionIds: string[], dryRun: boolean): Promise<ContactPurgeCounts> {
   if (subscriptionIds.length === 0) return { subscriptions: 0, contacts: 0, consents: 0 };
   const counted = await countContactData(tx, subscriptionIds);
+  // The minimal consent record outlives the subscription (TCPA: four years), without the address.
+  if (!dryRun) await archiveConsents(tx, subscriptionIds);
   const subscriptions = dryRun ? subscriptionIds.length : await deleteSubscriptions(tx, subscriptionIds);
   return { subscriptions, ...counted };
 }

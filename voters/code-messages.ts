@@ -34,6 +34,8 @@ export interface PendingAlert {
   county: string | null;
   /** Whether the voter's window allows a call now (voice alerts are skipped outside it). */
   callAllowed: boolean;
+  /** The recipient contact, when it stays on the subscription: its email links are scoped to it. */
+  contactId?: string | undefined;
   event: { kind: 'added'; channel: Channel; masked: string } | { kind: 'removed' } | { kind: 'unsubscribed' };
 }
 
@@ -48,11 +50,17 @@ export function callAllowedAt(now: number, window: DailyWindow, timeZone: string
 
 /** The same alert to each recipient, in the subscription's language. */
 export function alertsTo(
-  recipients: readonly { channel: Channel; address: string }[],
+  recipients: readonly { channel: Channel; address: string; contact_id?: string }[],
   subscription: Pick<PendingAlert, 'subscriptionId' | 'language' | 'county' | 'callAllowed'>,
   event: PendingAlert['event'],
 ): PendingAlert[] {
-  return recipients.map(({ channel, address }) => ({ ...subscription, channel, address, event }));
+  return recipients.map(({ channel, address, contact_id }) => ({
+    ...subscription,
+    channel,
+    address,
+    event,
+    ...(event.kind === 'added' && contact_id ? { contactId: contact_id } : {}),
+  }));
 }
 
 type AlertKey =
@@ -86,6 +94,8 @@ export function createCodeMessages(deps: {
   publicBaseUrl: string;
   /** When the subscription's manage links expire (the email carries them). */
   linkExpiry: (subscriptionId: string) => Promise<number>;
+  /** The subscription's current manage-token version (links made with an older one do not work). */
+  tokenVersion?: (subscriptionId: string) => Promise<number>;
   /** Per field, for a county without a `counties` row or with a partial one (`countyFallback(config)`). */
   countyFallback?: CountyFallback | undefined;
 }) {
@@ -109,26 +119,35 @@ export function createCodeMessages(deps: {
    * (a code is transactional mail). The unsubscribe confirmation is the same: the subscription is
    * over, and signing up again is the way back. Alerts go to verified owners and keep the manage links.
    */
-  async function emailLinks(key: EmailKey, subscriptionId: string, language: Language) {
-    if (key === 'verification_code' || key === 'unsubscribed_confirmation') {
+  async function emailLinks(key: EmailKey, subscriptionId: string, language: Language, contactId?: string) {
+    // A removed address is no longer the subscription's: it gets no manage link either.
+    if (key === 'verification_code' || key === 'unsubscribed_confirmation' || key === 'contact_removed' || !contactId) {
       return { manageUrl: `${publicBaseUrl}/?lang=${encodeURIComponent(language)}`, unsubscribeUrl: undefined };
     }
     const expiresAt = await deps.linkExpiry(subscriptionId);
+    // Scoped to the recipient contact, at the subscription's current token version.
+    const scope = { version: (await deps.tokenVersion?.(subscriptionId)) ?? 0, contactId };
     return {
-      manageUrl: links.manageUrl(subscriptionId, expiresAt),
-      unsubscribeUrl: links.unsubscribeUrl(subscriptionId, expiresAt),
+      manageUrl: links.manageUrl(subscriptionId, expiresAt, scope),
+      unsubscribeUrl: links.unsubscribeUrl(subscriptionId, expiresAt, scope),
     };
   }
 
   /** One message through the provider of `channel`, in the voter's language. */
   async function send<K extends EmailKey>(
     key: K,
-    target: { subscriptionId: string; channel: Channel; address: string; language: Language },
+    target: {
+      subscriptionId: string;
+      channel: Channel;
+      address: string;
+      language: Language;
+      contactId?: string | undefined;
+    },
     vars: MessageVars<K>,
     correlation: Record<string, string>,
     smsValiditySeconds: number,
   ) {
-    const { subscriptionId, channel, address, language } = target;
+    const { subscriptionId, channel, address, language, contactId } = target;
     await sendMessage(deps.senders, {
       channel,
       to: address,
@@ -137,7 +156,7 @@ export function createCodeMessages(deps: {
       vars,
       correlation,
       smsValiditySeconds,
-      ...(channel === 'email' ? { emailLinks: await emailLinks(key, subscriptionId, language) } : {}),
+      ...(channel === 'email' ? { emailLinks: await emailLinks(key, subscriptionId, language, contactId) } : {}),
     });
   }
 

@@ -102,11 +102,30 @@ export interface PreferencesPatch {
 export type PreferencesResult = { outcome: 'ok'; preferences: PreferencesView } | { outcome: 'not_found' };
 
 export type UpdateResult =
-  | { outcome: 'updated'; preferences: PreferencesView; pendingVerification: Channel[] }
+  | {
+      outcome: 'updated';
+      preferences: PreferencesView;
+      pendingVerification: Channel[];
+      /** A current token for the same holder (a change of contacts revokes the one the request carried). */
+      manageToken: string;
+    }
   | { outcome: 'not_found' }
   | Refusal;
 
-export type UnsubscribeResult = { outcome: 'unsubscribed' } | { outcome: 'not_found' };
+/** `contact`: only the token's own contact was stopped (the subscription goes on for the others). */
+export type UnsubscribeResult =
+  { outcome: 'unsubscribed'; scope: 'subscription' | 'contact' } | { outcome: 'not_found' };
+
+/**
+ * Who a manage request acts for: the contact its token was sent to (or confirmed), when the token
+ * names one. Such a holder may not change or remove a contact confirmed before its own, and its
+ * unsubscribe stops only its own contact unless it is the subscription's first confirmed contact.
+ */
+export interface ManageScope {
+  contactId?: string | undefined;
+  /** One-click unsubscribe (RFC 8058): always only the link's contact. */
+  onlyContact?: boolean;
+}
 
 /** One ballot's story for the status page: no personal data, statuses and times only. */
 export interface BallotTimeline {
@@ -122,7 +141,9 @@ export interface BallotTimeline {
 export type StatusLookupResult = { outcome: 'found'; ballots: BallotTimeline[] } | LookupRefusal;
 
 export type ManageTokenResult =
-  { outcome: 'ok'; subscriptionId: string } | { outcome: 'invalid_token' } | { outcome: 'token_expired' };
+  | { outcome: 'ok'; subscriptionId: string; contactId?: string | undefined }
+  | { outcome: 'invalid_token' }
+  | { outcome: 'token_expired' };
 
 /** A manage request's token check together with the manage rate limits (client address, subscription). */
 export type ManageAccessResult = ManageTokenResult | { outcome: 'rate_limited'; retryAfterSeconds: number };
@@ -134,16 +155,24 @@ export interface VoterService {
   /** The channels of a subscription still waiting for a code (the /verify page lists them). */
   pendingChannels(subscriptionId: string): Promise<Channel[] | undefined>;
   preferences(subscriptionId: string): Promise<PreferencesResult>;
-  updatePreferences(subscriptionId: string, patch: unknown, origin: RequestOrigin): Promise<UpdateResult>;
-  unsubscribe(subscriptionId: string, origin: RequestOrigin): Promise<UnsubscribeResult>;
+  updatePreferences(
+    subscriptionId: string,
+    patch: unknown,
+    origin: RequestOrigin,
+    scope?: ManageScope,
+  ): Promise<UpdateResult>;
+  unsubscribe(subscriptionId: string, origin: RequestOrigin, scope?: ManageScope): Promise<UnsubscribeResult>;
   lookupStatus(input: unknown, origin: RequestOrigin): Promise<StatusLookupResult>;
-  /** Checks a manage token (signature, expiry); the caller compares the subscription ID. */
-  checkManageToken(token: string): ManageTokenResult;
+  /**
+   * Checks a manage token: signature, expiry, the subscription's current token version, and that the
+   * contact it names still works. The caller compares the subscription ID.
+   */
+  checkManageToken(token: string): Promise<ManageTokenResult>;
   /**
    * `checkManageToken` plus the manage rate limits (per client address, per subscription): call it
    * once per manage request (read, change, unsubscribe) instead of `checkManageToken`.
    */
-  authorizeManage(token: string, origin: RequestOrigin): ManageAccessResult;
-  /** A token for the subscription, expiring with its voter's latest election. */
-  manageTokenFor(subscriptionId: string): Promise<string>;
+  authorizeManage(token: string, origin: RequestOrigin): Promise<ManageAccessResult>;
+  /** A current token for the subscription (scoped to `contactId`), expiring with its voter's latest election. */
+  manageTokenFor(subscriptionId: string, contactId?: string): Promise<string>;
 }

@@ -42,10 +42,16 @@ export function normalizePhone(phone: string): string | undefined {
   const trimmed = phone.trim();
   if (trimmed === '' || trimmed.length > 40) return undefined;
   const parsed = parsePhoneNumberFromString(trimmed, 'US');
-  // North American numbers only: a county texts its own voters, and an open form that sends codes
-  // anywhere invites SMS pumping to premium international numbers.
-  return parsed?.isValid() && parsed.countryCallingCode === '1' ? parsed.number : undefined;
+  // US numbers and US territories only: a county texts and calls its own voters, and an open form
+  // that sends codes anywhere invites SMS pumping and toll fraud. +1 alone is not enough: it also
+  // reaches Canada and the Caribbean (Jamaica, the Dominican Republic, ...), where calls are premium.
+  return parsed?.isValid() && parsed.country !== undefined && US_REGIONS.has(parsed.country)
+    ? parsed.number
+    : undefined;
 }
+
+/** The United States and the territories in its numbering plan (Puerto Rico, USVI, Guam, CNMI, American Samoa). */
+const US_REGIONS = new Set(['US', 'PR', 'VI', 'GU', 'MP', 'AS']);
 
 const emailForm = z.email();
 

@@ -1,52 +1,23 @@
 import { createHmac } from 'node:crypto';
+import type { RateLimiter } from '../lib/rate-limiter.js';
 import type { Identity } from './matching.js';
 import { normalizeName } from './normalize.js';
 
 /**
- * Fixed-window counters per key (client address, looked-up identity, subscription), one window per
- * hour. Kept in memory per process: with several API processes each enforces its own limit, which
- * still caps enumeration at a known multiple; a shared store would be the next step if that is not
- * enough. Entries whose window has passed are swept as the map grows.
+ * The voter service's limits count in a shared store (`lib/rate-limiter.ts`: PostgreSQL behind a
+ * bounded in-memory front), one window per hour, so N API processes allow the limit once, not N times.
  */
-export interface RateLimiter {
-  /** Counts one attempt; answers how long to wait when the key is over its limit (the attempt is not counted then). */
-  hit(key: string, limit: number): { allowed: true } | { allowed: false; retryAfterSeconds: number };
-}
+export type { RateLimiter } from '../lib/rate-limiter.js';
+export { createMemoryRateLimiter as createRateLimiter } from '../lib/rate-limiter.js';
 
-export function createRateLimiter(options: { windowMs?: number; now?: () => number } = {}): RateLimiter {
-  const windowMs = options.windowMs ?? 3_600_000;
-  const now = options.now ?? Date.now;
-  const windows = new Map<string, { startedAt: number; count: number }>();
-  let nextSweepAt = 1_000;
-
-  function sweep(at: number) {
-    for (const [key, window] of windows) if (at - window.startedAt >= windowMs) windows.delete(key);
-    nextSweepAt = Math.max(1_000, windows.size * 2);
-  }
-
-  return {
-    hit(key, limit) {
-      const at = now();
-      if (windows.size >= nextSweepAt) sweep(at);
-      let window = windows.get(key);
-      if (!window || at - window.startedAt >= windowMs) {
-        window = { startedAt: at, count: 0 };
-        windows.set(key, window);
-      }
-      if (window.count >= limit) {
-        return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((window.startedAt + windowMs - at) / 1000)) };
-      }
-      window.count += 1;
-      return { allowed: true };
-    },
-  };
-}
+/** An IPv6 network (a /48, one site) may send this many times the per-address limit in all its /64s. */
+export const IPV6_SITE_FACTOR = 16;
 
 /**
  * The rate-limit key of a client address: an IPv6 client is counted by its /64 (one subscriber line
  * gets a whole /64, so single addresses are free to change); IPv4, and IPv4 mapped into IPv6, as is.
  */
-export function clientAddressKey(address: string): string {
+export function clientAddressKey(address: string, prefix: 64 | 48 = 64): string {
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
   if (mapped) return mapped[1]!;
   if (!address.includes(':')) return address;
@@ -62,9 +33,9 @@ export function clientAddressKey(address: string): string {
           ...tailGroups,
         ];
   return `${groups
-    .slice(0, 4)
+    .slice(0, prefix / 16)
     .map((group) => group.replace(/^0+(?=.)/, ''))
-    .join(':')}::/64`;
+    .join(':')}::/${prefix}`;
 }
 
 /** A refusal for a request over its limit. */
@@ -81,20 +52,39 @@ export interface RateLimited {
 export function createVoterLimits(options: {
   limiter: RateLimiter;
   /** Requests per hour; read at each request. */
-  rateLimits: { readonly perAddress: number; readonly perIdentity: number };
+  rateLimits: { readonly perAddress: number; readonly perIdentity: number; readonly codesPerDestination?: number };
+  /** Counts the daily per-destination limit (a window of a day); the hourly limiter when omitted. */
+  dailyLimiter?: RateLimiter;
   /** Keys the identity hash, so the limiter never holds a name or birth date. */
   secret: string;
 }) {
-  const refusal = (hit: ReturnType<RateLimiter['hit']>): RateLimited | undefined =>
+  const refusal = (hit: Awaited<ReturnType<RateLimiter['hit']>>): RateLimited | undefined =>
     hit.allowed ? undefined : { outcome: 'rate_limited', retryAfterSeconds: hit.retryAfterSeconds };
   return {
-    byAddress(kind: string, clientAddress: string): RateLimited | undefined {
-      return refusal(
-        options.limiter.hit(`${kind}:address:${clientAddressKey(clientAddress)}`, options.rateLimits.perAddress),
-      );
+    /**
+     * Per client address (an IPv6 client by its /64), and for IPv6 also per /48: a site that owns
+     * 65,536 /64s gets `IPV6_SITE_FACTOR` times one address's limit, not 65,536 times.
+     */
+    async byAddress(kind: string, clientAddress: string): Promise<RateLimited | undefined> {
+      const perAddress = options.rateLimits.perAddress;
+      const own = refusal(await options.limiter.hit(`${kind}:address:${clientAddressKey(clientAddress)}`, perAddress));
+      if (own || !clientAddressKey(clientAddress).endsWith('/64')) return own;
+      const site = clientAddressKey(clientAddress, 48);
+      return refusal(await options.limiter.hit(`${kind}:site:${site}`, perAddress * IPV6_SITE_FACTOR));
     },
-    bySubject(kind: string, subject: string, factor = 1): RateLimited | undefined {
-      return refusal(options.limiter.hit(`${kind}:subject:${subject}`, options.rateLimits.perIdentity * factor));
+    async bySubject(kind: string, subject: string, factor = 1): Promise<RateLimited | undefined> {
+      return refusal(await options.limiter.hit(`${kind}:subject:${subject}`, options.rateLimits.perIdentity * factor));
+    },
+    /**
+     * Verification codes per destination (a phone number or email address, as a keyed hash), across
+     * every subscription: an hourly limit and a daily one of ten times that.
+     */
+    async byDestination(address: string): Promise<RateLimited | undefined> {
+      const perHour = options.rateLimits.codesPerDestination ?? 5;
+      const key = createHmac('sha256', options.secret).update(`destination|${address}`).digest('base64url');
+      const hourly = refusal(await options.limiter.hit(`code:destination:${key}`, perHour));
+      if (hourly) return hourly;
+      return refusal(await (options.dailyLimiter ?? options.limiter).hit(`code:destination-day:${key}`, perHour * 10));
     },
     /** The looked-up identity as a keyed hash. */
     identityKey(identity: Identity): string {

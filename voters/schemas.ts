@@ -69,7 +69,7 @@ export const zipField = checked(
 const phoneField = checked(
   normalizePhone,
   'invalid_phone',
-  'Enter a valid US or Canadian phone number, e.g. (916) 555-0123.',
+  'Enter a valid US phone number (or of a US territory), e.g. (916) 555-0123.',
   40,
 ).meta({ description: 'A phone number; US when it has no country code. Stored as E.164.' });
 const emailField = checked(normalizeEmail, 'invalid_email', 'Enter a valid email address.', 254);

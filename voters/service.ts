@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { FALLBACK_TIME_ZONE } from '../config/env.js';
 import type { Sql, Tx } from '../db/client.js';
 import { enqueuePlanChange } from '../db/outbox.js';
@@ -5,7 +6,7 @@ import { countyTimeZone } from '../db/counties.js';
 import { voterCounty } from '../db/voter-roll.js';
 import { LINK_LIFETIME_DAYS, manageLinkExpiry } from '../domain/manage-links.js';
 import type { Channel } from '../domain/notices.js';
-import { DEFAULT_WINDOW } from '../domain/quiet-hours.js';
+import { DEFAULT_WINDOW, nextAllowedInstant, type DailyWindow } from '../domain/quiet-hours.js';
 import type { CountyFallback } from '../delivery/county.js';
 import { createNoticeLinks, type NoticeLinks, type Senders } from '../delivery/senders.js';
 import { resolveLanguage } from '../delivery/templates/index.js';
@@ -18,6 +19,8 @@ import {
   SUBSCRIPTION_ID,
   type ContactView,
   type ManageAccessResult,
+  type ManageScope,
+  type FieldProblems,
   type ManageTokenResult,
   type PreferencesResult,
   type PreferencesView,
@@ -33,7 +36,8 @@ import {
 } from './contract.js';
 import { maskAddress, maskEmail } from './mask.js';
 import { matchVoter, type Identity, type MatchOutcome } from './matching.js';
-import { createRateLimiter, createVoterLimits, type RateLimiter } from './rate-limit.js';
+import { createVoterLimits, type RateLimiter } from './rate-limit.js';
+import { createPostgresRateLimiter } from '../lib/rate-limiter.js';
 import { ballotTimelines } from './timeline.js';
 import { parseIdentity, parsePreferencesPatch, parseResend, parseSignUp, parseVerify, type Parsed } from './schemas.js';
 import * as store from './voters-store.js';
@@ -44,15 +48,23 @@ export interface VoterServiceDeps {
   /** The same provider adapters the worker uses: codes go straight from Postgres to the provider. */
   senders: Senders;
   manageTokenSecret: string;
-  /** Requests per hour: per client address (each kind of request counted apart) and per identity or subscription. */
-  rateLimits: { perAddress: number; perIdentity: number };
+  /**
+   * Requests per hour: per client address (each kind of request counted apart) and per identity or
+   * subscription; verification codes per destination (default 5).
+   */
+  rateLimits: { perAddress: number; perIdentity: number; codesPerDestination?: number };
   logger: Logger;
   /** PUBLIC_BASE_URL: links in messages (manage page, List-Unsubscribe, sign-up page). */
   publicBaseUrl: string;
   links?: NoticeLinks;
-  /** The clock of code expiry, token expiry and rate limits (tests move it). */
+  /** The clock of code expiry, token expiry and the voice-code hours (tests move it). */
   now?: () => number;
+  /** Hourly limits; PostgreSQL shared by every API process unless given (tests may pass a memory one). */
   rateLimiter?: RateLimiter;
+  /** Daily limits (codes per destination); PostgreSQL unless given. */
+  dailyRateLimiter?: RateLimiter;
+  /** When calls with a code may ring, in the county's zone (default 08:00-21:00; tests widen it). */
+  voiceCodeHours?: DailyWindow;
   /** County details for a county without a `counties` row (`countyFallback(config)`). */
   countyFallback?: CountyFallback | undefined;
   /** DEFAULT_TIME_ZONE: new subscriptions and the status page, when the county names no zone. */
@@ -77,12 +89,16 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
   const secret = deps.manageTokenSecret;
   const defaultTimeZone = deps.defaultTimeZone ?? FALLBACK_TIME_ZONE;
   const limits = createVoterLimits({
-    limiter: deps.rateLimiter ?? createRateLimiter({ now }),
+    limiter: deps.rateLimiter ?? createPostgresRateLimiter(sql, { windowMs: HOUR_MS }),
+    dailyLimiter:
+      deps.dailyRateLimiter ?? deps.rateLimiter ?? createPostgresRateLimiter(sql, { windowMs: 24 * HOUR_MS }),
     rateLimits: deps.rateLimits,
     secret,
   });
   const linkExpiry = async (subscriptionId: string) =>
     manageLinkExpiry(await store.latestElectionEnd(sql, subscriptionId, LINK_LIFETIME_DAYS), now());
+  const tokenVersion = async (subscriptionId: string) =>
+    (await store.subscriptionById(sql, subscriptionId))?.token_version ?? 0;
   const { sendCodes, sendAlerts } = createCodeMessages({
     sql,
     senders: deps.senders,
@@ -90,6 +106,7 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
     logger,
     publicBaseUrl: deps.publicBaseUrl,
     linkExpiry,
+    tokenVersion,
     countyFallback: deps.countyFallback,
   });
 
@@ -114,6 +131,13 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
     const { data } = found;
     const voter = found.match.voter;
     const window = data.quietHours ?? DEFAULT_WINDOW;
+    for (const channel of CONTACT_CHANNELS) {
+      const address = data.contacts[channel];
+      const limited = address === undefined ? undefined : await limits.byDestination(address);
+      if (limited) return limited;
+    }
+    // Calls ring in the county's daytime, whatever zone the request names (the caller chooses that).
+    const countyZone = (await countyTimeZone(sql, voter.county)) ?? defaultTimeZone;
 
     const { subscriptionId, codes } = await sql.begin(async (tx) => {
       // One sign-up per voter at a time (one active subscription per voter).
@@ -141,6 +165,16 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
         const address = data.contacts[channel];
         if (!address) continue;
         const contact = existing.find((c) => c.channel === channel);
+        // A sign-up never replaces an address the voter confirmed and still receives notices at:
+        // anyone who knows the public-record lookup fields can sign up. Changing it takes the manage
+        // link that only that address (and the voter's other confirmed ones) receives.
+        if (contact && isWorking(contact) && contact.address !== address) {
+          logger.info(
+            { subscriptionId: id, channel },
+            'sign-up named another address for a confirmed channel: left as it is',
+          );
+          continue;
+        }
         const code = await setContact(tx, id, contact, channel, address, true);
         await store.insertConsent(tx, {
           subscriptionId: id,
@@ -150,8 +184,9 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
           origin: withVersion(origin, data),
           confirmed: code === undefined,
           at,
+          addressHash: consentAddressHash(secret, address),
         });
-        if (code)
+        if (code && (channel !== 'voice' || voiceCodeAllowed(countyZone)))
           pending.push({ subscriptionId: id, channel, address, code, language: data.language, county: voter.county });
       }
       return { subscriptionId: id, codes: pending };
@@ -166,12 +201,12 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
   }
 
   async function verify(subscriptionId: string, input: unknown, origin: RequestOrigin): Promise<VerifyResult> {
-    const checked = checkVerifyRequest(subscriptionId, input, origin, parseVerify);
+    const checked = await checkVerifyRequest(subscriptionId, input, origin, parseVerify);
     if ('refusal' in checked) return checked.refusal;
     const { channel, code } = checked.data;
 
     const result = await sql.begin(
-      async (tx): Promise<VerifyResult & { voterId?: string; alerts?: PendingAlert[] }> => {
+      async (tx): Promise<VerifyResult & { voterId?: string; alerts?: PendingAlert[]; contactId?: string }> => {
         const row = await store.codeCheckForUpdate(tx, subscriptionId, channel);
         if (!row || row.status !== 'active') return { outcome: 'not_found' };
         if (row.code_hash === null)
@@ -191,18 +226,27 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
           address,
           at: new Date(now()),
         });
-        return { outcome: 'verified', subscriptionId, channel, manageToken: '', voterId: row.voter_id, alerts };
+        return {
+          outcome: 'verified',
+          subscriptionId,
+          channel,
+          manageToken: '',
+          voterId: row.voter_id,
+          alerts,
+          contactId: row.contact_id,
+        };
       },
     );
     if (result.outcome !== 'verified') return result;
-    const { voterId, alerts, ...verified } = result;
+    const { voterId, alerts, contactId, ...verified } = result;
     await sendAlerts(alerts ?? []);
     await planChanged(voterId!);
-    return { ...verified, manageToken: await manageTokenFor(subscriptionId) };
+    // The token is scoped to the contact just confirmed: it cannot touch contacts confirmed before it.
+    return { ...verified, manageToken: await manageTokenFor(subscriptionId, contactId) };
   }
 
   async function resendCode(subscriptionId: string, input: unknown, origin: RequestOrigin): Promise<ResendResult> {
-    const checked = checkVerifyRequest(subscriptionId, input, origin, parseResend);
+    const checked = await checkVerifyRequest(subscriptionId, input, origin, parseResend);
     if ('refusal' in checked) return checked.refusal;
     const { channel } = checked.data;
     const outcome = await sql.begin(async (tx): Promise<ResendResult | PendingCode> => {
@@ -212,6 +256,13 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
       if (!contact) return { outcome: 'not_found' };
       if (contact.pending_address === null && contact.verified_at !== null) return { outcome: 'already_verified' };
       const address = contact.pending_address ?? contact.address;
+      const limited = await limits.byDestination(address);
+      if (limited) return limited;
+      if (channel === 'voice') {
+        const zone = (await countyTimeZone(tx, (await voterCounty(tx, current.voter_id)) ?? '')) ?? defaultTimeZone;
+        const wait = voiceCodeWait(zone);
+        if (wait > 0) return { outcome: 'rate_limited', retryAfterSeconds: wait };
+      }
       return {
         subscriptionId,
         channel,
@@ -241,6 +292,7 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
     subscriptionId: string,
     patch: unknown,
     origin: RequestOrigin,
+    scope: ManageScope = {},
   ): Promise<UpdateResult> {
     const parsed = parsePreferencesPatch(patch);
     if (!parsed.ok) return { outcome: 'invalid', fields: parsed.fields };
@@ -249,6 +301,23 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
       const current = await subscription(tx, subscriptionId, true);
       // An unsubscribed subscription is not brought back by a PATCH: the voter signs up again.
       if (!current || current.status !== 'active') return undefined;
+      const before = await store.contactsOf(tx, subscriptionId);
+      const protectedChannels = protectedFrom(before, scope.contactId).filter(
+        (channel) => data.contacts?.[channel] !== undefined && data.contacts[channel] !== addressOf(before, channel),
+      );
+      if (protectedChannels.length > 0) {
+        const fields: FieldProblems = Object.fromEntries(
+          protectedChannels.map((channel) => [
+            channel,
+            {
+              code: 'contact_protected',
+              message:
+                'This address was confirmed before the one this link was sent to: change it from a link sent to it.',
+            },
+          ]),
+        );
+        return { refusal: { outcome: 'invalid' as const, fields } };
+      }
       const language = data.language ?? resolveLanguage(current.language).language;
       await store.updatePreferences(tx, subscriptionId, {
         language,
@@ -260,6 +329,7 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
       const codes: PendingCode[] = [];
       const alerts: PendingAlert[] = [];
       const at = new Date(now());
+      let contactsChanged = false;
       for (const channel of CONTACT_CHANNELS) {
         const address = data.contacts?.[channel];
         if (address === undefined) continue;
@@ -272,6 +342,7 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
         if (address === null) {
           if (contact) await store.deleteContact(tx, contact.contact_id);
           await store.withdrawConsents(tx, subscriptionId, { channel }, at);
+          if (contact?.verified_at) contactsChanged = true;
           continue;
         }
         if (
@@ -281,7 +352,10 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
         ) {
           continue;
         }
+        const limited = await limits.byDestination(address);
+        if (limited) return { refusal: limited };
         await store.withdrawConsents(tx, subscriptionId, { channel, keepAddress: address }, at);
+        if (contact?.verified_at && contact.address !== address) contactsChanged = true;
         const code = await setContact(tx, subscriptionId, contact, channel, address, false);
         await store.insertConsent(tx, {
           subscriptionId,
@@ -291,25 +365,61 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
           origin: withVersion(origin, data),
           confirmed: code === undefined,
           at,
+          addressHash: consentAddressHash(secret, address),
         });
-        if (code) codes.push({ subscriptionId, channel, address, code, language, county });
+        if (code && (channel !== 'voice' || voiceCodeAllowed(current.timezone)))
+          codes.push({ subscriptionId, channel, address, code, language, county });
       }
+      // A confirmed address replaced or removed: every token made before stops working (the holder
+      // of this one gets a new token in the answer).
+      if (contactsChanged) await store.bumpTokenVersion(tx, subscriptionId);
       return { voterId: current.voter_id, codes, alerts };
     });
     if (!outcome) return { outcome: 'not_found' };
+    if ('refusal' in outcome) return outcome.refusal!;
     await sendCodes(outcome.codes);
     await sendAlerts(outcome.alerts);
     await planChanged(outcome.voterId);
     const current = await subscription(sql, subscriptionId);
     const contacts = await store.contactsOf(sql, subscriptionId);
-    return { outcome: 'updated', preferences: view(current!, contacts), pendingVerification: pendingOf(contacts) };
+    return {
+      outcome: 'updated',
+      preferences: view(current!, contacts),
+      pendingVerification: pendingOf(contacts),
+      // Scoped as the request's token was (a holder that removed its own contact gets a dead token).
+      manageToken: await manageTokenFor(subscriptionId, scope.contactId),
+    };
   }
 
-  async function unsubscribe(subscriptionId: string, _origin: RequestOrigin): Promise<UnsubscribeResult> {
+  async function unsubscribe(
+    subscriptionId: string,
+    _origin: RequestOrigin,
+    scope: ManageScope = {},
+  ): Promise<UnsubscribeResult> {
     const outcome = await sql.begin(async (tx) => {
       const current = await subscription(tx, subscriptionId, true);
       if (!current) return undefined;
       let alerts: PendingAlert[] = [];
+      const own = (await store.contactsOf(tx, subscriptionId)).find((c) => c.contact_id === scope.contactId);
+      // A one-click link stops only the contact it was sent to (which hears it once); the subscription
+      // ends with its last working contact.
+      if (current.status === 'active' && own && scope.onlyContact) {
+        const at = new Date(now());
+        const context = {
+          subscriptionId,
+          language: resolveLanguage(current.language).language,
+          county: await voterCounty(tx, current.voter_id),
+          callAllowed: callAllowed(current),
+        };
+        if (isWorking(own)) alerts = alertsTo([own], context, { kind: 'unsubscribed' });
+        await store.optOutContact(tx, subscriptionId, own.contact_id, at);
+        await store.bumpTokenVersion(tx, subscriptionId);
+        if ((await store.workingContacts(tx, subscriptionId)).length > 0) {
+          return { voterId: current.voter_id, alerts, scope: 'contact' as const };
+        }
+        await store.markUnsubscribed(tx, subscriptionId, at);
+        return { voterId: current.voter_id, alerts, scope: 'subscription' as const };
+      }
       if (current.status === 'active') {
         // Whoever holds a manage token can unsubscribe (a stranger gets one by confirming a contact
         // of their own): every verified, working contact hears once that the notices stop. Only
@@ -323,13 +433,13 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
         alerts = alertsTo(await store.workingContacts(tx, subscriptionId), context, { kind: 'unsubscribed' });
         await store.markUnsubscribed(tx, subscriptionId, new Date(now()));
       }
-      return { voterId: current.voter_id, alerts };
+      return { voterId: current.voter_id, alerts, scope: 'subscription' as const };
     });
     if (outcome === undefined) return { outcome: 'not_found' };
     await planChanged(outcome.voterId);
     // After the commit; each failure is logged without the address and never fails the unsubscribe.
     await sendAlerts(outcome.alerts);
-    return { outcome: 'unsubscribed' };
+    return { outcome: 'unsubscribed', scope: outcome.scope };
   }
 
   async function lookupStatus(input: unknown, origin: RequestOrigin): Promise<StatusLookupResult> {
@@ -339,25 +449,32 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
     return { outcome: 'found', ballots };
   }
 
-  function checkManageToken(token: string): ManageTokenResult {
+  async function checkManageToken(token: string): Promise<ManageTokenResult> {
     const check = verifyManageToken(secret, token, now());
-    if (check.ok)
-      return SUBSCRIPTION_ID.test(check.subscriptionId)
-        ? { outcome: 'ok', subscriptionId: check.subscriptionId }
-        : { outcome: 'invalid_token' };
-    return { outcome: check.reason === 'expired' ? 'token_expired' : 'invalid_token' };
+    if (!check.ok) return { outcome: check.reason === 'expired' ? 'token_expired' : 'invalid_token' };
+    const { subscriptionId, contactId } = check;
+    if (!SUBSCRIPTION_ID.test(subscriptionId) || (contactId !== undefined && !SUBSCRIPTION_ID.test(contactId)))
+      return { outcome: 'invalid_token' };
+    // Revoked: made before the last unsubscribe or change of contacts, or its contact was removed.
+    const state = await store.tokenState(sql, subscriptionId, contactId);
+    if (state && (state.token_version !== check.version || (contactId !== undefined && !state.contact_exists)))
+      return { outcome: 'invalid_token' };
+    return { outcome: 'ok', subscriptionId, contactId };
   }
 
-  function authorizeManage(token: string, origin: RequestOrigin): ManageAccessResult {
-    const byAddress = limits.byAddress('manage', origin.clientAddress);
+  async function authorizeManage(token: string, origin: RequestOrigin): Promise<ManageAccessResult> {
+    const byAddress = await limits.byAddress('manage', origin.clientAddress);
     if (byAddress) return byAddress;
-    const check = checkManageToken(token);
+    const check = await checkManageToken(token);
     if (check.outcome !== 'ok') return check;
-    return limits.bySubject('manage', check.subscriptionId, MANAGE_LIMIT_FACTOR) ?? check;
+    return (await limits.bySubject('manage', check.subscriptionId, MANAGE_LIMIT_FACTOR)) ?? check;
   }
 
-  async function manageTokenFor(subscriptionId: string): Promise<string> {
-    return createManageToken(secret, subscriptionId, await linkExpiry(subscriptionId));
+  async function manageTokenFor(subscriptionId: string, contactId?: string): Promise<string> {
+    return createManageToken(secret, subscriptionId, await linkExpiry(subscriptionId), {
+      version: await tokenVersion(subscriptionId),
+      contactId,
+    });
   }
 
   // What the use cases share.
@@ -371,11 +488,11 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
     | { refusal: Exclude<SignUpResult, { outcome: 'subscribed' }> }
     | { data: T; match: Extract<MatchOutcome, { outcome: 'match' }> }
   > {
-    const byAddress = limits.byAddress('lookup', origin.clientAddress);
+    const byAddress = await limits.byAddress('lookup', origin.clientAddress);
     if (byAddress) return { refusal: byAddress };
     const parsed = parse(input);
     if (!parsed.ok) return { refusal: { outcome: 'invalid', fields: parsed.fields } };
-    const byIdentity = limits.bySubject('lookup', limits.identityKey(parsed.data));
+    const byIdentity = await limits.bySubject('lookup', limits.identityKey(parsed.data));
     if (byIdentity) return { refusal: byIdentity };
     const match = await matchVoter(sql, parsed.data);
     if (match.outcome !== 'match') return { refusal: { outcome: match.outcome } };
@@ -383,18 +500,18 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
   }
 
   /** Verify and resend share their limits (per client address, then per subscription) and checks. */
-  function checkVerifyRequest<T>(
+  async function checkVerifyRequest<T>(
     subscriptionId: string,
     input: unknown,
     origin: RequestOrigin,
     parse: (input: unknown) => Parsed<T>,
-  ): { refusal: Refusal | { outcome: 'not_found' } } | { data: T } {
-    const byAddress = limits.byAddress('verify', origin.clientAddress);
+  ): Promise<{ refusal: Refusal | { outcome: 'not_found' } } | { data: T }> {
+    const byAddress = await limits.byAddress('verify', origin.clientAddress);
     if (byAddress) return { refusal: byAddress };
     const parsed = parse(input);
     if (!parsed.ok) return { refusal: { outcome: 'invalid', fields: parsed.fields } };
     if (!SUBSCRIPTION_ID.test(subscriptionId)) return { refusal: { outcome: 'not_found' } };
-    const bySubscription = limits.bySubject('verify', subscriptionId);
+    const bySubscription = await limits.bySubject('verify', subscriptionId);
     if (bySubscription) return { refusal: bySubscription };
     return { data: parsed.data };
   }
@@ -480,6 +597,22 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
     return callAllowedAt(now(), { start: row.window_start, end: row.window_end }, row.timezone);
   }
 
+  /** Whether a call with a code may ring now: daytime (08:00-21:00) in `timeZone`. */
+  function voiceCodeAllowed(timeZone: string): boolean {
+    return callAllowedAt(now(), deps.voiceCodeHours ?? VOICE_CODE_HOURS, timeZone);
+  }
+
+  /** Seconds until a code call may ring in `timeZone` (0: now). */
+  function voiceCodeWait(timeZone: string): number {
+    if (voiceCodeAllowed(timeZone)) return 0;
+    try {
+      const hours = deps.voiceCodeHours ?? VOICE_CODE_HOURS;
+      return Math.max(1, Math.ceil((nextAllowedInstant(now(), hours, timeZone) - now()) / 1000));
+    } catch {
+      return 3_600;
+    }
+  }
+
   /** The voter's open ballots hear the new plan through the outbox (in order with their scans). */
   async function planChanged(voterId: string) {
     try {
@@ -493,6 +626,35 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
 /** The consent text version the request states (API clients) wins over the surface's own. */
 function withVersion(origin: RequestOrigin, data: { consentTextVersion?: string | undefined }): RequestOrigin {
   return data.consentTextVersion ? { ...origin, consentTextVersion: data.consentTextVersion } : origin;
+}
+
+/** Calls that carry a code ring only in the daytime (the TCPA window), never at night. */
+const VOICE_CODE_HOURS = { start: '08:00', end: '21:00' };
+
+const HOUR_MS = 3_600_000;
+
+/** The address's keyed hash (case-insensitive), kept as consent evidence once the address is purged. */
+export function consentAddressHash(secret: string, address: string): string {
+  const key = createHmac('sha256', secret).update('consent-address').digest();
+  return createHmac('sha256', key).update(address.toLowerCase()).digest('hex');
+}
+
+function addressOf(contacts: readonly ContactRow[], channel: Channel): string | undefined {
+  return contacts.find((c) => c.channel === channel)?.address;
+}
+
+/**
+ * The channels whose confirmed contact the holder of `contactId`'s token may not change: those
+ * confirmed before its own (every confirmed one while its own waits for a code). A token that names
+ * no contact (made before tokens were scoped) protects nothing from its holder.
+ */
+function protectedFrom(contacts: readonly ContactRow[], contactId: string | undefined): Channel[] {
+  if (contactId === undefined) return [];
+  const own = contacts.find((c) => c.contact_id === contactId);
+  const since = own?.verified_at ? own.verified_at.getTime() : Number.POSITIVE_INFINITY;
+  return contacts
+    .filter((c) => c.contact_id !== contactId && c.verified_at !== null && c.verified_at.getTime() < since)
+    .map((c) => c.channel);
 }
 
 /** Verified and neither opted out nor disabled: notices reach it. */

@@ -19,6 +19,8 @@ export interface SubscriptionRow {
   window_end: string;
   timezone: string;
   status: 'active' | 'unsubscribed';
+  /** Manage tokens made before the last bump no longer work. */
+  token_version: number;
 }
 
 export interface ContactRow {
@@ -83,9 +85,45 @@ export async function updatePreferences(tx: Tx, subscriptionId: string, preferen
 
 /** Ends the subscription: status, open codes and every consent not yet withdrawn. */
 export async function markUnsubscribed(tx: Tx, subscriptionId: string, at: Date): Promise<void> {
-  await tx`UPDATE subscriptions SET status = 'unsubscribed', updated_at = now() WHERE subscription_id = ${subscriptionId}`;
+  await tx`
+    UPDATE subscriptions SET status = 'unsubscribed', token_version = token_version + 1, updated_at = now()
+    WHERE subscription_id = ${subscriptionId}`;
   await tx`DELETE FROM contact_verifications WHERE contact_id IN (SELECT contact_id FROM contacts WHERE subscription_id = ${subscriptionId})`;
   await withdrawConsents(tx, subscriptionId, {}, at);
+}
+
+/** Revokes every manage token made so far (a contact was changed or removed); returns the new version. */
+export async function bumpTokenVersion(tx: Tx, subscriptionId: string): Promise<number> {
+  const [row] = await tx<{ token_version: number }[]>`
+    UPDATE subscriptions SET token_version = token_version + 1 WHERE subscription_id = ${subscriptionId}
+    RETURNING token_version`;
+  return row!.token_version;
+}
+
+/** The subscription's token version, and whether the token's contact (if it names one) is still on it. */
+export async function tokenState(
+  db: Db,
+  subscriptionId: string,
+  contactId: string | undefined,
+): Promise<{ token_version: number; contact_exists: boolean } | undefined> {
+  const [row] = await db<{ token_version: number; contact_exists: boolean }[]>`
+    SELECT s.token_version,
+           EXISTS (SELECT 1 FROM contacts c
+                   WHERE c.contact_id = ${contactId ?? null}::uuid AND c.subscription_id = s.subscription_id
+           ) AS contact_exists
+    FROM subscriptions s WHERE s.subscription_id = ${subscriptionId}`;
+  return row;
+}
+
+/** Stops one contact (a one-click unsubscribe from a message sent to it) and withdraws its consents. */
+export async function optOutContact(tx: Tx, subscriptionId: string, contactId: string, at: Date): Promise<boolean> {
+  const [row] = await tx<{ channel: Channel }[]>`
+    UPDATE contacts SET opted_out_at = ${at}
+    WHERE contact_id = ${contactId} AND subscription_id = ${subscriptionId} AND opted_out_at IS NULL
+    RETURNING channel`;
+  if (!row) return false;
+  await withdrawConsents(tx, subscriptionId, { channel: row.channel }, at);
+  return true;
 }
 
 /**
@@ -120,9 +158,9 @@ export async function contactsOf(db: Db, subscriptionId: string): Promise<Contac
 export async function workingContacts(
   tx: Tx,
   subscriptionId: string,
-): Promise<{ channel: Channel; address: string }[]> {
-  return tx<{ channel: Channel; address: string }[]>`
-    SELECT channel, address FROM contacts
+): Promise<{ contact_id: string; channel: Channel; address: string }[]> {
+  return tx<{ contact_id: string; channel: Channel; address: string }[]>`
+    SELECT contact_id, channel, address FROM contacts
     WHERE subscription_id = ${subscriptionId}
       AND verified_at IS NOT NULL AND opted_out_at IS NULL AND disabled_reason IS NULL`;
 }
@@ -157,10 +195,10 @@ export async function deleteContact(tx: Tx, contactId: string): Promise<void> {
 export async function contactsToAlert(
   tx: Tx,
   confirmed: { subscriptionId: string; contactId: string; address: string; requestedAt: Date | null },
-): Promise<{ channel: Channel; address: string }[]> {
+): Promise<{ contact_id: string; channel: Channel; address: string }[]> {
   const { subscriptionId, contactId, address, requestedAt } = confirmed;
-  return tx<{ channel: Channel; address: string }[]>`
-    SELECT c.channel, c.address FROM contacts c
+  return tx<{ contact_id: string; channel: Channel; address: string }[]>`
+    SELECT c.contact_id, c.channel, c.address FROM contacts c
     WHERE c.subscription_id = ${subscriptionId}
       AND c.verified_at IS NOT NULL AND c.opted_out_at IS NULL AND c.disabled_reason IS NULL
       AND (c.contact_id <> ${contactId} OR c.address <> ${address})
@@ -265,12 +303,15 @@ export async function insertConsent(
     origin: RequestOrigin;
     confirmed: boolean;
     at: Date;
+    /** The address's keyed hash: what the consent evidence keeps after the purge. */
+    addressHash: string;
   },
 ): Promise<void> {
-  const { subscriptionId, channel, address, language, origin, confirmed, at } = consent;
+  const { subscriptionId, channel, address, language, origin, confirmed, at, addressHash } = consent;
   await tx`
-    INSERT INTO consents (subscription_id, channel, address, source, consent_text_version, language, consented_at, confirmed_at)
-    VALUES (${subscriptionId}, ${channel}, ${address}, ${origin.source.slice(0, 200)},
+    INSERT INTO consents (subscription_id, channel, address, address_hash, source, consent_text_version, language,
+                          consented_at, confirmed_at)
+    VALUES (${subscriptionId}, ${channel}, ${address}, ${addressHash}, ${origin.source.slice(0, 200)},
             ${(origin.consentTextVersion ?? CONSENT_TEXT_VERSION).slice(0, 100)}, ${language}, ${at},
             ${confirmed ? at : null})`;
 }

@@ -306,9 +306,14 @@ export function createWebRouter(deps: WebRouterDeps): Router {
    * The subscription a manage token opens (the service also applies the manage rate limits), or the
    * page saying the link does not work.
    */
-  function authorize(res: Response, lang: Language, token: string, origin: RequestOrigin): string | undefined {
-    const checked = token === '' ? { outcome: 'invalid_token' as const } : voters.authorizeManage(token, origin);
-    if (checked.outcome === 'ok') return checked.subscriptionId;
+  async function authorize(
+    res: Response,
+    lang: Language,
+    token: string,
+    origin: RequestOrigin,
+  ): Promise<{ subscriptionId: string; contactId?: string | undefined } | undefined> {
+    const checked = token === '' ? { outcome: 'invalid_token' as const } : await voters.authorizeManage(token, origin);
+    if (checked.outcome === 'ok') return { subscriptionId: checked.subscriptionId, contactId: checked.contactId };
     if (checked.outcome === 'rate_limited') {
       rateLimitedPage(res, lang, checked.retryAfterSeconds);
       return undefined;
@@ -326,8 +331,9 @@ export function createWebRouter(deps: WebRouterDeps): Router {
   router.get('/manage', ...page, async (req, res) => {
     const { lang, csrfToken, origin } = ctx(req, res);
     const token = formValue(req.query, 'token');
-    const subscriptionId = authorize(res, lang, token, origin('/manage'));
-    if (!subscriptionId) return;
+    const access = await authorize(res, lang, token, origin('/manage'));
+    if (!access) return;
+    const { subscriptionId } = access;
     const found = await voters.preferences(subscriptionId);
     if (found.outcome === 'not_found') return notFoundPage(res, lang);
     const verified = formValue(req.query, 'verified') === '1';
@@ -338,13 +344,15 @@ export function createWebRouter(deps: WebRouterDeps): Router {
     const { lang, csrfToken, origin } = ctx(req, res);
     const body = req.body as FormBody;
     const token = formValue(body, 'token');
-    const subscriptionId = authorize(res, lang, token, origin('/manage'));
-    if (!subscriptionId) return;
+    const access = await authorize(res, lang, token, origin('/manage'));
+    if (!access) return;
+    const { subscriptionId } = access;
     const values = readForm(body, MANAGE_FIELDS);
     const result = await voters.updatePreferences(
       subscriptionId,
       preferencesPatch(values, removedChannels(body)),
       origin('/manage'),
+      { contactId: access.contactId },
     );
     outcome('/manage', result.outcome);
     switch (result.outcome) {
@@ -355,7 +363,8 @@ export function createWebRouter(deps: WebRouterDeps): Router {
           managePage({
             lang,
             csrfToken: csrfToken(),
-            token,
+            // A change of contacts revokes the token the form carried: the page goes on with the new one.
+            token: result.manageToken,
             preferences: result.preferences,
             saved: true,
             pendingVerification: result.pendingVerification,
@@ -381,9 +390,11 @@ export function createWebRouter(deps: WebRouterDeps): Router {
   router.post('/manage/unsubscribe', ...form, async (req, res) => {
     const { lang, origin } = ctx(req, res);
     const token = formValue(req.body as FormBody, 'token');
-    const subscriptionId = authorize(res, lang, token, origin('/manage/unsubscribe'));
-    if (!subscriptionId) return;
-    const result = await voters.unsubscribe(subscriptionId, origin('/manage/unsubscribe'));
+    const access = await authorize(res, lang, token, origin('/manage/unsubscribe'));
+    if (!access) return;
+    const result = await voters.unsubscribe(access.subscriptionId, origin('/manage/unsubscribe'), {
+      contactId: access.contactId,
+    });
     outcome('/manage/unsubscribe', result.outcome);
     if (result.outcome === 'not_found') return notFoundPage(res, lang);
     message(res, 200, {

@@ -7,7 +7,7 @@ import { loadConfigOrExit } from '../config/env.js';
 import { createLogger } from '../lib/logger.js';
 import { runWorker, temporalLogger } from './run.js';
 
-const config = loadConfigOrExit('worker');
+const config = loadConfigOrExit('worker', import.meta.url);
 const logger = createLogger(config, 'worker');
 
 Runtime.install({

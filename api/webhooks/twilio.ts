@@ -111,9 +111,12 @@ export function createTwilioWebhookRouter(deps: TwilioWebhookDeps): Router {
           from: params.From,
           body: params.Body ?? '',
           optOutType: params.OptOutType,
+          messageSid: params.MessageSid,
         },
       );
-      deps.logger.info({ keyword: result.keyword, voters: result.affectedVoters.length }, 'inbound SMS');
+      if (result.replayed)
+        deps.logger.info({ sid: params.MessageSid }, 'inbound SMS already handled: not applied again');
+      else deps.logger.info({ keyword: result.keyword, voters: result.affectedVoters.length }, 'inbound SMS');
       res.status(200).type('text/xml').send(messagingTwiml(result.reply));
     } catch (error) {
       next(error);

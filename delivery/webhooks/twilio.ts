@@ -10,6 +10,7 @@
  */
 import { firstConfiguredCounty } from '../../db/counties.js';
 import type { Channel } from '../../domain/notices.js';
+import { firstInbound } from '../ledger.js';
 import {
   advanceDeliveryStatus,
   changeContacts,
@@ -97,6 +98,8 @@ export interface InboundReply {
   reply: string | undefined;
   /** Voters whose SMS contacts were opted out or back in. */
   affectedVoters: string[];
+  /** The MessageSid was handled before (a retry or a replay): nothing was applied again. */
+  replayed?: boolean;
 }
 
 /**
@@ -119,19 +122,23 @@ const REPLY_KEY: Readonly<Record<InboundKeyword, MessageKey>> = {
  */
 export async function handleInboundSms(
   deps: InboundDeps,
-  input: { from: string; body: string; optOutType?: string | undefined },
+  input: { from: string; body: string; optOutType?: string | undefined; messageSid?: string | undefined },
 ): Promise<InboundReply> {
   const keyword = TWILIO_OPT_OUT_TYPES[input.optOutType?.toUpperCase() ?? ''] ?? classifyInboundKeyword(input.body);
-  const affected =
-    keyword === 'stop' || keyword === 'start'
-      ? await deps.sql.begin((tx) =>
-          changeContacts(
-            tx,
-            { channels: ['sms'], address: input.from },
-            { kind: keyword === 'stop' ? 'opt_out' : 'opt_in' },
-          ),
+  // Deduplicated by MessageSid in the same transaction as the change: a replayed START (a signed
+  // request captured once) must not opt a number back in after a later STOP.
+  const applied = await deps.sql.begin(async (tx) => {
+    if (input.messageSid !== undefined && !(await firstInbound(tx, input.messageSid))) return undefined;
+    return keyword === 'stop' || keyword === 'start'
+      ? changeContacts(
+          tx,
+          { channels: ['sms'], address: input.from },
+          { kind: keyword === 'stop' ? 'opt_out' : 'opt_in' },
         )
       : [];
+  });
+  if (applied === undefined) return { keyword, reply: undefined, affectedVoters: [], replayed: true };
+  const affected = applied;
   // Every voter with the number is signalled, changed or not: a repeated STOP also repairs a
   // signal that failed the first time.
   const affectedVoters = [...new Set(affected.map((c) => c.voterId))];

@@ -20,6 +20,10 @@ export interface FixturePerson {
   /** E.164 */
   phone: string;
   email: string;
+  /** The ZIP+4 a county feed may send (the roll keeps five digits; the audit looks for all nine). */
+  zipPlus4?: string;
+  /** The IMb of the person's ballot (31 digits; a scan carries its first 20). */
+  imb?: string;
 }
 
 export const FIXTURE_PEOPLE: readonly FixturePerson[] = [
@@ -30,6 +34,8 @@ export const FIXTURE_PEOPLE: readonly FixturePerson[] = [
     zip: '95814',
     phone: '+19165550187',
     email: 'thaddeus.oyelaran@example.org',
+    zipPlus4: '95814-1201',
+    imb: '0004012345678901000195814120101',
   },
   {
     firstName: 'Xiomara',
@@ -38,6 +44,8 @@ export const FIXTURE_PEOPLE: readonly FixturePerson[] = [
     zip: '95616',
     phone: '+15305550163',
     email: 'x.fairweather@example.net',
+    zipPlus4: '95616-2202',
+    imb: '0004012345678901000295616220202',
   },
   {
     firstName: 'Evangelina',
@@ -46,6 +54,8 @@ export const FIXTURE_PEOPLE: readonly FixturePerson[] = [
     zip: '95691',
     phone: '+19165550119',
     email: 'evangelina.lindqvist@example.com',
+    zipPlus4: '95691-3303',
+    imb: '0004012345678901000395691330303',
   },
   // Seeded by test/integration/ballot-on-dev-server.test.ts (inline values there).
   {
@@ -55,6 +65,8 @@ export const FIXTURE_PEOPLE: readonly FixturePerson[] = [
     zip: '95814',
     phone: '+19165550142',
     email: 'marisol.quintanilla@example.com',
+    zipPlus4: '95814-4404',
+    imb: '0004012345678901000495814440404',
   },
 ];
 
@@ -72,6 +84,22 @@ export const INLINE_SEEDED: readonly Partial<FixturePerson>[] = [
   { firstName: 'Mary', lastName: "O'Brien", dateOfBirth: '1962-12-31' },
   { firstName: 'Molly' },
 ];
+
+/**
+ * Barcodes other tests and tools seed inline: an IMb is personal data once it names a voter's ballot,
+ * and it belongs in PostgreSQL only.
+ */
+export const INLINE_IMBS: readonly string[] = [
+  '00040123456789012345958141234', // api-endpoints, scripts/record-histories.ts
+  '00040123456789000001', // security-vendor-api
+  '00040123456789000002',
+];
+
+/**
+ * Free text a feed may send, planted in the fields that must stay in PostgreSQL (a scan's source):
+ * found in a history, it means free text reaches Temporal.
+ */
+export const FREE_TEXT_CANARIES: readonly string[] = ['audit-source-canary-feed-7d1c'];
 
 export interface SeedVoterOptions {
   voterId: string;

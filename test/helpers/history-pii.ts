@@ -5,11 +5,17 @@
  * decodes every byte field as UTF-8 before matching.
  */
 import type { temporal } from '@temporalio/proto';
-import { FIXTURE_PEOPLE, INLINE_SEEDED, type FixturePerson } from './history-pii-fixtures.js';
+import {
+  FIXTURE_PEOPLE,
+  FREE_TEXT_CANARIES,
+  INLINE_IMBS,
+  INLINE_SEEDED,
+  type FixturePerson,
+} from './history-pii-fixtures.js';
 
 type History = temporal.api.history.v1.IHistory;
 
-export type PiiKind = 'name' | 'birthDate' | 'phone' | 'email';
+export type PiiKind = 'name' | 'birthDate' | 'phone' | 'email' | 'zipPlus4' | 'imb' | 'freeText';
 
 export interface PiiPattern {
   kind: PiiKind;
@@ -68,11 +74,37 @@ export function patternsFor(person: Partial<FixturePerson>): PiiPattern[] {
   if (person.email) {
     patterns.push({ kind: 'email', value: person.email, pattern: new RegExp(escape(fold(person.email)), 'i') });
   }
+  if (person.zipPlus4) {
+    const [five, four] = person.zipPlus4.split('-') as [string, string];
+    patterns.push({
+      kind: 'zipPlus4',
+      value: person.zipPlus4,
+      pattern: new RegExp(`(?<!\\d)${five}[\\s-]?${four}(?!\\d)`),
+    });
+  }
+  if (person.imb) patterns.push(imbPattern(person.imb));
   return patterns;
 }
 
-/** Everything the tests seed: the fixture people and the values other tests seed inline. */
-export const FIXTURE_PATTERNS: readonly PiiPattern[] = [...FIXTURE_PEOPLE, ...INLINE_SEEDED].flatMap(patternsFor);
+/** An IMb, found by the 20-digit tracking code every scan of it carries (with or without the routing code). */
+export function imbPattern(imb: string): PiiPattern {
+  return { kind: 'imb', value: imb, pattern: new RegExp(`(?<!\\d)${imb.slice(0, 20)}`) };
+}
+
+/** Free text planted in fields that stay in PostgreSQL. */
+export function freeTextPattern(text: string): PiiPattern {
+  return { kind: 'freeText', value: text, pattern: new RegExp(escape(text), 'i') };
+}
+
+/**
+ * Everything the tests seed: the fixture people (names, birth dates, ZIP+4, phone numbers, email
+ * addresses, their ballots' IMbs), the values other tests seed inline, and planted free text.
+ */
+export const FIXTURE_PATTERNS: readonly PiiPattern[] = [
+  ...[...FIXTURE_PEOPLE, ...INLINE_SEEDED].flatMap(patternsFor),
+  ...INLINE_IMBS.map(imbPattern),
+  ...FREE_TEXT_CANARIES.map(freeTextPattern),
+];
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 

@@ -138,7 +138,7 @@ describe('vendor API: elections, voters, ballots, scans, status', () => {
       expect(row!.last_name).toBe('García López');
     });
 
-    it('refuses, per item with 403, voters outside the key counties and moving a voter out of another county', async () => {
+    it('refuses, per item with 403, voters outside the key counties; a voter of another county is answered as unknown and left alone', async () => {
       const alameda = await h.key({ scopes: ['voters:write'], counties: ['ALA'] });
       const response = await h.call('POST', '/v1/voters', {
         key: alameda,
@@ -152,8 +152,17 @@ describe('vendor API: elections, voters, ballots, scans, status', () => {
         error: { code: 'county_forbidden', status: 403 },
       });
       await h.call('POST', '/v1/voters', { body: { voters: [voter({ voterId: 'V-12', county: 'SF' })] } });
+      // Changed contract (issue 13): no existence oracle. The answer for another county's voter ID is
+      // the answer for an unknown one (accepted), and nothing is written.
       const move = await h.call('POST', '/v1/voters', { key: alameda, body: { voters: [voter({ voterId: 'V-12' })] } });
-      expect(move.body.results[0]).toMatchObject({ outcome: 'invalid', error: { code: 'county_forbidden' } });
+      const unknown = await h.call('POST', '/v1/voters', {
+        key: alameda,
+        body: { voters: [voter({ voterId: 'V-never-seen' })] },
+      });
+      expect(move.body.results[0]).toEqual({ ...unknown.body.results[0], voterId: 'V-12' });
+      expect(move.body.results[0]).toEqual({ index: 0, voterId: 'V-12', outcome: 'accepted' });
+      const [row] = await h.db.sql`SELECT county FROM voters WHERE voter_id = 'V-12'`;
+      expect(row!.county).toBe('SF');
     });
   });
 
@@ -438,12 +447,18 @@ describe('vendor API: elections, voters, ballots, scans, status', () => {
           ],
         },
       });
+      // Changed contract (issue 13): another county's ballot is answered exactly as one never issued.
       expect(scans.body.results).toMatchObject([
         { outcome: 'accepted' },
-        { outcome: 'invalid', error: { code: 'county_forbidden', status: 403 } },
+        { outcome: 'invalid', error: { code: 'unknown_ballot', status: 403 } },
         { outcome: 'invalid', error: { code: 'unknown_ballot', status: 403 } },
       ]);
-      expect((await ballotView(E, 'B-sf', alameda)).status).toBe(403);
+      expect(scans.body.results[1]?.error).toEqual(scans.body.results[2]?.error);
+      const foreign = await ballotView(E, 'B-sf', alameda);
+      const never = await ballotView(E, 'B-never', alameda);
+      expect(foreign.status).toBe(404);
+      expect(foreign.body.error.message).not.toContain('SF');
+      expect(never.status).toBe(404);
       await eventually(async () => ((await ballotView(E, 'B-ala', alameda)).status === 200 ? true : undefined));
     });
   });

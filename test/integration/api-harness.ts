@@ -13,7 +13,7 @@ import type { Channel } from '../../domain/notices.js';
 import type { ItemResult } from '../../ingest/schemas.js';
 import type { BallotStatusResponse } from '../../ingest/ballot-status.js';
 import type { Scope } from '../../domain/principal.js';
-import { ALL_SCOPES } from '../../domain/principal.js';
+import { ALL_COUNTY_SCOPES, ALL_SCOPES } from '../../domain/principal.js';
 import { createLogger } from '../../lib/logger.js';
 import type { ContactView, FieldProblems, PreferencesView, VoterService } from '../../voters/contract.js';
 import { createVoterService } from '../../voters/service.js';
@@ -108,7 +108,8 @@ export interface HarnessVoterOptions {
   delivery: TestDelivery;
   now?: () => number;
   /** Read on every request, so a test may change it; default: high enough never to matter. */
-  rateLimits?: { perAddress: number; perIdentity: number };
+  rateLimits?: { perAddress: number; perIdentity: number; codesPerDestination?: number };
+  voiceCodeHours?: { start: string; end: string };
   /** Also mounts the voter pages and the development outbox (`delivery`'s sandbox), as `npm run dev` does. */
   pages?: boolean;
 }
@@ -148,9 +149,15 @@ export async function startApiHarness(options: {
         links: options.voters.delivery.links,
         publicBaseUrl: TEST_PUBLIC_BASE_URL,
         manageTokenSecret: TEST_MANAGE_SECRET,
-        rateLimits: options.voters.rateLimits ?? { perAddress: 100_000, perIdentity: 100_000 },
+        rateLimits: options.voters.rateLimits ?? {
+          perAddress: 100_000,
+          perIdentity: 100_000,
+          codesPerDestination: 100_000,
+        },
         logger,
         ...(options.voters.now ? { now: options.voters.now } : {}),
+        // Code calls at any hour unless a test is about the daytime rule.
+        voiceCodeHours: options.voters.voiceCodeHours ?? { start: '00:00', end: '00:00' },
       })
     : undefined;
   const forwarder = new OutboxForwarder({
@@ -167,6 +174,7 @@ export async function startApiHarness(options: {
     createApp({
       logger,
       readiness: {},
+      operations: { open: true },
       ...(voters ? { voters } : {}),
       ...(voters && options.voters?.pages
         ? {
@@ -197,7 +205,10 @@ export async function startApiHarness(options: {
     (
       await createApiKey(db.sql, {
         name: 'test',
-        scopes: keyOptions.scopes ?? [...ALL_SCOPES],
+        // A county key cannot hold election-wide scopes (elections:write).
+        scopes:
+          keyOptions.scopes ??
+          (keyOptions.counties ? ALL_SCOPES.filter((scope) => !ALL_COUNTY_SCOPES.includes(scope)) : [...ALL_SCOPES]),
         counties: keyOptions.counties === undefined ? null : keyOptions.counties,
         rateLimitPerMinute: keyOptions.rateLimitPerMinute ?? null,
       })

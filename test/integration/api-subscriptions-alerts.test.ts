@@ -90,21 +90,23 @@ describe('voter API: alerts to verified contacts when a contact is added, replac
     expect(alerts[0]!.statusCallback ?? '').toContain('purpose=contact_alert');
   });
 
-  it('a new number replacing a verified one is reported to the old number once confirmed', async () => {
+  it('a sign-up naming a new number for a verified channel sends it no code and keeps the verified number', async () => {
+    // Changed contract (issue 13, subscription takeover): a sign-up needs only public-record details,
+    // so it never replaces a confirmed, working address; a change goes through the manage link that
+    // address receives (see the PATCH test below).
     const identity = await rollVoter();
     const [old, replacement] = [phone(3), phone(4)];
     const subscriptionId = await signUp(identity, { sms: old });
     await verify(subscriptionId, 'sms', old);
-    await signUp(identity, { sms: replacement });
+    expect(await signUp(identity, { sms: replacement })).toBe(subscriptionId);
+    expect(smsTo(replacement)).toHaveLength(0);
+    const resend = await call('POST', `/v1/subscriptions/${subscriptionId}/verify/resend`, {
+      body: { channel: 'sms' },
+    });
+    expect(resend.status).toBe(409); // nothing pending: the verified number stands
+    const [contact] = await api.h.db.sql`SELECT address FROM contacts WHERE subscription_id = ${subscriptionId}`;
+    expect(contact!.address).toBe(old);
     expect(smsAlertsTo(old)).toHaveLength(0);
-    await verify(subscriptionId, 'sms', replacement);
-
-    const alerts = smsAlertsTo(old);
-    expect(alerts).toHaveLength(1);
-    expect(alerts[0]!.body).toBe(
-      `${COUNTY_NAME}: A new mobile number ending in ${replacement.slice(-4)} was added to the ballot updates for your registration. If this was not you, call ${COUNTY_PHONE}.`,
-    );
-    expect(smsAlertsTo(replacement)).toHaveLength(0);
   });
 
   it('contacts given in one sign-up and confirmed one after the other alert nobody', async () => {
@@ -147,26 +149,48 @@ describe('voter API: alerts to verified contacts when a contact is added, replac
     expect(smsTo(replacement)).toHaveLength(1); // its code
     expect(alertsIn(emailsTo(mail))).toHaveLength(0); // nothing is added until the code is confirmed
 
+    // The change revoked every token made before it (issue 13): the answer carries the new one.
+    expect((await call('GET', `/v1/subscriptions/${subscriptionId}`, { token })).status).toBe(401);
+    expect((await call('GET', `/v1/subscriptions/${subscriptionId}`, { token: patch.body.manageToken })).status).toBe(
+      200,
+    );
+
     // Confirming the replacement then tells the verified email.
-    await verify(subscriptionId, 'sms', replacement);
+    const smsToken = await verify(subscriptionId, 'sms', replacement);
     expect(alertsIn(emailsTo(mail))).toHaveLength(1);
     expect(alertsIn(emailsTo(mail))[0]!.text).toContain(`ending in ${replacement.slice(-4)}`);
 
+    // A PATCH that keeps the number as it is tells nobody (and revokes nothing).
+    const same = await call('PATCH', `/v1/subscriptions/${subscriptionId}`, {
+      token: smsToken,
+      body: { contacts: { sms: replacement } },
+    });
+    expect(same.status).toBe(200);
+    expect(smsAlertsTo(replacement)).toHaveLength(0);
+
+    // The number confirmed after the email may not remove it (issue 13: seniority of confirmed contacts) ...
+    const refused = await call('PATCH', `/v1/subscriptions/${subscriptionId}`, {
+      token: smsToken,
+      body: { contacts: { email: null } },
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.fields?.email?.code).toBe('contact_protected');
+    // ... the email can, through the link in the alert it just got (scoped to it, current version).
+    const emailToken = /\/manage\?token=([0-9a-f-]{36}\.\d+\.\d+\.[0-9a-f-]{36}\.[\w-]{43})/.exec(
+      alertsIn(emailsTo(mail))[0]!.text ?? '',
+    )![1]!;
     const removal = await call('PATCH', `/v1/subscriptions/${subscriptionId}`, {
-      token,
+      token: emailToken,
       body: { contacts: { email: null } },
     });
     expect(removal.status).toBe(200);
     const removedEmail = alertsIn(emailsTo(mail));
     expect(removedEmail).toHaveLength(2);
     expect(removedEmail[1]!.subject).toBe(`${COUNTY_NAME}: This email address was removed from your ballot updates`);
-    // A PATCH that keeps the number as it is tells nobody.
-    const same = await call('PATCH', `/v1/subscriptions/${subscriptionId}`, {
-      token,
-      body: { contacts: { sms: replacement }, language: 'es' },
-    });
-    expect(same.status).toBe(200);
-    expect(smsAlertsTo(replacement)).toHaveLength(0);
+    // The removed address's token is dead.
+    expect((await call('GET', `/v1/subscriptions/${subscriptionId}`, { token: removal.body.manageToken })).status).toBe(
+      401,
+    );
   });
 
   it('a failing provider does not fail the verification', async () => {

@@ -85,10 +85,10 @@ describe('voter API: every verified contact hears once that the subscription was
     expect(callsTo(landline)).toHaveLength(callsBefore); // never confirmed: no call
     expect(emailsTo(newMail)).toHaveLength(newMailBefore); // waiting for its code: nothing
 
-    // Already unsubscribed: the same answer, and nobody hears anything more.
+    // Already unsubscribed: the token was revoked with it (issue 13), and nobody hears anything more.
     const totals = [api.delivery.sandbox.twilio.messages.length, api.delivery.sandbox.sendgrid.messages.length];
     const again = await call('DELETE', `/v1/subscriptions/${subscriptionId}`, { token });
-    expect(again.status).toBe(200);
+    expect(again.status).toBe(401);
     expect([api.delivery.sandbox.twilio.messages.length, api.delivery.sandbox.sendgrid.messages.length]).toEqual(
       totals,
     );
@@ -113,7 +113,7 @@ describe('voter API: every verified contact hears once that the subscription was
     expect(sms[0]!.statusCallback).toContain('lang=es');
     expect(emailsTo(unconfirmed)).toHaveLength(1); // never confirmed: nothing more
 
-    expect((await call('POST', `/v1/unsubscribe?token=${encodeURIComponent(token)}`)).status).toBe(200);
+    expect((await call('POST', `/v1/unsubscribe?token=${encodeURIComponent(token)}`)).status).toBe(401);
     expect(confirmationTwilio(smsTo(mobile))).toHaveLength(1);
   });
 

@@ -20,7 +20,7 @@ describe('voter API: sign-up, verification, preferences and unsubscribe under /v
   let delivery: TestDelivery;
   /** The service's clock runs this far ahead of the wall clock (code expiry tests move it). */
   let clockOffsetMs = 0;
-  const limits = { perAddress: 100_000, perIdentity: 100_000 };
+  const limits = { perAddress: 100_000, perIdentity: 100_000, codesPerDestination: 100_000 };
   let addresses = 0;
   let voters = 0;
 
@@ -477,7 +477,11 @@ describe('voter API: sign-up, verification, preferences and unsubscribe under /v
       expect(patch.status).toBe(200);
       expect(patch.body.pendingVerification).toEqual(['email', 'sms']);
       expect(patch.body.quietHours).toEqual({ start: '09:00', end: '20:00' });
-      const view = await call('GET', `/v1/subscriptions/${subscriptionId}`, { token });
+      // Changed contract (issue 13): replacing a confirmed address revokes every earlier token; the
+      // answer carries the holder's new one.
+      expect((await call('GET', `/v1/subscriptions/${subscriptionId}`, { token })).status).toBe(401);
+      const current = patch.body.manageToken;
+      const view = await call('GET', `/v1/subscriptions/${subscriptionId}`, { token: current });
       expect(view.body.contacts).toEqual([
         expect.objectContaining({
           channel: 'email',
@@ -503,7 +507,7 @@ describe('voter API: sign-up, verification, preferences and unsubscribe under /v
       });
       expect(ok.status).toBe(200);
       const removed = await call('PATCH', `/v1/subscriptions/${subscriptionId}`, {
-        token,
+        token: current,
         body: { contacts: { email: null } },
       });
       expect(removed.body.contacts.map((c: { channel: string }) => c.channel)).toEqual(['sms']);
@@ -514,7 +518,10 @@ describe('voter API: sign-up, verification, preferences and unsubscribe under /v
         { channel: 'email', address: EVANGELINA.email, withdrawn: true, source: 'api:PATCH /v1/subscriptions/{id}' },
         { channel: 'sms', address: newPhone, withdrawn: false, source: 'api:PATCH /v1/subscriptions/{id}' },
       ]);
-      const bad = await call('PATCH', `/v1/subscriptions/${subscriptionId}`, { token, body: { language: 'xx' } });
+      const bad = await call('PATCH', `/v1/subscriptions/${subscriptionId}`, {
+        token: current,
+        body: { language: 'xx' },
+      });
       expect(bad.status).toBe(422);
       expect(bad.body.error.fields?.language?.code).toBe('unsupported_language');
     });
@@ -527,14 +534,15 @@ describe('voter API: sign-up, verification, preferences and unsubscribe under /v
       });
       expect(response.status).toBe(200);
       expect(response.body).toEqual({ status: 'unsubscribed' });
-      expect((await call('GET', `/v1/subscriptions/${subscriptionId}`, { token })).body.status).toBe('unsubscribed');
+      const [row] = await h.db.sql`SELECT status FROM subscriptions WHERE subscription_id = ${subscriptionId}`;
+      expect(row!.status).toBe('unsubscribed'); // its only working contact stopped
       const [consent] = await h.db.sql`SELECT withdrawn_at FROM consents WHERE subscription_id = ${subscriptionId}`;
       expect(consent!.withdrawn_at).toBeInstanceOf(Date);
+      // Changed contract (issue 13): unsubscribing revokes the token, so a later PATCH or repeat is 401.
       const patch = await call('PATCH', `/v1/subscriptions/${subscriptionId}`, { token, body: { language: 'es' } });
-      expect(patch.status).toBe(409);
-      expect(patch.body.error.code).toBe('unsubscribed');
+      expect(patch.status).toBe(401);
       const again = await call('POST', `/v1/unsubscribe?token=${encodeURIComponent(token)}`);
-      expect(again.status).toBe(200);
+      expect(again.status).toBe(401);
       expect((await call('POST', '/v1/unsubscribe?token=forged')).status).toBe(401);
     });
 

@@ -10,6 +10,9 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 const logger = createLogger({ LOG_LEVEL: 'silent' }, 'test');
 
+const OPS_TOKEN = 'operators-token-0123456789abcdefghijklmnop';
+const operator = { authorization: `Bearer ${OPS_TOKEN}` };
+
 describe('health, readiness and metrics endpoints', () => {
   let db: TestDatabase;
   let connection: Connection;
@@ -22,6 +25,7 @@ describe('health, readiness and metrics endpoints', () => {
       createApp({
         logger,
         readiness: { temporal: temporalCheck(connection, 'default'), postgres: postgresCheck(db.sql) },
+        operations: { token: OPS_TOKEN },
       }),
       '127.0.0.1',
       0,
@@ -41,7 +45,7 @@ describe('health, readiness and metrics endpoints', () => {
   });
 
   it('answers /readyz with 200 when Temporal and Postgres both answer', async () => {
-    const response = await fetch(`${healthy.url}/readyz`);
+    const response = await fetch(`${healthy.url}/readyz`, { headers: operator });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       status: 'ready',
@@ -70,12 +74,17 @@ describe('health, readiness and metrics endpoints', () => {
                 },
           postgres: postgresCheck(deadPostgres),
         },
+        operations: { token: OPS_TOKEN },
       }),
       '127.0.0.1',
       0,
     );
     try {
-      const response = await fetch(`${unhealthy.url}/readyz`);
+      // Anyone sees the status only: the reasons name hosts and ports.
+      const anonymous = await fetch(`${unhealthy.url}/readyz`);
+      expect(anonymous.status).toBe(503);
+      expect(await anonymous.json()).toEqual({ status: 'unavailable' });
+      const response = await fetch(`${unhealthy.url}/readyz`, { headers: operator });
       expect(response.status).toBe(503);
       const body = (await response.json()) as {
         status: string;
@@ -94,12 +103,19 @@ describe('health, readiness and metrics endpoints', () => {
 
   it('exposes Prometheus metrics labelled by route, not by raw path', async () => {
     await fetch(`${healthy.url}/readyz`);
-    const response = await fetch(`${healthy.url}/metrics`);
+    const response = await fetch(`${healthy.url}/metrics`, { headers: operator });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/text\/plain/);
     const text = await response.text();
     expect(text).toMatch(/http_requests_total\{method="GET",route="\/readyz",status="200"\} \d+/);
     expect(text).toContain('process_cpu_user_seconds_total');
+  });
+
+  it('keeps /metrics off the public: 404 without the operators token or with a wrong one', async () => {
+    expect((await fetch(`${healthy.url}/metrics`)).status).toBe(404);
+    expect((await fetch(`${healthy.url}/metrics`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(404);
+    const ready = await fetch(`${healthy.url}/readyz`);
+    expect(await ready.json()).toEqual({ status: 'ready' });
   });
 
   it('answers an unknown route with a JSON 404 and a request ID', async () => {

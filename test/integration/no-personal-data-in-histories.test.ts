@@ -22,7 +22,7 @@ import { Feed } from '../helpers/feed.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { seedCounty, startTestDelivery, type TestDelivery } from '../helpers/delivery.js';
 import { findPersonalData, type PiiFinding } from '../helpers/history-pii.js';
-import { FIXTURE_PEOPLE, seedFixtureVoter } from '../helpers/history-pii-fixtures.js';
+import { FIXTURE_PEOPLE, FREE_TEXT_CANARIES, seedFixtureVoter } from '../helpers/history-pii-fixtures.js';
 import { devServerEnvironment, uniqueTaskQueue } from '../helpers/temporal.js';
 
 interface Audited {
@@ -99,9 +99,15 @@ describe('workflow histories on the shared dev server', () => {
         const voterId = `audit-voter-${index}`;
         const target = { electionId, ballotId: `audit-${index}` };
         await seedFixtureVoter(db.sql, { voterId, person, channels: ['sms', 'email', 'voice'] });
-        // The barcode and the scans' reason and source stay in PostgreSQL (the record).
-        await feed.issue(electionId, target.ballotId, voterId, 'sacramento', { imb: `0004012345678901234${index}` });
-        await feed.scan(electionId, target.ballotId, { ...scan('outbound'), source: 'usps' }, scan('accepted'));
+        // The barcode and the scans' reason and source stay in PostgreSQL (the record): the audit
+        // looks for each person's IMb and for the planted source.
+        await feed.issue(electionId, target.ballotId, voterId, 'sacramento', { imb: person.imb! });
+        await feed.scan(
+          electionId,
+          target.ballotId,
+          { ...scan('outbound'), source: FREE_TEXT_CANARIES[0]!, facilityZip: person.zipPlus4!.slice(0, 5) },
+          scan('accepted'),
+        );
         await env.client.workflow.getHandle(workflowIdFor(electionId, target.ballotId)).result();
         seededBallots.push(workflowIdFor(electionId, target.ballotId));
       }),
@@ -136,7 +142,7 @@ describe('workflow histories on the shared dev server', () => {
     await delivery?.close();
   });
 
-  it('hold no name, birth date, phone number or email address of any fixture person', async () => {
+  it('hold no name, birth date, ZIP+4, phone number, email address or IMb of any fixture person, nor planted free text', async () => {
     const audited = await auditAllHistories(env);
     const scope = inject('historyAuditScope');
     console.info(

@@ -212,7 +212,15 @@ describe('sending a notice through the real provider SDKs (sandbox fakes) with t
     expect(email.text).toBeTruthy();
     const unsubscribe = /<([^>]+)>/.exec(email.headers['List-Unsubscribe'] ?? '')?.[1];
     const token = new URL(unsubscribe!).searchParams.get('token')!;
-    expect(verifyManageToken(TEST_MANAGE_SECRET, token)).toEqual({ ok: true, subscriptionId });
+    // Scoped to the contact it was sent to, at the subscription's token version (issue 13).
+    const [contact] = await db.sql<{ contact_id: string }[]>`
+      SELECT contact_id FROM contacts WHERE subscription_id = ${subscriptionId} AND channel = 'email'`;
+    expect(verifyManageToken(TEST_MANAGE_SECRET, token)).toEqual({
+      ok: true,
+      subscriptionId,
+      version: 0,
+      contactId: contact!.contact_id,
+    });
     expect(email.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
     expect(JSON.stringify(email.customArgs)).not.toContain('marisol');
   });

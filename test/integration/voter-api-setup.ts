@@ -29,12 +29,16 @@ export function useVoterApi(options: VoterApiOptions) {
   let delivery: TestDelivery;
   let addresses = 0;
   let voters = 0;
+  /** Read at each request: a test may tighten them for a while. */
+  const limits = { perAddress: 100_000, perIdentity: 100_000, codesPerDestination: 100_000 };
+  /** When code calls may ring (all day unless a test narrows it). */
+  const voiceHours = { start: '00:00', end: '00:00' };
 
   beforeAll(async () => {
     delivery = await startTestDelivery();
     h = await startApiHarness({
       temporalAddress: inject('temporalAddress'),
-      voters: { delivery, rateLimits: { perAddress: 100_000, perIdentity: 100_000 } },
+      voters: { delivery, rateLimits: limits, voiceCodeHours: voiceHours },
     });
     await seedCounty(h.db.sql, COUNTY);
   });
@@ -101,6 +105,10 @@ export function useVoterApi(options: VoterApiOptions) {
     },
     get delivery() {
       return delivery;
+    },
+    limits,
+    set voiceCodeHours(hours: { start: string; end: string } | undefined) {
+      Object.assign(voiceHours, hours ?? { start: '00:00', end: '00:00' });
     },
     call,
     rollVoter,

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { startServer, type RunningServer } from '../../api/server.js';
 import type { VoterService } from '../../voters/contract.js';
+import { createRateLimiter } from '../../voters/rate-limit.js';
 import { createVoterService } from '../../voters/service.js';
 import { createWebRouter } from '../../web/router.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
@@ -41,7 +42,9 @@ interface Pages {
 }
 
 /** The pages on a real voter service, listening on a free port. */
-async function startPages(rateLimits = { perAddress: 10_000, perIdentity: 10_000 }): Promise<Pages> {
+async function startPages(
+  rateLimits = { perAddress: 10_000, perIdentity: 10_000, codesPerDestination: 10_000 },
+): Promise<Pages> {
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
   const voters: VoterService = createVoterService({
     sql: db.sql,
@@ -50,6 +53,8 @@ async function startPages(rateLimits = { perAddress: 10_000, perIdentity: 10_000
     publicBaseUrl: TEST_PUBLIC_BASE_URL,
     manageTokenSecret: TEST_MANAGE_SECRET,
     rateLimits,
+    // Each page server counts on its own (the shared PostgreSQL store is tested with the API).
+    rateLimiter: createRateLimiter(),
     logger,
   });
   const app = express();
@@ -416,7 +421,7 @@ describe('voter pages', () => {
   });
 
   it('answers a 429 page with Retry-After once the client address has used up its lookups', async () => {
-    const strict = await startPages({ perAddress: 2, perIdentity: 10_000 });
+    const strict = await startPages({ perAddress: 2, perIdentity: 10_000, codesPerDestination: 10_000 });
     try {
       const browser = new Browser({}, strict.base);
       const first = await browser.submit('/status?lang=vi', '/status', identity(LOOKER));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { historyFromJson } from '../helpers/history-json.js';
 import { findPersonalData, patternsFor } from '../helpers/history-pii.js';
-import { FIXTURE_PEOPLE } from '../helpers/history-pii-fixtures.js';
+import { FIXTURE_PEOPLE, FREE_TEXT_CANARIES } from '../helpers/history-pii-fixtures.js';
 
 const person = FIXTURE_PEOPLE[0]!;
 const base64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
@@ -59,8 +59,20 @@ describe('finding personal data in a history', () => {
   it('has patterns for every kind for each fixture person', () => {
     for (const fixture of FIXTURE_PEOPLE) {
       expect(new Set(patternsFor(fixture).map((pattern) => pattern.kind))).toEqual(
-        new Set(['name', 'birthDate', 'phone', 'email']),
+        new Set(['name', 'birthDate', 'phone', 'email', 'zipPlus4', 'imb']),
       );
     }
+  });
+});
+
+describe('finding the other personal fields the record stores', () => {
+  it('recognises an IMb by its 20-digit tracking code, a ZIP+4 with or without its hyphen, and planted free text', () => {
+    const imb = person.imb!;
+    expect(findPersonalData(signalled({ code: imb.slice(0, 20) })).map((f) => f.kind)).toContain('imb');
+    expect(findPersonalData(signalled({ zip: person.zipPlus4!.replace('-', '') })).map((f) => f.kind)).toContain(
+      'zipPlus4',
+    );
+    expect(findPersonalData(signalled({ source: FREE_TEXT_CANARIES[0] })).map((f) => f.kind)).toContain('freeText');
+    expect(findPersonalData(signalled({ voterId: 'v-1', occurredAt: '2026-10-06T17:00:00Z' }))).toEqual([]);
   });
 });

@@ -65,11 +65,20 @@ describe('recorded workflow histories', () => {
   }, 120_000);
 
   it('hold no personal data', () => {
-    const leaks = fixtures.flatMap((fixture) =>
-      findPersonalData(fixture.history).map(
-        (leak) => `${fixture.workflowId}: ${leak.kind} ${leak.value} at ${leak.path}`,
-      ),
+    const findings = fixtures.flatMap((fixture) =>
+      findPersonalData(fixture.history).map((leak) => ({ workflowId: fixture.workflowId, ...leak })),
     );
+    // The one known exception, and the reason for ballot v2: the frozen v1 type took the IMb in its
+    // issuance signal (issue 13's finding). Its recorded histories keep it so that v1 keeps replaying;
+    // they must hold nothing else, and no v2 history may hold it.
+    const v1Issuance = (leak: (typeof findings)[number]) =>
+      leak.kind === 'imb' &&
+      leak.workflowId.startsWith('ballot-v1-') &&
+      /^events\[\d+\]\.workflowExecution(Started|Signaled)EventAttributes\./.test(leak.path);
+    expect(findings.filter(v1Issuance).length).toBeGreaterThan(0); // the audit does see IMbs
+    const leaks = findings
+      .filter((leak) => !v1Issuance(leak))
+      .map((leak) => `${leak.workflowId}: ${leak.kind} ${leak.value} at ${leak.path}`);
     expect(leaks).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import { loadConfig } from '../../config/env.js';
 import { ndjsonLines } from '../../ingest/parsers/ndjson.js';
 import { anyString } from '../helpers/matchers.js';
 
-const minimal = { DATABASE_URL: 'postgres://user:pass@db:5432/ballots' };
+const minimal = { DATABASE_URL: 'postgres://user:pass@db:5432/ballots', NODE_ENV: 'development' };
 
 describe('API configuration', () => {
   it('refuses to start production with a development key set, naming the variable', () => {

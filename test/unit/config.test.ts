@@ -1,7 +1,61 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, requiredVariables } from '../../config/env.js';
+import {
+  ConfigError,
+  DEVELOPMENT_MANAGE_TOKEN_SECRET,
+  entryEnvironment,
+  loadConfig,
+  requiredVariables,
+} from '../../config/env.js';
 
-const minimal = { DATABASE_URL: 'postgres://user:pass@db:5432/ballots' };
+const minimal = { DATABASE_URL: 'postgres://user:pass@db:5432/ballots', NODE_ENV: 'development' };
+
+/** What the README's production checklist asks for. */
+const production = {
+  DATABASE_URL: 'postgres://user:pass@db:5432/ballots',
+  MANAGE_TOKEN_SECRET: 'q7Vd9sK2mX4pL8nR1tB6wY3zH5jC0fGaE',
+  PUBLIC_BASE_URL: 'https://ballots.county.example.gov',
+  TRUST_PROXY: '1',
+};
+
+describe('production is the default, and it is checked', () => {
+  it('runs as production when NODE_ENV is not set, and so needs the production checklist', () => {
+    expect(loadConfig(production).NODE_ENV).toBe('production');
+    expect(() => loadConfig({ DATABASE_URL: production.DATABASE_URL })).toThrow(
+      /MANAGE_TOKEN_SECRET: is required in production[\s\S]*PUBLIC_BASE_URL: must be an https/,
+    );
+  });
+
+  it('runs a compiled entry point as production and one run from source as development, unless told', () => {
+    expect(entryEnvironment('file:///app/dist/api/main.js', {}).NODE_ENV).toBe('production');
+    expect(entryEnvironment('file:///src/api/main.ts', {}).NODE_ENV).toBe('development');
+    expect(entryEnvironment('file:///app/dist/api/main.js', { NODE_ENV: 'test' }).NODE_ENV).toBe('test');
+  });
+
+  it.each([
+    DEVELOPMENT_MANAGE_TOKEN_SECRET,
+    'override-me-with-a-long-random-secret-value',
+    'change-me-change-me-change-me-change-me',
+    'a'.repeat(48),
+    '0123456789012345678901234567890123456789',
+  ])('refuses the published or placeholder secret %j in production', (secret) => {
+    expect(() => loadConfig({ ...production, MANAGE_TOKEN_SECRET: secret })).toThrow(
+      /MANAGE_TOKEN_SECRET: is a placeholder or development value/,
+    );
+  });
+
+  it('requires an https PUBLIC_BASE_URL, a proxy decision for it, and the SendGrid webhook key with SendGrid', () => {
+    expect(() => loadConfig({ ...production, PUBLIC_BASE_URL: 'http://ballots.example.gov' })).toThrow(
+      /PUBLIC_BASE_URL: must be an https/,
+    );
+    expect(() => loadConfig({ ...production, TRUST_PROXY: 'loopback' })).toThrow(
+      /TRUST_PROXY: must name the TLS proxy/,
+    );
+    expect(() =>
+      loadConfig({ ...production, SENDGRID_API_KEY: 'SG.x', SENDGRID_FROM_EMAIL: 'ballots@county.example.gov' }),
+    ).toThrow(/SENDGRID_WEBHOOK_PUBLIC_KEY: is required in production when SendGrid is configured/);
+    expect(loadConfig({ ...production, TRUST_PROXY: '10.0.0.0/8' }).TRUST_PROXY).toBe('10.0.0.0/8');
+  });
+});
 
 describe('configuration from the environment', () => {
   it('applies the documented defaults when only the required variables are set', () => {
@@ -18,8 +72,8 @@ describe('configuration from the environment', () => {
   });
 
   it('names a missing required variable', () => {
-    expect(() => loadConfig({})).toThrow(ConfigError);
-    expect(() => loadConfig({})).toThrow(/DATABASE_URL: is required but not set/);
+    expect(() => loadConfig({ NODE_ENV: 'development' })).toThrow(ConfigError);
+    expect(() => loadConfig({ NODE_ENV: 'development' })).toThrow(/DATABASE_URL: is required but not set/);
   });
 
   it.each([

@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/env.js';
 import { countyFallback, resolveCountyDetails } from '../../delivery/county.js';
 
-const database = { DATABASE_URL: 'postgres://user:pass@db:5432/ballots' };
+const database = { DATABASE_URL: 'postgres://user:pass@db:5432/ballots', NODE_ENV: 'development' };
 const production = {
   ...database,
   NODE_ENV: 'production',
   MANAGE_TOKEN_SECRET: 'production-secret-0123456789abcdef0123',
   PUBLIC_BASE_URL: 'https://vote.example.gov/',
+  TRUST_PROXY: '1',
 };
 
 describe('the fallback for a county without a county record', () => {

@@ -53,15 +53,19 @@ function environmentOf(svc: ComposeService): Record<string, string | undefined> 
 }
 
 /**
- * Compose interpolation with an empty host environment: `${VAR:-default}` and `${VAR-default}` take
- * their default, `${VAR}` and `$VAR` become empty, `$$` is a literal `$`. Anything else (`:?`, nesting)
- * is rejected so the test never passes on a value it did not understand.
+ * Compose interpolation with the host environment `host` (empty by default): `${VAR:-default}` and
+ * `${VAR-default}` take their default, `${VAR:?message}` is required (compose refuses to start
+ * without it: so does this), `${VAR}` and `$VAR` become empty, `$$` is a literal `$`. Anything else
+ * (nesting) is rejected so the test never passes on a value it did not understand.
  */
-function interpolate(value: string): string {
+function interpolate(value: string, host: Record<string, string> = {}): string {
   const result = value.replace(
-    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}$]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
-    (match: string, _braced?: string, operator?: string, fallback?: string) => {
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}$]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (match: string, braced?: string, operator?: string, fallback?: string, bare?: string) => {
       if (match === '$$') return '\u0000';
+      const name = braced ?? bare ?? '';
+      if (host[name]) return host[name];
+      if (operator === ':?' || operator === '?') throw new Error(`required: ${name} (${fallback ?? ''})`);
       return operator ? (fallback ?? '') : '';
     },
   );
@@ -69,11 +73,21 @@ function interpolate(value: string): string {
   return result.replaceAll('\u0000', '$');
 }
 
-function resolvedEnvironment(svc: ComposeService): Record<string, string | undefined> {
+/** What an operator must put in the host environment (or .env): compose refuses to start without it. */
+const DEPLOYMENT_ENV = {
+  PUBLIC_BASE_URL: 'https://ballots.county.example.gov',
+  MANAGE_TOKEN_SECRET: 'q7Vd9sK2mX4pL8nR1tB6wY3zH5jC0fGaE',
+  TRUST_PROXY: '1',
+};
+
+function resolvedEnvironment(
+  svc: ComposeService,
+  host: Record<string, string> = DEPLOYMENT_ENV,
+): Record<string, string | undefined> {
   return Object.fromEntries(
     Object.entries(environmentOf(svc)).map(([name, value]) => [
       name,
-      value === undefined ? undefined : interpolate(value),
+      value === undefined ? undefined : interpolate(value, host),
     ]),
   );
 }
@@ -114,7 +128,9 @@ describe('interpolate (test helper)', () => {
   it('substitutes defaults the way compose does with nothing set', () => {
     expect(interpolate('postgres://u:${PW:-secret}@db:5432/x')).toBe('postgres://u:secret@db:5432/x');
     expect(interpolate('${A-x}${B}$C$$')).toBe('x$');
-    expect(() => interpolate('${PW:?must be set}')).toThrow(/unsupported/);
+    expect(() => interpolate('${PW:?must be set}')).toThrow(/required: PW/);
+    expect(interpolate('${PW:?must be set}', { PW: 'x' })).toBe('x');
+    expect(() => interpolate('${A:-${B}}')).toThrow(/unsupported/);
   });
 });
 
@@ -145,6 +161,13 @@ describe('docker-compose.yml', () => {
       for (const variable of requiredVariables()) {
         expect(environmentOf(service(name)), `${variable} missing from ${name}`).toHaveProperty([variable]);
         expect(env[variable], `${variable} is empty in ${name}`).toBeTruthy();
+      }
+    });
+
+    it('has no default for the secret, the public URL or the proxy decision: compose refuses to start without them', () => {
+      for (const variable of Object.keys(DEPLOYMENT_ENV)) {
+        const { [variable]: _omitted, ...rest } = DEPLOYMENT_ENV as Record<string, string>;
+        expect(() => resolvedEnvironment(service(name), rest), variable).toThrow(new RegExp(`required: ${variable}`));
       }
     });
 

@@ -45,8 +45,13 @@ describe('phone numbers to E.164 (US by default)', () => {
     },
   );
 
-  it('accepts North American numbers only (no codes to premium international numbers)', () => {
-    expect(normalizePhone('+1 604 555 0123')).toBe('+16045550123');
+  it('accepts US numbers and US territories only: +1 also reaches Canada and premium Caribbean numbers', () => {
+    expect(normalizePhone('+1 787 555 0123')).toBe('+17875550123'); // Puerto Rico
+    expect(normalizePhone('+1 671 555 0123')).toBe('+16715550123'); // Guam
+    expect(normalizePhone('+1 340 555 0123')).toBe('+13405550123'); // US Virgin Islands
+    expect(normalizePhone('+1 876 555 0123')).toBeUndefined(); // Jamaica: toll fraud through +1
+    expect(normalizePhone('+1 809 555 0123')).toBeUndefined(); // Dominican Republic
+    expect(normalizePhone('+1 604 555 0123')).toBeUndefined(); // Canada
     expect(normalizePhone('+52 55 1234 5678')).toBeUndefined();
     expect(normalizePhone('+44 20 7946 0958')).toBeUndefined();
   });
@@ -124,15 +129,15 @@ describe('masking and rate limiting', () => {
     expect(maskEmail('jane@example.org')).toBe('j•••@e•••.org');
   });
 
-  it('refuses beyond the limit within the hour and says when to come back', () => {
+  it('refuses beyond the limit within the hour and says when to come back', async () => {
     let now = 0;
     const limiter = createRateLimiter({ now: () => now });
-    expect(limiter.hit('a', 2)).toEqual({ allowed: true });
-    expect(limiter.hit('a', 2)).toEqual({ allowed: true });
-    expect(limiter.hit('b', 2)).toEqual({ allowed: true });
+    expect(await limiter.hit('a', 2)).toEqual({ allowed: true });
+    expect(await limiter.hit('a', 2)).toEqual({ allowed: true });
+    expect(await limiter.hit('b', 2)).toEqual({ allowed: true });
     now = 600_000;
-    expect(limiter.hit('a', 2)).toEqual({ allowed: false, retryAfterSeconds: 3000 });
+    expect(await limiter.hit('a', 2)).toEqual({ allowed: false, retryAfterSeconds: 3000 });
     now = 3_600_000;
-    expect(limiter.hit('a', 2)).toEqual({ allowed: true });
+    expect(await limiter.hit('a', 2)).toEqual({ allowed: true });
   });
 });
