@@ -96,11 +96,29 @@ export function createSweepActivities(deps: SweepDeps) {
             limit: PAGE,
           });
           if (page.length === 0) break;
-          await deps.budget?.take(page.length);
-          const outcomes = await inParallel(page, inFlight, (ballotId) => {
-            const workflowId = workflowIdFor(input.electionId, ballotId);
-            return signalOnce(deps.temporal, workflowId, signal.name, args, requestIdFor(workflowId, input.moment));
-          });
+          const outcomes: ('signalled' | 'gone')[] = [];
+          for (let from = 0; from < page.length; from += inFlight) {
+            // A heartbeat per slice keeps the activity alive (and hears a cancellation) while it waits
+            // for the action budget; the checkpoint moves only once the whole page is done.
+            context.heartbeat({ ...checkpoint });
+            if (context.cancellationSignal.aborted) throw new CancelledFailure('sweep cancelled');
+            const slice = page.slice(from, from + inFlight);
+            await deps.budget?.take(slice.length);
+            outcomes.push(
+              ...(await Promise.all(
+                slice.map((ballotId) => {
+                  const workflowId = workflowIdFor(input.electionId, ballotId);
+                  return signalOnce(
+                    deps.temporal,
+                    workflowId,
+                    signal.name,
+                    args,
+                    requestIdFor(workflowId, input.moment),
+                  );
+                }),
+              )),
+            );
+          }
           if (input.moment === 'close') await closeBallots(deps.sql, input.electionId, page);
           checkpoint.signalled += outcomes.filter((outcome) => outcome === 'signalled').length;
           checkpoint.gone += outcomes.filter((outcome) => outcome === 'gone').length;
@@ -145,15 +163,4 @@ export function createSweepActivities(deps: SweepDeps) {
       return openAfter !== undefined ? { openAfter } : {};
     },
   };
-}
-
-/** Runs `work` over `items` with at most `limit` at once; results in item order. */
-async function inParallel<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    for (let i = next++; i < items.length; i = next++) results[i] = await work(items[i]!);
-  });
-  await Promise.all(lanes);
-  return results;
 }

@@ -77,10 +77,10 @@ const { loadElectionSettings, startSweep, finishSweep } = proxyActivities<Activi
 });
 
 const { sweepPartition } = proxyActivities<Activities>({
-  // A partition of a statewide election takes hours; the heartbeat tells a lost worker (and carries a
-  // cancellation) within half a minute.
+  // A partition of a statewide election takes hours; it heartbeats every slice of signals, so a lost
+  // worker is noticed (and a cancellation heard) within seconds.
   startToCloseTimeout: '12 hours',
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '5 seconds', maximumInterval: '1 minute' },
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
