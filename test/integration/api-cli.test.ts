@@ -134,6 +134,8 @@ describe('operator CLI: keys and imports', () => {
     expect(scans.stdout).toMatch(/accepted\s+2/);
     expect(scans.stdout).toMatch(/line 4: invalid \(invalid_item\): type/);
     expect(scans.stdout).toMatch(/line 5: duplicate/);
+    // A reason is a code from domain/reasons.ts: free text is refused, with the codes in the message.
+    expect(scans.stdout).toMatch(/line 6: invalid \(invalid_item\): reason: not a rejected reason code; use one of already_voted/);
 
     const importImb = () =>
       cli('import', 'scans', `${FIXTURES}usps-tracing.txt`, '--operations', `${FIXTURES}usps-operations.json`);
@@ -165,6 +167,7 @@ describe('operator CLI: keys and imports', () => {
       return view.body?.status === 'challenged' ? view.body : undefined;
     });
     expect(b102.events.map((e: { eventId: string }) => e.eventId)).toEqual(['csv-1', 'csv-2']);
+    expect(b102.events[1]).toMatchObject({ type: 'challenged', reason: 'no_signature' });
   });
 
   it('the api process warns about the development key and honours it; production refuses to start with it', async () => {
