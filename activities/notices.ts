@@ -109,7 +109,11 @@ export function createNoticeActivities({
     if (fellBack) log.warn('no templates for the voter language; sending English', { language: input.language });
     const cureDeadline = input.details?.cureDeadline ? Date.parse(input.details.cureDeadline) : undefined;
     // Whatever the workflow chose: a challenge says "respond by" only while its deadline is ahead.
-    const messageKey = cureVariant(input.messageKey, Number.isFinite(cureDeadline) ? cureDeadline : undefined, Date.now());
+    const messageKey = cureVariant(
+      input.messageKey,
+      Number.isFinite(cureDeadline) ? cureDeadline : undefined,
+      Date.now(),
+    );
     const claimed = await claimDelivery(sql, input, {
       messageKey,
       language,

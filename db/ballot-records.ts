@@ -75,9 +75,7 @@ export async function idleChannels(
   sql: Sql,
   voterId: string,
 ): Promise<Map<Channel, { why: 'opted_out' | 'disabled' | 'unsubscribed'; detail?: string }>> {
-  const rows = await sql<
-    { channel: Channel; status: string; opted_out: boolean; disabled_reason: string | null }[]
-  >`
+  const rows = await sql<{ channel: Channel; status: string; opted_out: boolean; disabled_reason: string | null }[]>`
     SELECT DISTINCT ON (c.channel) c.channel, s.status, c.opted_out_at IS NOT NULL AS opted_out, c.disabled_reason
     FROM subscriptions s
     JOIN contacts c ON c.subscription_id = s.subscription_id AND c.verified_at IS NOT NULL

@@ -122,7 +122,12 @@ export async function countyMessageSettings(
   languages: readonly string[],
 ): Promise<CountyMessageSettings> {
   const [row] = await db<
-    { cure_url: string | null; cure_deadline_rule: string | null; counted_from: Date | null; household_initial: boolean }[]
+    {
+      cure_url: string | null;
+      cure_deadline_rule: string | null;
+      counted_from: Date | null;
+      household_initial: boolean;
+    }[]
   >`SELECT cure_url, cure_deadline_rule, counted_from, household_initial FROM counties WHERE county = ${county}`;
   if (!row) return { ...NO_SETTINGS, cureForms: {}, texts: {} };
   const [forms, texts] = await Promise.all([

@@ -147,10 +147,7 @@ export async function readBallotStatus(
   const notices = ballot ? (await noticeRowsOf(sql, electionId, ballotId)).map(noticeView) : [];
 
   if (ballot) {
-    const [plans, idle] = await Promise.all([
-      deliveryPlans(sql, [ballot.voterId]),
-      idleChannels(sql, ballot.voterId),
-    ]);
+    const [plans, idle] = await Promise.all([deliveryPlans(sql, [ballot.voterId]), idleChannels(sql, ballot.voterId)]);
     const plan = plans.get(ballot.voterId);
     const told = (channel: Channel) =>
       new Set(notices.filter((n) => n.channel === channel).map((n) => `${n.status}#${n.sequence}`));

@@ -43,15 +43,13 @@ function timeline(
     const value = ballot.status_details?.[name];
     return typeof value === 'string' && value !== '' ? value : undefined;
   };
-  const reason = ballot.status === 'challenged' || ballot.status === 'rejected' ? (text('reason') ?? 'other') : undefined;
+  const reason =
+    ballot.status === 'challenged' || ballot.status === 'rejected' ? (text('reason') ?? 'other') : undefined;
   const zone = ballot.election_timezone ?? ballot.timezone;
   const pollsClose = ballot.election_day ? zonedTimeToInstant(ballot.election_day, POLLS_CLOSE, zone) : undefined;
   let cure: BallotTimeline['cure'];
   if (ballot.status === 'challenged' && county) {
-    const deadline = cureDeadlineInstant(
-      text('cureDeadline') ?? ballot.election_cure_deadline?.toISOString(),
-      zone,
-    );
+    const deadline = cureDeadlineInstant(text('cureDeadline') ?? ballot.election_cure_deadline?.toISOString(), zone);
     const form = new URL(settings.cureForms[reason!] || settings.cureUrl || county.url);
     form.searchParams.set('ballot', ballot.ballot_id);
     cure = {

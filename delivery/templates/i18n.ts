@@ -96,7 +96,12 @@ function countyOr(lang: Language, path: string, overrides: Overrides): string {
  * A reason code's words (`reason.<kind>.<code>`, or the county's own for that code); an unknown code
  * (free text stored before codes were enforced) gets the generic text.
  */
-export function reasonText(lang: Language, kind: 'challenged' | 'rejected', code: string, overrides?: Overrides): string {
+export function reasonText(
+  lang: Language,
+  kind: 'challenged' | 'rejected',
+  code: string,
+  overrides?: Overrides,
+): string {
   const known: readonly string[] = kind === 'challenged' ? CHALLENGE_REASONS : REJECTION_REASONS;
   return countyOr(lang, `reason.${kind}.${known.includes(code) ? code : 'other'}`, overrides);
 }

@@ -135,7 +135,9 @@ describe('operator CLI: keys and imports', () => {
     expect(scans.stdout).toMatch(/line 4: invalid \(invalid_item\): type/);
     expect(scans.stdout).toMatch(/line 5: duplicate/);
     // A reason is a code from domain/reasons.ts: free text is refused, with the codes in the message.
-    expect(scans.stdout).toMatch(/line 6: invalid \(invalid_item\): reason: not a rejected reason code; use one of already_voted/);
+    expect(scans.stdout).toMatch(
+      /line 6: invalid \(invalid_item\): reason: not a rejected reason code; use one of already_voted/,
+    );
 
     const importImb = () =>
       cli('import', 'scans', `${FIXTURES}usps-tracing.txt`, '--operations', `${FIXTURES}usps-operations.json`);

@@ -46,7 +46,8 @@ const SMS_KEYS = MESSAGE_KEYS.filter((key) => MESSAGE_SPECS[key].channels.includ
 /** Every combination of values a key's SMS can be sent with. */
 function variations(key: MessageKey): Array<{ vars: Record<string, unknown>; optOutHint: boolean; label: string }> {
   const spec = MESSAGE_SPECS[key];
-  const reasons = spec.reasons === 'challenged' ? CHALLENGE_REASONS : spec.reasons === 'rejected' ? REJECTION_REASONS : [];
+  const reasons =
+    spec.reasons === 'challenged' ? CHALLENGE_REASONS : spec.reasons === 'rejected' ? REJECTION_REASONS : [];
   const deadlines = spec.vars.includes('cureDeadline') ? DEADLINES : [undefined];
   const rules = spec.vars.includes('cureDeadlineRule') ? [undefined, ...CURE_DEADLINE_RULES] : [undefined];
   const maskedContact = key === 'contact_added.email_address' ? 'j\u2022\u2022\u2022@e\u2022\u2022\u2022.info' : '0123';
@@ -108,7 +109,7 @@ describe('every text in every language fits in two segments, whatever a county a
   it.each(LANGUAGES)('%s: with a typical county, the initial and the hint both fit in every notice', (lang) => {
     for (const key of BALLOT_NOTICE_KEYS) {
       for (const { vars } of variations(key).filter((v) => v.vars.voterInitial && v.optOutHint)) {
-        const sms = renderSms(key, lang, { ...vars, ...TYPICAL } as never, { optOutHint: true });
+        const sms = renderSms(key, lang, { ...vars, ...TYPICAL }, { optOutHint: true });
         expect(sms.segments, `${lang} ${key}: ${sms.text}`).toBeLessThanOrEqual(MAX_SMS_SEGMENTS);
         expect({ tag: sms.voterTag, hint: sms.optOutHint }, `${lang} ${key}: ${sms.text}`).toEqual({
           tag: true,
@@ -149,9 +150,7 @@ describe('CTIA: what the texts say', () => {
     for (const key of BALLOT_NOTICE_KEYS) {
       for (const { vars } of variations(key).filter((v) => !v.optOutHint)) {
         expect(renderSms(key, lang, vars as never, { optOutHint: true }).text, `${lang} ${key}`).toContain('STOP');
-        expect(renderSms(key, lang, vars as never, { optOutHint: false }).text, `${lang} ${key}`).not.toContain(
-          'STOP',
-        );
+        expect(renderSms(key, lang, vars as never, { optOutHint: false }).text, `${lang} ${key}`).not.toContain('STOP');
       }
     }
   });
@@ -159,7 +158,8 @@ describe('CTIA: what the texts say', () => {
   it.each(LANGUAGES)('%s: the opt-in confirmation says the service tracks the envelope, not the vote', (lang) => {
     const [fullest] = renderSmsAlternatives('sms_opt_in', lang, { ...LONG, countyName: 'Yolo County Elections' });
     expect(fullest!.text).toContain(glossary(lang).envelope_not_vote);
-    if (lang === 'en' || lang === 'es' || lang === 'tl') expect(fullest!.segments).toBeLessThanOrEqual(MAX_SMS_SEGMENTS);
+    if (lang === 'en' || lang === 'es' || lang === 'tl')
+      expect(fullest!.segments).toBeLessThanOrEqual(MAX_SMS_SEGMENTS);
   });
 
   it('the hint goes in the first notice to a number and again once 30 days have passed', () => {

@@ -92,7 +92,8 @@ describe('message catalogs', () => {
       }
     }
     for (const [path, names] of Object.entries(SHARED_TEXT_VARS)) {
-      for (const name of placeholders(at(catalog, path))) expect(names, `${lang}: ${path} uses {{${name}}}`).toContain(name);
+      for (const name of placeholders(at(catalog, path)))
+        expect(names, `${lang}: ${path} uses {{${name}}}`).toContain(name);
     }
     for (const [path, value] of leaves(catalog)) {
       if (/^(reason|cure_instructions|cure_rule)\./.test(path))

@@ -84,11 +84,13 @@ export function layout(options: PageOptions): string {
           ${options.body}
         </main>
         <footer class="site-footer">
-          ${options.county &&
-          html`<p class="county-contact" data-county-contact>
-            ${translate(lang, 'footer.county', { name: options.county.name, phone: options.county.phone })}
-            <a href="${options.county.url}">${options.county.url.replace(/^https?:\/\//, '')}</a>
-          </p>`}
+          ${
+            options.county &&
+            html`<p class="county-contact" data-county-contact>
+              ${translate(lang, 'footer.county', { name: options.county.name, phone: options.county.phone })}
+              <a href="${options.county.url}">${options.county.url.replace(/^https?:\/\//, '')}</a>
+            </p>`
+          }
           <p>${t('footer.envelope')}</p>
           <p>${t('footer.privacy')}</p>
         </footer>

@@ -37,7 +37,9 @@ function cureAction(lang: Language, ballot: BallotTimeline): SafeHtml {
     ${
       cure.deadline
         ? html`<p data-deadline="${cure.deadline}">
-            <strong>${translate(lang, 'status.deadline', { deadline: formatDateTime(lang, cure.deadline, ballot.timezone) })}</strong>
+            <strong
+              >${translate(lang, 'status.deadline', { deadline: formatDateTime(lang, cure.deadline, ballot.timezone) })}</strong
+            >
           </p>`
         : html`<p data-deadline="none"><strong>${translate(lang, 'status.asap')}</strong></p>
             ${rule && html`<p data-deadline-rule>${rule}</p>`}`
