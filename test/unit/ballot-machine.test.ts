@@ -289,6 +289,17 @@ describe('ballot machine: failures', () => {
 });
 
 describe('ballot machine: reminders and closing', () => {
+  it('tells a drop-box pickup (collected) and sends no return reminder to that ballot', () => {
+    const machine = issued(ALWAYS, { events: [event('outbound')] });
+    sendAll(machine, machine.decide(T0), T0);
+    machine.receive({ events: [event('collected')] }, T0 + HOUR);
+    expect(sendAll(machine, machine.decide(T0 + HOUR), T0 + HOUR)).toEqual(['sms:collected#0']);
+    machine.returnReminderDue({}, T0 + DAY);
+    expect(machine.decide(T0 + DAY).sends).toEqual([]);
+    machine.receive({ events: [event('inbound')] }, T0 + DAY);
+    expect(machine.status).toBe('collected');
+  });
+
   it('accepts a return reminder for an outbound ballot before Election Day and sends it after the status notice', () => {
     const machine = issued(ALWAYS, { events: [event('outbound')] });
     sendAll(machine, machine.decide(T0), T0);
