@@ -162,7 +162,10 @@ function cureFormOption(value: string, previous: Record<string, string> = {}): R
   return { ...previous, [reason]: httpUrl(value.slice(at + 1)) };
 }
 
-function textOption(value: string, previous: Omit<CountyText, 'reviewState'>[] = []): Omit<CountyText, 'reviewState'>[] {
+function textOption(
+  value: string,
+  previous: Omit<CountyText, 'reviewState'>[] = [],
+): Omit<CountyText, 'reviewState'>[] {
   const match = /^([a-z_.]+):([A-Za-z-]+)=([\s\S]+)$/.exec(value);
   if (!match || !COUNTY_TEXT_PATHS.includes(match[1]!)) {
     throw new InvalidArgumentError(`<path>:<language>=<text>, path one of ${COUNTY_TEXT_PATHS.join(', ')}`);
@@ -183,7 +186,10 @@ function ruleOption(value: string): string {
 }
 
 function instantOption(value: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) || Number.isNaN(Date.parse(value))) {
+  if (
+    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) ||
+    Number.isNaN(Date.parse(value))
+  ) {
     throw new InvalidArgumentError('an ISO 8601 date-time with an offset, e.g. 2026-11-03T20:00:00-08:00');
   }
   return new Date(value).toISOString();
@@ -199,7 +205,11 @@ program
   .requiredOption('--name <name>', 'display name, e.g. "Sacramento County Elections"')
   .requiredOption('--phone <phone>', 'public phone number')
   .requiredOption('--url <url>', 'elections office website (https)', httpUrl)
-  .option('--cure-url <url>', 'cure form for any reason without its own; the ballot ID is appended as ?ballot=', httpUrl)
+  .option(
+    '--cure-url <url>',
+    'cure form for any reason without its own; the ballot ID is appended as ?ballot=',
+    httpUrl,
+  )
   .option(
     '--cure-form <reason=url>',
     `the form for one challenge reason (${CHALLENGE_REASONS.join(', ')}), e.g. ` +
