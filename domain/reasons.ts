@@ -36,26 +36,12 @@ export const REJECTION_REASONS = [
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
-export type ReasonKind = 'challenged' | 'rejected';
-
 /** The codes a scan of `type` may carry; undefined when its type takes no reason. */
 export function reasonCodesFor(type: string): readonly string[] | undefined {
   if (type === 'challenged') return CHALLENGE_REASONS;
   if (type === 'rejected') return REJECTION_REASONS;
   return undefined;
 }
-
-/** Whether `code` is a listed reason of `kind`. */
-export function isReasonCode(kind: ReasonKind, code: unknown): boolean {
-  return typeof code === 'string' && (reasonCodesFor(kind) ?? []).includes(code);
-}
-
-/**
- * What a voter is asked to do about a challenge, by reason: the county's statement form for a missing
- * signature (California: the unsigned ballot statement) or a mismatched one (the signature
- * verification statement), a copy of an ID, or a call. Counties may link a form per reason.
- */
-export const CURE_FORM_REASONS: readonly ChallengeReason[] = CHALLENGE_REASONS;
 
 /**
  * The deadline rules a county may name for a challenge that carries no deadline of its own, each
