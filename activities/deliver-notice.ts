@@ -3,7 +3,7 @@ import { noticeFacts, recordReplaced } from '../db/ballot-records.js';
 import type { Sql } from '../db/client.js';
 import { pauseCovering, pauseDelivery } from '../db/delivery-pauses.js';
 import { RETRY_SPAN_MS } from '../domain/ballot-machine.js';
-import { messageKeyFor, type Channel, type Notice } from '../domain/notices.js';
+import { cureDeadlineInstant, noticeMessageKey, type Channel, type Notice } from '../domain/notices.js';
 import { STILL_FAILING } from '../workflows/ballot-contract.js';
 import type { SendNoticeInput, SendNoticeResult } from './notices.js';
 
@@ -41,8 +41,8 @@ const PAUSING = {
 /**
  * The send the v2 ballot workflow calls. The workflow decides which notice is owed and when; this
  * activity reads what the wording needs from the record at send time (the reason code, the cure
- * deadline, the expected delivery date, the election's dates), picks the message with the same
- * `messageKeyFor` rule, and hands over to the exactly-once sender. A configuration failure pauses
+ * deadline, the expected delivery date, the election's dates, the county's "was counted" instant),
+ * picks the message (`noticeMessageKey`), and hands over to the exactly-once sender. A configuration failure pauses
  * the county's or the channel's delivery (`delivery_pauses`) and is raised as non-retryable, so the
  * ballot waits for an operator's resume instead of retrying forever; while a pause covers a notice,
  * no provider is called.
@@ -71,11 +71,16 @@ export function createDeliverNoticeActivities({
           'DeliveryPaused',
         );
       }
-      const messageKey = messageKeyFor(input.notice, {
+      const electionTimeZone = facts.electionTimeZone ?? 'UTC';
+      // A bare date is 17:00 that day in the election's zone, as the workflow counts it.
+      const cureDeadline = cureDeadlineInstant(facts.cureDeadline, electionTimeZone);
+      const messageKey = noticeMessageKey(input.notice, {
         sendAt: Date.now(),
-        electionDay: facts.electionDay ?? '9999-12-31',
-        electionTimeZone: facts.electionTimeZone ?? 'UTC',
-        ...(facts.expectedDeliveryDate ? { expectedDeliveryDate: facts.expectedDeliveryDate } : {}),
+        electionDay: facts.electionDay,
+        electionTimeZone,
+        expectedDeliveryDate: facts.expectedDeliveryDate,
+        cureDeadline,
+        countedFrom: facts.countedFrom ? Date.parse(facts.countedFrom) : undefined,
       });
       try {
         return await sendNotice({
@@ -89,7 +94,9 @@ export function createDeliverNoticeActivities({
           language: input.language,
           details: {
             ...(facts.reason ? { reason: facts.reason } : {}),
-            ...(facts.cureDeadline ? { cureDeadline: facts.cureDeadline } : {}),
+            ...(cureDeadline !== undefined && Number.isFinite(cureDeadline)
+              ? { cureDeadline: new Date(cureDeadline).toISOString() }
+              : {}),
             ...(facts.expectedDeliveryDate ? { expectedDeliveryDate: facts.expectedDeliveryDate } : {}),
             ...(facts.electionDay ? { electionDay: facts.electionDay } : {}),
           },

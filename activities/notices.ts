@@ -1,10 +1,18 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { FALLBACK_TIME_ZONE } from '../config/env.js';
 import type { Sql } from '../db/client.js';
-import type { Channel } from '../domain/notices.js';
+import { countyMessageSettings } from '../db/counties.js';
+import { cureVariant, type Channel } from '../domain/notices.js';
 import { LINK_LIFETIME_DAYS } from '../domain/manage-links.js';
 import { resolveCountyDetails, type CountyFallback } from '../delivery/county.js';
-import { changeContacts, claimDelivery, finishDelivery, noticeRecipient } from '../delivery/ledger.js';
+import {
+  changeContacts,
+  claimDelivery,
+  finishDelivery,
+  noteAttemptError,
+  noteOptOutHint,
+  noticeRecipient,
+} from '../delivery/ledger.js';
 import {
   ProviderConfigurationError,
   ProviderRejectedError,
@@ -38,6 +46,13 @@ export interface SendNoticeResult {
   reason?: string;
 }
 
+/** An error's class for the ledger: its `type` (provider errors), else its name. */
+function errorClass(error: unknown): string {
+  const type = (error as { type?: unknown } | undefined)?.type;
+  if (typeof type === 'string' && type !== '') return type;
+  return error instanceof Error ? error.name : 'UnknownError';
+}
+
 /** Less time than this left in the window: do not start a send that could land after it. */
 const MIN_WINDOW_LEFT_MS = 60_000;
 
@@ -46,6 +61,13 @@ function cureUrl(base: string, ballotId: string): string {
   const url = new URL(base);
   url.searchParams.set('ballot', ballotId);
   return url.toString();
+}
+
+/** CTIA: "Reply STOP to opt out" in the first SMS notice to a number, and again once a month has passed. */
+export const OPT_OUT_HINT_EVERY_MS = 30 * 86_400_000;
+
+export function optOutHintDue(lastHintAt: Date | null, now: number): boolean {
+  return lastHintAt === null || now - lastHintAt.getTime() >= OPT_OUT_HINT_EVERY_MS;
 }
 
 /**
@@ -85,8 +107,15 @@ export function createNoticeActivities({
   async function sendNotice(input: SendNoticeInput): Promise<SendNoticeResult> {
     const { language, fellBack } = resolveLanguage(input.language);
     if (fellBack) log.warn('no templates for the voter language; sending English', { language: input.language });
+    const cureDeadline = input.details?.cureDeadline ? Date.parse(input.details.cureDeadline) : undefined;
+    // Whatever the workflow chose: a challenge says "respond by" only while its deadline is ahead.
+    const messageKey = cureVariant(
+      input.messageKey,
+      Number.isFinite(cureDeadline) ? cureDeadline : undefined,
+      Date.now(),
+    );
     const claimed = await claimDelivery(sql, input, {
-      messageKey: input.messageKey,
+      messageKey,
       language,
       voterId: input.voterId ?? null,
     });
@@ -115,17 +144,26 @@ export function createNoticeActivities({
       throw ApplicationFailure.nonRetryable(`no provider configured for ${input.channel}`, 'ProviderConfiguration');
     }
 
+    const reason = input.details?.reason || 'other';
+    const settings = await countyMessageSettings(sql, contact.county, [language]);
     const vars = {
       countyName: county.name,
       countyPhone: county.phone,
       countyUrl: county.url,
-      cureUrl: cureUrl(contact.county_cure_url || county.url, input.ballotId),
+      // The county's form for this reason, else its cure form, else its website.
+      cureUrl: cureUrl(settings.cureForms[reason] || contact.county_cure_url || county.url, input.ballotId),
       timeZone: contact.county_timezone ?? defaultTimeZone,
-      reason: input.details?.reason || 'unknown',
-      ...(input.details?.cureDeadline ? { cureDeadline: Date.parse(input.details.cureDeadline) } : {}),
+      reason,
+      ...(settings.cureDeadlineRule ? { cureDeadlineRule: settings.cureDeadlineRule } : {}),
+      overrides: Object.fromEntries(
+        Object.entries(settings.texts[language] ?? {}).map(([path, text]) => [path, text.text]),
+      ),
+      ...(contact.voter_initial ? { voterInitial: contact.voter_initial } : {}),
+      ...(cureDeadline !== undefined && Number.isFinite(cureDeadline) ? { cureDeadline } : {}),
       ...(input.details?.expectedDeliveryDate ? { expectedDeliveryDate: input.details.expectedDeliveryDate } : {}),
       ...(input.details?.electionDay ? { electionDay: input.details.electionDay } : {}),
     } as unknown as MessageVars<EmailKey>;
+    const optOutHint = input.channel === 'sms' && optOutHintDue(contact.opt_out_hint_at, Date.now());
     const expiresAt = new Date(contact.links_expire_at).getTime();
     const linkScope = { version: contact.token_version, contactId: contact.contact_id };
     const provider = input.channel === 'email' ? 'sendgrid' : 'twilio';
@@ -148,12 +186,13 @@ export function createNoticeActivities({
       const result = await sendMessage(senders, {
         channel: input.channel,
         to: contact.address,
-        // The workflow picks keys of messages every channel has (domain/notices.ts `messageKeyFor`).
-        key: input.messageKey as EmailKey,
+        // The workflow picks keys of messages every channel has (domain/notices.ts `noticeMessageKey`).
+        key: messageKey as EmailKey,
         language,
         vars,
         correlation: { delivery: deliveryId, lang: language },
         smsValiditySeconds,
+        smsOptions: { optOutHint },
         emailLinks: {
           manageUrl: links.manageUrl(contact.subscription_id, expiresAt, linkScope),
           unsubscribeUrl: links.unsubscribeUrl(contact.subscription_id, expiresAt, linkScope),
@@ -161,6 +200,8 @@ export function createNoticeActivities({
       });
       if (result.voiceFallback) log.warn('voice fallback', { reason: result.voiceFallback });
       await finishDelivery(sql, deliveryId, { state: 'sent', provider, providerMessageId: result.providerMessageId });
+      // Recorded only when the text had room for it: otherwise the next notice carries it.
+      if (result.optOutHint) await noteOptOutHint(sql, contact.contact_id);
       return { outcome: 'sent' };
     } catch (error) {
       if (error instanceof RecipientError) {
@@ -182,6 +223,13 @@ export function createNoticeActivities({
         await finishDelivery(sql, deliveryId, { state: 'pending', provider, errorCode: error.reason });
       } else if (error instanceof UnknownOutcomeError) {
         log.warn('send outcome unknown', { provider, reason: error.reason, deliveryId });
+        // Stays `sending` (the next attempt counts it as an unknown outcome), with its class shown.
+        await noteAttemptError(sql, deliveryId, error.type);
+      } else if (!(error instanceof ApplicationFailure)) {
+        // Our own failure (a message that does not render, a bug): never sent, retried; the
+        // status API shows it `retrying` with its class and the attempts, not `sending` forever.
+        await finishDelivery(sql, deliveryId, { state: 'pending', errorCode: errorClass(error) });
+        log.error('notice could not be sent', { deliveryId, error: errorClass(error), message: String(error) });
       }
       throw toApplicationFailure(error);
     }

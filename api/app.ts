@@ -3,6 +3,8 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { Gauge } from 'prom-client';
+import { RETRY_SPAN_MS } from '../domain/ballot-machine.js';
+import { stuckDeliveries } from '../delivery/ledger.js';
 import type { Logger } from '../lib/logger.js';
 import { errorMiddleware, notFound } from './errors.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
@@ -104,6 +106,20 @@ export function createApp(deps: AppDeps): Express {
       registers: [metrics.registry],
       async collect() {
         this.set(await backlog());
+      },
+    });
+    const { sql } = deps.v1;
+    new Gauge({
+      name: 'ballots_with_stuck_notices',
+      help:
+        'ballots with a notice retrying for over an hour (problem="retrying") or held by a delivery pause ' +
+        '(problem="paused"), from the notice ledger',
+      labelNames: ['problem'] as const,
+      registers: [metrics.registry],
+      async collect() {
+        const stuck = await stuckDeliveries(sql, RETRY_SPAN_MS);
+        this.set({ problem: 'retrying' }, stuck.retrying);
+        this.set({ problem: 'paused' }, stuck.paused);
       },
     });
     app.use('/v1', v1Routes(deps.v1));

@@ -9,7 +9,7 @@ import { createSenders, deliverySettingsFromConfig, manageTokenSecret } from '..
 import { createVoterService } from '../voters/service.js';
 import { ActionBudget } from '../db/action-budget.js';
 import { enqueuePlanChange } from '../db/outbox.js';
-import { countyFallback } from '../delivery/county.js';
+import { countyFallback, resolveCountyDetails } from '../delivery/county.js';
 import { createApp, type AppDeps } from './app.js';
 import { postgresCheck, temporalCheck } from './health.js';
 import { createKeyVerifier } from '../lib/api-keys.js';
@@ -81,6 +81,7 @@ export async function runApi(
       csrfSecret: createHmac('sha256', secret).update('csrf').digest('base64url'),
       secureCookies: publicBaseUrl.startsWith('https:'),
       logger: logger.child({ component: 'web' }),
+      county: resolveCountyDetails(undefined, countyFallback(config)),
     },
     ...(config.TWILIO_AUTH_TOKEN
       ? { twilioWebhooks: { ...webhookBase, config: { publicBaseUrl, twilioAuthToken: config.TWILIO_AUTH_TOKEN } } }

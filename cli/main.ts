@@ -2,7 +2,9 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, entryEnvironment, loadConfig as parseConfig } from '../config/env.js';
 import { createSql, type Sql } from '../db/client.js';
-import { saveCounty } from '../db/counties.js';
+import { countyTexts, saveCounty, type CountyText } from '../db/counties.js';
+import { CHALLENGE_REASONS, CURE_DEADLINE_RULES, REJECTION_REASONS } from '../domain/reasons.js';
+import { LANGUAGES } from '../delivery/templates/index.js';
 import { migrate } from '../db/migrate.js';
 import { ApiKeyScopeError, createApiKey, listApiKeys, revokeApiKey } from '../lib/api-keys.js';
 import { ALL_SCOPES, type Scope } from '../domain/principal.js';
@@ -146,35 +148,159 @@ function httpUrl(value: string): string {
   return value;
 }
 
+/** Catalog texts a county may word its own way (county_texts), per language. */
+const COUNTY_TEXT_PATHS: readonly string[] = [
+  ...CHALLENGE_REASONS.map((code) => `reason.challenged.${code}`),
+  ...REJECTION_REASONS.map((code) => `reason.rejected.${code}`),
+  ...CHALLENGE_REASONS.map((code) => `cure_instructions.${code}`),
+  'cure_rule',
+];
+
+function cureFormOption(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const at = value.indexOf('=');
+  const reason = value.slice(0, at);
+  if (at < 0 || !(CHALLENGE_REASONS as readonly string[]).includes(reason)) {
+    throw new InvalidArgumentError(`<reason>=<url>, reason one of ${CHALLENGE_REASONS.join(', ')}`);
+  }
+  return { ...previous, [reason]: httpUrl(value.slice(at + 1)) };
+}
+
+function textOption(
+  value: string,
+  previous: Omit<CountyText, 'reviewState'>[] = [],
+): Omit<CountyText, 'reviewState'>[] {
+  const match = /^([a-z_.]+):([A-Za-z-]+)=([\s\S]+)$/.exec(value);
+  if (!match || !COUNTY_TEXT_PATHS.includes(match[1]!)) {
+    throw new InvalidArgumentError(`<path>:<language>=<text>, path one of ${COUNTY_TEXT_PATHS.join(', ')}`);
+  }
+  if (!(LANGUAGES as readonly string[]).includes(match[2]!)) {
+    throw new InvalidArgumentError(`language one of ${LANGUAGES.join(', ')}`);
+  }
+  const text = match[3]!.trim();
+  if (text.length > 300) throw new InvalidArgumentError('a text of at most 300 characters');
+  return [...previous, { path: match[1]!, language: match[2]!, text }];
+}
+
+function ruleOption(value: string): string {
+  if (!(CURE_DEADLINE_RULES as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`one of ${CURE_DEADLINE_RULES.join(', ')}`);
+  }
+  return value;
+}
+
+function instantOption(value: string): string {
+  if (
+    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) ||
+    Number.isNaN(Date.parse(value))
+  ) {
+    throw new InvalidArgumentError('an ISO 8601 date-time with an offset, e.g. 2026-11-03T20:00:00-08:00');
+  }
+  return new Date(value).toISOString();
+}
+
 program
   .command('county')
-  .description("set a county's name, phone, website and cure form (every message names the county)")
+  .description(
+    "set a county's name, phone, website, cure forms and what its messages say (every message names the county); " +
+      'each run replaces the record, and adds or replaces the cure forms and texts it names',
+  )
   .argument('<county>', 'county code as used in voter and ballot records')
   .requiredOption('--name <name>', 'display name, e.g. "Sacramento County Elections"')
   .requiredOption('--phone <phone>', 'public phone number')
   .requiredOption('--url <url>', 'elections office website (https)', httpUrl)
-  .option('--cure-url <url>', 'cure form; the ballot ID is appended as ?ballot=', httpUrl)
+  .option(
+    '--cure-url <url>',
+    'cure form for any reason without its own; the ballot ID is appended as ?ballot=',
+    httpUrl,
+  )
+  .option(
+    '--cure-form <reason=url>',
+    `the form for one challenge reason (${CHALLENGE_REASONS.join(', ')}), e.g. ` +
+      'signature_mismatch=https://county.gov/signature-verification-statement; repeat per reason',
+    cureFormOption,
+  )
+  .option(
+    '--cure-deadline-rule <rule>',
+    `said when a challenge has no deadline: ${CURE_DEADLINE_RULES.join(', ')}`,
+    ruleOption,
+  )
+  .option(
+    '--counted-from <instant>',
+    'from this instant an accepted ballot "was counted" (before it, and unset: "will be counted"); set it per election',
+    instantOption,
+  )
+  .option('--household-initial', "name the voter's first initial in messages (several voters share one phone)")
+  .option(
+    '--text <path:lang=text>',
+    `the county's own words for a catalog text in one language; path one of reason.challenged.<code>, ` +
+      'reason.rejected.<code>, cure_instructions.<code>, cure_rule; repeat per text',
+    textOption,
+  )
+  .option('--texts-reviewed', 'the --text texts were reviewed by a native speaker (else they are recorded as draft)')
   .option('--timezone <zone>', 'IANA time zone (default DEFAULT_TIME_ZONE)')
   .option('--email-from <address>', "the county's own verified email sender")
   .action(
     (
       county: string,
-      options: { name: string; phone: string; url: string; cureUrl?: string; timezone?: string; emailFrom?: string },
+      options: {
+        name: string;
+        phone: string;
+        url: string;
+        cureUrl?: string;
+        cureForm?: Record<string, string>;
+        cureDeadlineRule?: string;
+        countedFrom?: string;
+        householdInitial?: boolean;
+        text?: Omit<CountyText, 'reviewState'>[];
+        textsReviewed?: boolean;
+        timezone?: string;
+        emailFrom?: string;
+      },
     ) => {
       const timezone = options.timezone ?? loadConfig().DEFAULT_TIME_ZONE;
       return withSql(async (sql) => {
-        await saveCounty(sql, {
-          county,
-          name: options.name,
-          phone: options.phone,
-          url: options.url,
-          cureUrl: options.cureUrl ?? null,
-          timezone,
-          emailFrom: options.emailFrom ?? null,
-        });
+        await saveCounty(
+          sql,
+          {
+            county,
+            name: options.name,
+            phone: options.phone,
+            url: options.url,
+            cureUrl: options.cureUrl ?? null,
+            timezone,
+            emailFrom: options.emailFrom ?? null,
+            cureDeadlineRule: options.cureDeadlineRule ?? null,
+            countedFrom: options.countedFrom ?? null,
+            householdInitial: options.householdInitial ?? false,
+          },
+          {
+            cureForms: options.cureForm ?? {},
+            texts: (options.text ?? []).map((text) => ({
+              ...text,
+              reviewState: options.textsReviewed ? ('reviewed' as const) : ('draft' as const),
+            })),
+          },
+        );
         console.log(`county ${county} saved`);
       });
     },
+  );
+
+program
+  .command('county-texts')
+  .description("list a county's own texts per language with their review state (for the county's translators)")
+  .argument('<county>', 'county code')
+  .option('--json', 'print JSON')
+  .action((county: string, options: { json?: boolean }) =>
+    withSql(async (sql) => {
+      const texts = await countyTexts(sql, county);
+      if (options.json) {
+        console.log(JSON.stringify(texts));
+        return;
+      }
+      if (texts.length === 0) console.log(`county ${county} has no texts of its own: messages use the catalogs`);
+      for (const text of texts) console.log(`${text.path}  ${text.language}  ${text.reviewState}  ${text.text}`);
+    }),
   );
 
 function nonNegativeInteger(value: string): number {

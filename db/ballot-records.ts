@@ -65,6 +65,31 @@ export async function deliveryPlans(sql: Sql, voterIds: readonly string[]): Prom
   return plans;
 }
 
+/**
+ * Why a verified channel of the voter does not get notices, per channel, from their latest
+ * subscription (an active one first): `opted_out` (STOP, email unsubscribe), `disabled` (a
+ * recipient that can never work, with its reason), `unsubscribed` (the whole subscription). A
+ * channel missing from the map has no verified contact, or gets notices.
+ */
+export async function idleChannels(
+  sql: Sql,
+  voterId: string,
+): Promise<Map<Channel, { why: 'opted_out' | 'disabled' | 'unsubscribed'; detail?: string }>> {
+  const rows = await sql<{ channel: Channel; status: string; opted_out: boolean; disabled_reason: string | null }[]>`
+    SELECT DISTINCT ON (c.channel) c.channel, s.status, c.opted_out_at IS NOT NULL AS opted_out, c.disabled_reason
+    FROM subscriptions s
+    JOIN contacts c ON c.subscription_id = s.subscription_id AND c.verified_at IS NOT NULL
+    WHERE s.voter_id = ${voterId}
+    ORDER BY c.channel, (s.status = 'active') DESC, s.updated_at DESC`;
+  const idle = new Map<Channel, { why: 'opted_out' | 'disabled' | 'unsubscribed'; detail?: string }>();
+  for (const row of rows) {
+    if (row.status !== 'active') idle.set(row.channel, { why: 'unsubscribed' });
+    else if (row.disabled_reason) idle.set(row.channel, { why: 'disabled', detail: row.disabled_reason });
+    else if (row.opted_out) idle.set(row.channel, { why: 'opted_out' });
+  }
+  return idle;
+}
+
 /** The election's dates as a ballot needs them, or undefined for an election not stored. */
 export async function electionFacts(sql: Sql, electionId: string): Promise<ElectionFacts | undefined> {
   const settings = await findElectionSettings(sql, electionId);
@@ -125,6 +150,8 @@ export interface NoticeFacts {
   /** The challenge's own cure deadline, else the election's. */
   cureDeadline?: string;
   expectedDeliveryDate?: string;
+  /** The county's instant from which an accepted ballot "was counted" (counties.counted_from). */
+  countedFrom?: string;
 }
 
 export async function noticeFacts(
@@ -142,15 +169,17 @@ export async function noticeFacts(
       election_cure_deadline: Date | null;
       status_details: Record<string, unknown> | null;
       outbound_details: Record<string, unknown> | null;
+      counted_from: Date | null;
     }[]
   >`
     SELECT b.voter_id, b.county, to_char(e.election_day, 'YYYY-MM-DD') AS election_day, e.timezone,
-           e.cure_deadline AS election_cure_deadline,
+           e.cure_deadline AS election_cure_deadline, k.counted_from,
            (SELECT details FROM ballot_events x WHERE x.election_id = b.election_id AND x.ballot_id = b.ballot_id
               AND x.outcome = 'applied' AND x.type = ${status} ORDER BY seq DESC LIMIT 1) AS status_details,
            (SELECT details FROM ballot_events x WHERE x.election_id = b.election_id AND x.ballot_id = b.ballot_id
               AND x.outcome = 'applied' AND x.type = 'outbound' ORDER BY seq DESC LIMIT 1) AS outbound_details
     FROM ballots b LEFT JOIN elections e ON e.election_id = b.election_id
+    LEFT JOIN counties k ON k.county = b.county
     WHERE b.election_id = ${electionId} AND b.ballot_id = ${ballotId}`;
   if (!row) return undefined;
   const text = (value: unknown) => (typeof value === 'string' && value.length > 0 ? value : undefined);
@@ -168,6 +197,7 @@ export async function noticeFacts(
     ...(reason ? { reason } : {}),
     ...(cureDeadline ? { cureDeadline } : {}),
     ...(expectedDeliveryDate ? { expectedDeliveryDate } : {}),
+    ...(row.counted_from ? { countedFrom: row.counted_from.toISOString() } : {}),
   };
 }
 

@@ -320,6 +320,16 @@ export interface VoterBallotRow {
   created_at: Date;
   /** The events that moved the status, in arrival order. */
   events: { type: EventType; occurred_at: string }[] | null;
+  county: string;
+  county_name: string | null;
+  county_phone: string | null;
+  county_url: string | null;
+  /** YYYY-MM-DD, and the election's zone (null when the election is not stored). */
+  election_day: string | null;
+  election_timezone: string | null;
+  election_cure_deadline: Date | null;
+  /** Details of the latest applied event of the current status (reason, cure deadline). */
+  status_details: Record<string, unknown> | null;
 }
 
 /** The voter's ballots, newest election first, each with its status of record and applied events. */
@@ -329,7 +339,13 @@ export async function voterBallots(sql: Sql, voterId: string, defaultTimeZone: s
            coalesce(k.timezone, e.timezone, ${defaultTimeZone}) AS timezone,
            (SELECT json_agg(json_build_object('type', x.type, 'occurred_at', x.occurred_at) ORDER BY x.seq)
               FROM ballot_events x
-              WHERE x.election_id = b.election_id AND x.ballot_id = b.ballot_id AND x.outcome = 'applied') AS events
+              WHERE x.election_id = b.election_id AND x.ballot_id = b.ballot_id AND x.outcome = 'applied') AS events,
+           b.county, k.name AS county_name, k.phone AS county_phone, k.url AS county_url,
+           to_char(e.election_day, 'YYYY-MM-DD') AS election_day, e.timezone AS election_timezone,
+           e.cure_deadline AS election_cure_deadline,
+           (SELECT x.details FROM ballot_events x
+              WHERE x.election_id = b.election_id AND x.ballot_id = b.ballot_id AND x.outcome = 'applied'
+                AND x.type = b.status ORDER BY x.seq DESC LIMIT 1) AS status_details
     FROM ballots b
     LEFT JOIN elections e ON e.election_id = b.election_id
     LEFT JOIN counties k ON k.county = b.county

@@ -270,6 +270,20 @@ export async function claimDelivery(
   });
 }
 
+/** The SMS opt-out hint went out to this contact now (CTIA: the first notice, then monthly). */
+export async function noteOptOutHint(sql: Sql, contactId: string): Promise<void> {
+  await sql`UPDATE contacts SET opt_out_hint_at = now() WHERE contact_id = ${contactId}`;
+}
+
+/**
+ * An attempt failed in a way the ledger would not otherwise show (an outcome nobody knows, an
+ * error of our own): the row keeps its state and records the error class, so the status API shows
+ * the notice `retrying` with the attempt count instead of `sending` forever.
+ */
+export async function noteAttemptError(sql: Sql, deliveryId: string, errorCode: string): Promise<void> {
+  await sql`UPDATE notice_deliveries SET error_code = ${errorCode}, updated_at = now() WHERE delivery_id = ${deliveryId}`;
+}
+
 /** Records an attempt's end: its state, the provider and its message ID when known, an error code. */
 export async function finishDelivery(
   sql: Sql,
@@ -306,6 +320,10 @@ export interface NoticeRecipient {
   county_url: string | null;
   county_timezone: string | null;
   county_cure_url: string | null;
+  /** The voter's first initial when the county names it in messages (household option), else null. */
+  voter_initial: string | null;
+  /** When this contact last got the SMS opt-out hint (null: never). */
+  opt_out_hint_at: Date | null;
   /** The election's closing date, else Election Day plus `linkLifetimeDays`, else that long from now. */
   links_expire_at: Date;
 }
@@ -325,6 +343,8 @@ export async function noticeRecipient(
     SELECT c.contact_id, c.address, s.subscription_id, s.token_version, v.county,
            k.name AS county_name, k.phone AS county_phone, k.url AS county_url, k.timezone AS county_timezone,
            k.cure_url AS county_cure_url,
+           CASE WHEN k.household_initial THEN nullif(upper(left(btrim(v.first_name), 1)), '') END AS voter_initial,
+           c.opt_out_hint_at,
            coalesce(e.closes_at, e.election_day + ${linkLifetimeDays}::int, now() + make_interval(days => ${linkLifetimeDays}::int)) AS links_expire_at
     FROM subscriptions s
     JOIN contacts c ON c.subscription_id = s.subscription_id AND c.channel = ${notice.channel}
@@ -365,4 +385,28 @@ export async function smsSenderContext(sql: Sql, from: string): Promise<SmsSende
     ORDER BY (s.status = 'active') DESC, s.updated_at DESC, c.created_at DESC
     LIMIT 1`;
   return row;
+}
+
+/**
+ * Ballots with a notice stuck in delivery, for the API's gauge: `retrying` (a notice failing for
+ * longer than `retryingFor` ms, first attempt to now; the ballot's `DeliveryProblem` search
+ * attribute says the same from the workflow) and `paused` (a notice held by an active delivery
+ * pause). Reads only unfinished ledger rows (a partial index covers them).
+ */
+export async function stuckDeliveries(sql: Sql, retryingFor: number): Promise<{ retrying: number; paused: number }> {
+  const [row] = await sql<{ retrying: string; paused: string }[]>`
+    WITH stuck AS (
+      SELECT n.election_id, n.ballot_id, n.created_at,
+             EXISTS (SELECT 1 FROM delivery_pauses p
+                     WHERE p.resumed_at IS NULL AND (p.county IS NULL OR p.county = b.county)
+                       AND (p.channel IS NULL OR p.channel = n.channel)) AS paused
+      FROM notice_deliveries n
+      LEFT JOIN ballots b ON b.election_id = n.election_id AND b.ballot_id = n.ballot_id
+      WHERE n.state IN ('pending', 'sending') AND n.error_code IS NOT NULL
+    )
+    SELECT count(DISTINCT (election_id, ballot_id)) FILTER (
+             WHERE NOT paused AND created_at <= now() - make_interval(secs => ${retryingFor / 1000})) AS retrying,
+           count(DISTINCT (election_id, ballot_id)) FILTER (WHERE paused) AS paused
+    FROM stuck`;
+  return { retrying: Number(row?.retrying ?? 0), paused: Number(row?.paused ?? 0) };
 }

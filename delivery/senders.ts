@@ -15,6 +15,7 @@ import {
   type EmailKey,
   type Language,
   type MessageVars,
+  type SmsOptions,
 } from './templates/index.js';
 import type { Channel } from '../domain/notices.js';
 import { DEVELOPMENT_MANAGE_TOKEN_SECRET, type Config } from '../config/env.js';
@@ -103,6 +104,8 @@ export interface OutgoingMessage<K extends EmailKey> {
   correlation: Correlation;
   /** SMS: seconds the provider may keep the text queued (a stale text must not arrive later). */
   smsValiditySeconds: number;
+  /** SMS: how a ballot notice ends (the opt-out hint). */
+  smsOptions?: SmsOptions;
   /** Email: the footer's link, and the one-click unsubscribe URL when the email offers one. */
   emailLinks?: { manageUrl: string; unsubscribeUrl?: string | undefined };
 }
@@ -114,14 +117,20 @@ export interface OutgoingMessage<K extends EmailKey> {
 export async function sendMessage<K extends EmailKey>(
   senders: Senders,
   message: OutgoingMessage<K>,
-): Promise<{ providerMessageId: string; voiceFallback?: string | undefined }> {
+): Promise<{ providerMessageId: string; voiceFallback?: string | undefined; optOutHint?: boolean }> {
   const { channel, to, key, language, vars, correlation } = message;
   const missing = () => Object.assign(new Error(`no provider for ${channel}`), { type: 'ChannelNotConfigured' });
   switch (channel) {
     case 'sms': {
       if (!senders.sms) throw missing();
-      const body = renderSms(key, language, vars).text;
-      return senders.sms.send({ to, body, validityPeriodSeconds: message.smsValiditySeconds, correlation });
+      const sms = renderSms(key, language, vars, message.smsOptions);
+      const sent = await senders.sms.send({
+        to,
+        body: sms.text,
+        validityPeriodSeconds: message.smsValiditySeconds,
+        correlation,
+      });
+      return { ...sent, optOutHint: sms.optOutHint };
     }
     case 'voice': {
       if (!senders.voice) throw missing();

@@ -310,6 +310,7 @@ export class BallotMachine {
     const waits: string[] = [];
 
     this.tellOptedOut(now);
+    this.noteLeftChannels(now);
     for (const channel of CHANNELS) {
       const state = s.channels[channel];
       if (state?.inFlight) {
@@ -451,6 +452,36 @@ export class BallotMachine {
       if (!notice) continue;
       state.told.push(notice.key);
       this.note(channel, notice, 'skipped', now, 'opted out');
+    }
+  }
+
+  /**
+   * A channel that left the plan (removed, unsubscribed) or was disabled is shown as skipping the
+   * notice the current status owes it, once. Only shown, not told: a channel chosen again still
+   * hears the current status. State only: no command, so recorded histories replay unchanged.
+   */
+  private noteLeftChannels(now: number): void {
+    const s = this.state;
+    if (!s.issuance || s.closed) return;
+    for (const channel of CHANNELS) {
+      const state = s.channels[channel];
+      if (!state || state.inFlight) continue;
+      const left = !s.plan?.channels.includes(channel) && !s.plan?.optedOut?.includes(channel);
+      if (!left && !state.disabled) continue;
+      const notice = nextNotice({
+        status: s.status,
+        told: new Set(state.told),
+        reminders: [],
+        now,
+        cureDeadline: this.cureDeadline(),
+      });
+      if (!notice || this.entry(channel, notice.key)) continue;
+      const reason = state.disabled
+        ? `contact disabled (${state.disabled})`
+        : s.plan
+          ? 'channel no longer chosen'
+          : 'unsubscribed';
+      this.note(channel, notice, 'skipped', now, reason);
     }
   }
 

@@ -8,6 +8,7 @@ export const EVENT_TYPES = [
   'outbound',
   'undeliverable',
   'inbound',
+  'collected',
   'received',
   'challenged',
   'cured',
@@ -26,22 +27,25 @@ export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
 
 /**
  * Forward order. `undeliverable` sits below `inbound` so a returned ballot can still be followed by
- * the voter's own return (they got it anyway); `challenged` < `cured` < `accepted`/`rejected`; the
+ * the voter's own return (they got it anyway); `collected` (county staff emptied the drop box the
+ * voter used: drop-box returns skip `inbound`) sits between `inbound` and `received`, so a ballot
+ * the county collected gets no return reminder; `challenged` < `cured` < `accepted`/`rejected`; the
  * terminal statuses share the top rank and are absorbing.
  */
-const RANK: Record<BallotStatus, number> = {
+export const STATUS_RANK: Readonly<Record<BallotStatus, number>> = {
   issued: 0,
   outbound: 1,
   undeliverable: 2,
   inbound: 3,
-  received: 4,
-  challenged: 5,
-  cured: 6,
-  accepted: 7,
-  rejected: 7,
-  voted_in_person: 7,
-  superseded: 7,
-  closed: 8,
+  collected: 4,
+  received: 5,
+  challenged: 6,
+  cured: 7,
+  accepted: 8,
+  rejected: 8,
+  voted_in_person: 8,
+  superseded: 8,
+  closed: 9,
 };
 
 /** Statuses nothing changes any more: terminal ones, and `closed` (the election closed first). */
@@ -62,7 +66,7 @@ export function isFinal(status: BallotStatus): boolean {
  */
 export function nextStatus(current: BallotStatus, event: EventType): BallotStatus | undefined {
   if (isFinal(current)) return undefined;
-  return RANK[event] > RANK[current] ? event : undefined;
+  return STATUS_RANK[event] > STATUS_RANK[current] ? event : undefined;
 }
 
 /** Statuses an operator should look at: shown as the `NeedsAttention` search attribute. */

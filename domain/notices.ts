@@ -133,6 +133,69 @@ export function messageKeyFor(
   }
 }
 
+/** What the wording of a notice depends on, read from the record at send time. */
+export interface WordingFacts {
+  sendAt: number;
+  /** YYYY-MM-DD; undefined when the election is not stored. */
+  electionDay: string | undefined;
+  electionTimeZone: string;
+  expectedDeliveryDate?: string | undefined;
+  /** The challenge's deadline (its own, else the election's), epoch ms. */
+  cureDeadline?: number | undefined;
+  /** From this instant the county says an accepted ballot "was counted" (epoch ms). */
+  countedFrom?: number | undefined;
+}
+
+/** Polls close at 8 p.m. on Election Day (California): until then a voter whose ballot failed can still vote. */
+export const POLLS_CLOSE = '20:00';
+
+/**
+ * The message a v2 notice is worded with (the frozen v1 workflow keeps `messageKeyFor`):
+ * - a challenge (and its reminder) says "respond by" only while its deadline is ahead; without a
+ *   deadline, or past it, it asks for a response as soon as possible (`.no_deadline`);
+ * - an accepted ballot "will be counted" until the instant the county set for "was counted", and
+ *   that instant counts only on or after Election Day (a value left from an earlier election, or
+ *   none at all, keeps "will be counted": an acceptance alone is not a count);
+ * - a rejection before polls close on Election Day says what the voter can still do.
+ */
+export function noticeMessageKey(notice: Notice, facts: WordingFacts): string {
+  const deadlineAhead = facts.cureDeadline !== undefined && facts.cureDeadline > facts.sendAt;
+  if (notice.reminder === 'cure') return deadlineAhead ? 'reminder.cure' : 'reminder.cure.no_deadline';
+  if (notice.reminder) return `reminder.${notice.reminder}`;
+  switch (notice.status) {
+    case 'outbound':
+      return facts.expectedDeliveryDate ? 'status.outbound.with_delivery_date' : 'status.outbound';
+    case 'challenged':
+      return deadlineAhead ? 'status.challenged' : 'status.challenged.no_deadline';
+    case 'accepted': {
+      const dayStarts = facts.electionDay
+        ? zonedTimeToInstant(facts.electionDay, '00:00', facts.electionTimeZone)
+        : Number.POSITIVE_INFINITY;
+      const counted =
+        facts.countedFrom !== undefined && facts.countedFrom >= dayStarts && facts.sendAt >= facts.countedFrom;
+      return counted ? 'status.accepted.was_counted' : 'status.accepted.will_be_counted';
+    }
+    case 'rejected': {
+      const pollsClose = facts.electionDay
+        ? zonedTimeToInstant(facts.electionDay, POLLS_CLOSE, facts.electionTimeZone)
+        : Number.NEGATIVE_INFINITY;
+      return facts.sendAt < pollsClose ? 'status.rejected.can_still_vote' : 'status.rejected';
+    }
+    default:
+      return `status.${notice.status}`;
+  }
+}
+
+/**
+ * A challenge message worded for the deadline it has at send time: "respond by" only while the
+ * deadline is ahead. The sender applies it to whatever key a workflow chose (the v1 workflow picks
+ * `status.challenged` whatever the deadline), so no challenge says "respond by" a past or missing date.
+ */
+export function cureVariant(messageKey: string, cureDeadline: number | undefined, now: number): string {
+  if (messageKey !== 'status.challenged' && messageKey !== 'reminder.cure') return messageKey;
+  return cureDeadline !== undefined && cureDeadline > now ? messageKey : `${messageKey}.no_deadline`;
+}
+
 /**
  * What each channel of the voter's plan is owed now and the first instant it may go out: the same
  * `nextNotice` the ballot's workflow decides with, for the status API's `scheduled` notices.

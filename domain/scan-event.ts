@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from './ballot-status.js';
 import { ID_PATTERN } from './ids.js';
+import { CHALLENGE_REASONS, REJECTION_REASONS, reasonCodesFor } from './reasons.js';
 
 /**
  * The scan event contract, shared by the API (request validation, OpenAPI) and the ballot workflow
@@ -35,7 +36,15 @@ export const scanEventSchema = z.object({
     .string()
     .regex(SOURCE_PATTERN, 'an identifier: letters, digits, ".", "_", ":" or "-", 1 to 64 characters')
     .optional(),
-  reason: z.string().min(1).max(500).optional(),
+  reason: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe(
+      `challenged and rejected only: a reason code (domain/reasons.ts). challenged: ${CHALLENGE_REASONS.join(', ')}; ` +
+        `rejected: ${REJECTION_REASONS.join(', ')}`,
+    ),
   cureDeadline: z.union([instantSchema, dateSchema]).optional(),
   expectedDeliveryDate: dateSchema.optional(),
   facilityZip: z
@@ -43,6 +52,28 @@ export const scanEventSchema = z.object({
     .regex(/^\d{5}$/, 'five digits')
     .optional(),
 });
+
+/**
+ * The reason rule, applied over a whole scan (its type decides which codes are allowed): a reason
+ * is a listed code of the scan's type, and only challenged and rejected scans carry one. Kept apart
+ * from the object schema so that schemas extending it (the API's scan item) apply it too.
+ */
+export function checkReason(
+  scan: { type: string; reason?: string | undefined },
+  ctx: { addIssue: (issue: { code: 'custom'; path: string[]; message: string }) => void },
+): void {
+  if (scan.reason === undefined) return;
+  const codes = reasonCodesFor(scan.type);
+  if (!codes) {
+    ctx.addIssue({ code: 'custom', path: ['reason'], message: `a ${scan.type} scan carries no reason` });
+  } else if (!codes.includes(scan.reason)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['reason'],
+      message: `not a ${scan.type} reason code; use one of ${codes.join(', ')}`,
+    });
+  }
+}
 
 /** One event as the workflow stores it: IDs, codes and dates only. */
 export type ScanEvent = z.output<typeof scanEventSchema>;

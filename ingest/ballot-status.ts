@@ -2,14 +2,22 @@
  * A ballot's status, events and notices, read from PostgreSQL only: no workflow is queried, so the
  * answer is the same with the worker stopped, with Temporal down, and years after the workflow is
  * gone. Notices come from the ledger (what was sent, is being sent, retried, failed or skipped) plus
- * what each channel of the voter's plan is owed now (`scheduled`), decided by the workflow's own rule.
+ * what each channel is owed now for the current status, decided by the workflow's own rule
+ * (`nextNotice`): `scheduled` on a channel of the voter's plan, `skipped` on a channel that left it
+ * (opted out, contact disabled, unsubscribed, channel no longer chosen).
+ *
+ * Why `skipped` is computed here rather than written to the ledger by the workflow: the workflow
+ * would need a new activity call (a new command in every running ballot's history, an action per
+ * skip), while the rule it applies is pure and its inputs (the status, the plan, the contacts)
+ * are all in PostgreSQL, exactly as for `scheduled`. What this read cannot show is a skip of a
+ * status that is no longer current after the voter opted back in; the ledger keeps what was sent.
  */
 import { z } from 'zod';
-import { deliveryPlans, electionFacts } from '../db/ballot-records.js';
+import { deliveryPlans, electionFacts, idleChannels } from '../db/ballot-records.js';
 import { eventsOf, findBallot, noticeRowsOf, type NoticeRow, type StoredEvent } from '../db/ballots.js';
 import type { Sql } from '../db/client.js';
 import { BALLOT_STATUSES, EVENT_TYPES, needsAttention, type BallotStatus } from '../domain/ballot-status.js';
-import { cureDeadlineInstant, owedNotices, type Channel } from '../domain/notices.js';
+import { CHANNELS, cureDeadlineInstant, nextNotice, owedNotices, type Channel } from '../domain/notices.js';
 
 export const NOTICE_STATES = ['scheduled', 'sending', 'retrying', 'sent', 'failed', 'skipped'] as const;
 export type NoticeState = (typeof NOTICE_STATES)[number];
@@ -139,16 +147,41 @@ export async function readBallotStatus(
   const notices = ballot ? (await noticeRowsOf(sql, electionId, ballotId)).map(noticeView) : [];
 
   if (ballot) {
-    const plan = (await deliveryPlans(sql, [ballot.voterId])).get(ballot.voterId);
+    const [plans, idle] = await Promise.all([deliveryPlans(sql, [ballot.voterId]), idleChannels(sql, ballot.voterId)]);
+    const plan = plans.get(ballot.voterId);
+    const told = (channel: Channel) =>
+      new Set(notices.filter((n) => n.channel === channel).map((n) => `${n.status}#${n.sequence}`));
+    const election = await electionFacts(sql, electionId);
+    const challenge = [...events].reverse().find((e) => e.type === 'challenged' && e.outcome === 'applied');
+    const deadline = cureDeadlineInstant(
+      (challenge?.details.cureDeadline as string | undefined) ?? election?.cureDeadline,
+      election?.timeZone ?? 'UTC',
+    );
+    // Channels that left the plan: the notice the current status owes them is skipped, and why.
+    const skippedAt = iso(ballot.statusChangedAt ?? now);
+    for (const channel of CHANNELS) {
+      if (plan?.channels.includes(channel)) continue;
+      const why = idle.get(channel);
+      const wasInPlan = notices.some((n) => n.channel === channel);
+      if (!why && !wasInPlan) continue;
+      const notice = nextNotice({ status, told: told(channel), reminders: [], now });
+      if (!notice) continue;
+      notices.push({
+        status: notice.status,
+        sequence: notice.sequence,
+        channel,
+        state: 'skipped',
+        at: skippedAt,
+        reason: !why
+          ? 'channel no longer chosen'
+          : why.why === 'opted_out'
+            ? 'opted out'
+            : why.why === 'unsubscribed'
+              ? 'unsubscribed'
+              : `contact disabled (${why.detail ?? 'unknown'})`,
+      });
+    }
     if (plan) {
-      const told = (channel: Channel) =>
-        new Set(notices.filter((n) => n.channel === channel).map((n) => `${n.status}#${n.sequence}`));
-      const election = await electionFacts(sql, electionId);
-      const challenge = [...events].reverse().find((e) => e.type === 'challenged' && e.outcome === 'applied');
-      const deadline = cureDeadlineInstant(
-        (challenge?.details.cureDeadline as string | undefined) ?? election?.cureDeadline,
-        election?.timeZone ?? 'UTC',
-      );
       for (const owed of owedNotices({
         status,
         plan,

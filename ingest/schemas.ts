@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, issuanceSchema, scanEventSchema } from '../domain/scan-event.js';
+import { checkReason, idSchema, issuanceSchema, scanEventSchema } from '../domain/scan-event.js';
 import { isValidTimeZone } from '../domain/zoned-time.js';
 
 /**
@@ -81,10 +81,12 @@ export const ballotItemSchema = storableText(
 export type BallotItem = z.output<typeof ballotItemSchema>;
 
 export const scanItemSchema = storableText(
-  scanEventSchema.extend({
-    electionId: idSchema,
-    ballotId: idSchema,
-  }),
+  scanEventSchema
+    .extend({
+      electionId: idSchema,
+      ballotId: idSchema,
+    })
+    .superRefine(checkReason),
 );
 export type ScanItem = z.output<typeof scanItemSchema>;
 

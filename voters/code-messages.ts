@@ -4,7 +4,7 @@ import type { Channel } from '../domain/notices.js';
 import { isInsideWindow, type DailyWindow } from '../domain/quiet-hours.js';
 import { resolveCountyDetails, type CountyFallback } from '../delivery/county.js';
 import { sendMessage, type NoticeLinks, type Senders } from '../delivery/senders.js';
-import type { EmailKey, Language, MessageVars } from '../delivery/templates/index.js';
+import { renderSms, type EmailKey, type Language, type MessageVars } from '../delivery/templates/index.js';
 import type { Logger } from '../lib/logger.js';
 import { CODE_LIFETIME_MS } from './codes.js';
 
@@ -36,7 +36,12 @@ export interface PendingAlert {
   callAllowed: boolean;
   /** The recipient contact, when it stays on the subscription: its email links are scoped to it. */
   contactId?: string | undefined;
-  event: { kind: 'added'; channel: Channel; masked: string } | { kind: 'removed' } | { kind: 'unsubscribed' };
+  event:
+    | { kind: 'added'; channel: Channel; masked: string }
+    | { kind: 'removed' }
+    | { kind: 'unsubscribed' }
+    /** CTIA: the mobile number just confirmed hears what it signed up for (program, frequency, rates, HELP, STOP). */
+    | { kind: 'sms_opt_in' };
 }
 
 /** Whether a call may ring at `now`: inside the subscription's window, in its zone (an unknown zone: no). */
@@ -168,6 +173,16 @@ export function createCodeMessages(deps: {
 
   async function sendAlert(alert: PendingAlert) {
     const county = await countyVars(alert.county);
+    if (alert.event.kind === 'sms_opt_in') {
+      if (!deps.senders.sms) throw Object.assign(new Error('no provider for sms'), { type: 'ChannelNotConfigured' });
+      await deps.senders.sms.send({
+        to: alert.address,
+        body: renderSms('sms_opt_in', alert.language, county).text,
+        validityPeriodSeconds: ALERT_SMS_VALIDITY_SECONDS,
+        correlation: { purpose: 'sms_opt_in', subscription: alert.subscriptionId, lang: alert.language },
+      });
+      return;
+    }
     if (alert.event.kind === 'unsubscribed') {
       const correlation = {
         purpose: 'unsubscribe_confirmation',

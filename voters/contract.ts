@@ -136,6 +136,24 @@ export interface BallotTimeline {
   /** IANA zone the times are shown in: the voter's county, else the election's. */
   timezone: string;
   events: { status: string; at: string }[];
+  /** Who to contact about this ballot (the county's record, else the deployment's default). */
+  county?: { name: string; phone: string; url: string };
+  /** YYYY-MM-DD, when the election is stored. */
+  electionDay?: string;
+  /** Whether polls are still open (before 8 p.m. on Election Day): a rejected voter can still vote. */
+  canStillVote?: boolean;
+  /** The reason code of a challenged or rejected ballot (worded by the page from the catalogs). */
+  reason?: string;
+  /** A challenged ballot: where and by when to fix it. */
+  cure?: {
+    url: string;
+    /** ISO instant, only while it is still ahead. */
+    deadline?: string;
+    /** A code of CURE_DEADLINE_RULES, when the county names one. */
+    deadlineRule?: string;
+  };
+  /** The county's own wording of reason texts, cure instructions and its rule, by language and catalog path. */
+  countyTexts?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 export type StatusLookupResult = { outcome: 'found'; ballots: BallotTimeline[] } | LookupRefusal;

@@ -219,6 +219,16 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
         }
         const address = row.address!;
         const alerts = await alertsOnConfirm(tx, { subscriptionId, contactId: row.contact_id, channel, address }, row);
+        if (channel === 'sms') {
+          // CTIA: a number that opts in is told the program, frequency, rates, HELP and STOP.
+          const context = {
+            subscriptionId,
+            language: resolveLanguage(row.language).language,
+            county: row.county,
+            callAllowed: false,
+          };
+          alerts.push(...alertsTo([{ channel, address }], context, { kind: 'sms_opt_in' }));
+        }
         await store.confirmContact(tx, {
           subscriptionId,
           contactId: row.contact_id,
@@ -445,7 +455,10 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
   async function lookupStatus(input: unknown, origin: RequestOrigin): Promise<StatusLookupResult> {
     const found = await lookUp(input, origin, parseIdentity);
     if ('refusal' in found) return found.refusal;
-    const ballots = await ballotTimelines({ sql, defaultTimeZone }, found.match.voter.voterId);
+    const ballots = await ballotTimelines(
+      { sql, defaultTimeZone, countyFallback: deps.countyFallback, now },
+      found.match.voter.voterId,
+    );
     return { outcome: 'found', ballots };
   }
 

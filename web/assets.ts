@@ -67,6 +67,11 @@ button.warning:hover{background:#7c1013}
 .timeline .status{display:block;font-weight:700}
 .timeline time{color:#4a4a4a}
 .section{border-top:2px solid #b1b4b6;margin-top:2rem;padding-top:.5rem}
+.action{border:4px solid #a4161a;padding:.75rem 1rem;margin:1rem 0}
+.action h3{margin-top:0;color:#a4161a}
+a.button,a.button:visited{display:inline-block;font-weight:700;color:#fff;background:#00703c;padding:.6rem 1.25rem;text-decoration:none;box-shadow:0 2px 0 #002d18}
+a.button:hover{background:#005a30;color:#fff}
+a.button:focus-visible{color:#1b1b1b;background:#ffdd00}
 @media (min-width:40rem){body{font-size:1.1875rem}h1{font-size:2.25rem}.site-header{padding:1rem 2rem}}
 @media (forced-colors:active){.field--error,.error-summary{border-color:CanvasText}:focus-visible{outline-color:Highlight}}
 `.trim();

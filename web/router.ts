@@ -31,12 +31,12 @@ import {
 } from './forms.js';
 import { negotiateLanguage, translate, type Language, type MessageKey } from './i18n.js';
 import { createCsrf, securityHeaders } from './security.js';
-import { managePage } from './views/manage.js';
-import { messagePage, type MessageView } from './views/message.js';
-import { pageHref } from './views/layout.js';
-import { signUpPage } from './views/signup.js';
-import { statusPage } from './views/status.js';
-import { verifyPage } from './views/verify.js';
+import { managePage as renderManage, type ManageView } from './views/manage.js';
+import { messagePage as renderMessage, type MessageView } from './views/message.js';
+import { pageHref, type PageContact } from './views/layout.js';
+import { signUpPage as renderSignUp, type SignUpView } from './views/signup.js';
+import { statusPage as renderStatus, type StatusView } from './views/status.js';
+import { verifyPage as renderVerify, type VerifyView } from './views/verify.js';
 
 /** What the server-rendered voter pages need. */
 export interface WebRouterDeps {
@@ -48,6 +48,11 @@ export interface WebRouterDeps {
   logger: Logger;
   /** Version of the consent text the sign-up form shows (default: the voter service's). */
   consentTextVersion?: string;
+  /**
+   * The county every page names in its footer (a status page names the ballot's county instead):
+   * the deployment's default county (DEFAULT_COUNTY_*), when it has one.
+   */
+  county?: PageContact | undefined;
 }
 
 const SUBSCRIPTION_ID = /^[A-Za-z0-9-]{1,64}$/;
@@ -76,6 +81,13 @@ export function createWebRouter(deps: WebRouterDeps): Router {
   const consentVersion = deps.consentTextVersion ?? CONSENT_TEXT_VERSION;
   const csrf = createCsrf(deps.csrfSecret, deps.secureCookies);
   const router = Router();
+  // Every page names the county in its footer.
+  const county = deps.county;
+  const signUpPage = (view: SignUpView) => renderSignUp({ county, ...view });
+  const verifyPage = (view: VerifyView) => renderVerify({ county, ...view });
+  const statusPage = (view: StatusView) => renderStatus({ county, ...view });
+  const managePage = (view: ManageView) => renderManage({ county, ...view });
+  const messagePage = (view: MessageView) => renderMessage({ county, ...view });
 
   const noStore: RequestHandler = (_req, res, next) => {
     // Pages echo what the voter typed and /manage is reached with a token: never cache them.

@@ -15,7 +15,7 @@ import hi from '../../messages/hi.json' with { type: 'json' };
 import km from '../../messages/km.json' with { type: 'json' };
 import th from '../../messages/th.json' with { type: 'json' };
 import { DEFAULT_LANGUAGE, LANGUAGES, type Language } from './languages.js';
-import { CHALLENGE_REASONS, REJECTION_REASONS } from './spec.js';
+import { CHALLENGE_REASONS, CURE_DEADLINE_RULES, REJECTION_REASONS } from './spec.js';
 
 /** A parsed catalog file: nested objects whose leaves are strings or lists of strings. */
 export type Catalog = Readonly<Record<string, unknown>>;
@@ -84,8 +84,41 @@ export function catalogList(lang: Language, path: string, values: Readonly<Recor
   return out;
 }
 
-/** A reason code's words (`reason.<kind>.<code>`); an unknown code gets the generic text. */
-export function reasonText(lang: Language, kind: 'challenged' | 'rejected', code: string): string {
+type Overrides = Readonly<Record<string, string>> | undefined;
+
+/** The county's own text at `path` when it set one (non-blank), else the catalog's. */
+function countyOr(lang: Language, path: string, overrides: Overrides): string {
+  const own = overrides?.[path];
+  return own !== undefined && own.trim() !== '' ? own.trim() : catalogText(lang, path, {});
+}
+
+/**
+ * A reason code's words (`reason.<kind>.<code>`, or the county's own for that code); an unknown code
+ * (free text stored before codes were enforced) gets the generic text.
+ */
+export function reasonText(
+  lang: Language,
+  kind: 'challenged' | 'rejected',
+  code: string,
+  overrides?: Overrides,
+): string {
   const known: readonly string[] = kind === 'challenged' ? CHALLENGE_REASONS : REJECTION_REASONS;
-  return catalogText(lang, `reason.${kind}.${known.includes(code) ? code : 'other'}`, {});
+  return countyOr(lang, `reason.${kind}.${known.includes(code) ? code : 'other'}`, overrides);
+}
+
+/** What the voter does to fix a challenge of this reason (`cure_instructions.<code>`, or the county's). */
+export function cureInstructionsText(lang: Language, code: string, overrides?: Overrides): string {
+  const known: readonly string[] = CHALLENGE_REASONS;
+  return countyOr(lang, `cure_instructions.${known.includes(code) ? code : 'other'}`, overrides);
+}
+
+/**
+ * The county's rule for a challenge without a deadline: its own text (`cure_rule` override), else
+ * the catalog's wording of its rule code; undefined when it has neither.
+ */
+export function cureRuleText(lang: Language, rule: string | undefined, overrides?: Overrides): string | undefined {
+  const own = overrides?.cure_rule;
+  if (own !== undefined && own.trim() !== '') return own.trim();
+  const known: readonly string[] = CURE_DEADLINE_RULES;
+  return rule !== undefined && known.includes(rule) ? catalogText(lang, `cure_rule.${rule}`, {}) : undefined;
 }

@@ -11,7 +11,7 @@
  * Which message a ballot status gets is the workflow's decision (domain/notices.ts `messageKeyFor`).
  */
 export * from './spec.js';
-export { CATALOGS, hasText, type Catalog } from './i18n.js';
+export { CATALOGS, cureInstructionsText, cureRuleText, hasText, reasonText, type Catalog } from './i18n.js';
 export {
   escapeHtml,
   renderEmail,
@@ -27,3 +27,5 @@ export type { Language, ResolvedLanguage } from './languages.js';
 export { smsSegments, MAX_SMS_SEGMENTS, SMS_LIMITS } from './sms-segments.js';
 export type { SmsEncoding, SmsSegments } from './sms-segments.js';
 export type { CalendarDate, Instant } from './dates.js';
+export { requiredPaths } from './select.js';
+export type { SmsOptions } from './render.js';

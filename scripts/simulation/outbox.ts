@@ -8,12 +8,13 @@ import type { OutboxEntry } from '../../api/dev-outbox.js';
 import { CATALOGS } from '../../delivery/templates/i18n.js';
 import { LANGUAGES, type Language } from '../../delivery/templates/languages.js';
 import { voiceFor } from '../../delivery/providers/voices.js';
+import { SHARED_TEXTS } from '../../delivery/templates/spec.js';
 import type { BallotStatus } from '../../domain/ballot-status.js';
 import type { Channel } from '../../domain/notices.js';
 
 export type { OutboxEntry };
 
-export type MessageKind = 'notice' | 'reminder' | 'code' | 'alert' | 'other';
+export type MessageKind = 'notice' | 'reminder' | 'code' | 'alert' | 'opt_in' | 'other';
 
 export interface Recognised {
   kind: MessageKind;
@@ -50,7 +51,8 @@ function patternOf(template: string): { regex: RegExp; literal: number } {
     }
     // A value ending in a period before a template period gives one period (render.ts).
     const text = i > 0 && part.startsWith('.') ? part.slice(1) : part;
-    source += (i > 0 && part.startsWith('.') ? '\\.?' : '') + escapeRegex(text);
+    // An empty value leaves its two surrounding spaces as one (squash): spaces match loosely.
+    source += (i > 0 && part.startsWith('.') ? '\\.?' : '') + escapeRegex(text).replace(/ /g, ' ?');
     literal += part.length;
   });
   return { regex: new RegExp(`^${source}$`), literal };
@@ -61,6 +63,7 @@ function kindOf(key: string): { kind: MessageKind; status?: BallotStatus } {
   if (key.startsWith('reminder.')) return { kind: 'reminder' };
   if (key.startsWith('verification_code')) return { kind: 'code' };
   if (key.startsWith('contact_added')) return { kind: 'alert' };
+  if (key.startsWith('sms_opt_in')) return { kind: 'opt_in' };
   return { kind: 'other' };
 }
 
@@ -92,8 +95,41 @@ function channelAt(path: string[]): { channel: Channel; key: string } | undefine
   return undefined;
 }
 
+function catalogString(language: Language, path: string): string {
+  const found = path
+    .split('.')
+    .reduce<unknown>((node, name) => (node as Record<string, unknown>)?.[name], CATALOGS[language]);
+  return typeof found === 'string' ? found : '';
+}
+
+/**
+ * What a ballot notice's SMS may carry besides its catalog text (render.ts): the voter's initial
+ * after the county name and the opt-out hint at the end. Returns the text with either, both or
+ * neither taken off, so the catalog patterns match it.
+ */
+function smsWithoutExtras(): (text: string) => string[] {
+  const hints = [...new Set(LANGUAGES.map((l) => squash(catalogString(l, SHARED_TEXTS.smsOptOutHint))))].filter(
+    Boolean,
+  );
+  const tags = [...new Set(LANGUAGES.map((l) => catalogString(l, SHARED_TEXTS.smsVoterTag)))].filter(Boolean).map(
+    (tag) =>
+      new RegExp(
+        squash(tag)
+          .split(/\{\{\s*\w+\s*\}\}/)
+          .map(escapeRegex)
+          .join('[^\\s]{1,3}'),
+      ),
+  );
+  return (text) => {
+    const withoutHint = hints.filter((h) => text.endsWith(` ${h}`)).map((h) => text.slice(0, -h.length - 1));
+    const bases = [text, ...withoutHint];
+    return [...bases, ...bases.flatMap((base) => tags.filter((t) => t.test(base)).map((t) => base.replace(t, '')))];
+  };
+}
+
 /** Recognises outbox entries; one instance caches what it has seen. */
 export function createRecogniser() {
+  const smsTexts = smsWithoutExtras();
   const patterns: Pattern[] = [];
   for (const language of LANGUAGES) collect(CATALOGS[language], [], language, patterns, channelAt);
   const byChannel = new Map<Channel, Pattern[]>();
@@ -106,7 +142,7 @@ export function createRecogniser() {
         ? [squash(entry.subject ?? '')]
         : entry.channel === 'voice'
           ? entry.body.split('\n').map(squash)
-          : [squash(entry.body)];
+          : smsTexts(squash(entry.body));
     const cacheKey = `${entry.channel}\u0000${texts.join('\u0000')}`;
     if (cache.has(cacheKey)) return cache.get(cacheKey);
     const matches = (byChannel.get(entry.channel) ?? []).filter((p) => texts.some((text) => p.regex.test(text)));

@@ -10,8 +10,8 @@
  *   had left before the sign-up is counted, not failed: see `checkBallot`),
  *   no reminder, and nothing is left sending, retrying, scheduled or failed; nobody else was told;
  * - the providers received exactly what the ledger says was sent (none missing, none extra, no
- *   duplicate), in the voter's language, plus one code per contact and no "contact added" alert
- *   (contacts given in one sign-up alert nobody).
+ *   duplicate), in the voter's language, plus one code per contact, one opt-in confirmation per
+ *   mobile number and no "contact added" alert (contacts given in one sign-up alert nobody).
  */
 import type { BallotStatus, EventOutcome } from '../../domain/ballot-status.js';
 import type { Channel } from '../../domain/notices.js';
@@ -555,6 +555,14 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         check: 'contact alerts',
         ...where,
         detail: `${count('alert')} "contact added" alerts, expected none`,
+      });
+    // CTIA: a confirmed mobile number is told once what it signed up for.
+    const optIns = channel === 'sms' ? 1 : 0;
+    if (count('opt_in') !== optIns)
+      mismatch({
+        check: 'sms opt-in',
+        ...where,
+        detail: `${count('opt_in')} opt-in confirmations, expected ${optIns}`,
       });
     const atProvider = messages
       .filter((m) => m.recognised?.kind === 'notice')

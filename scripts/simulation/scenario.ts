@@ -14,6 +14,7 @@ import {
   foldEvents,
   isFinal,
   isNotifiable,
+  STATUS_RANK,
   type BallotProgress,
   type BallotStatus,
   type EventOutcome,
@@ -63,8 +64,8 @@ export type Random = ReturnType<typeof seededRandom>;
 export const PATHS = {
   /** Mailed, back through the mail (inbound scan), received, accepted. */
   accepted_by_mail: ['outbound', 'inbound', 'received', 'accepted'],
-  /** Dropped in a drop box: no inbound scan. */
-  accepted_drop_box: ['outbound', 'received', 'accepted'],
+  /** Dropped in a drop box: no inbound scan; county staff collect it from the box. */
+  accepted_drop_box: ['outbound', 'collected', 'received', 'accepted'],
   /** Signature problem, cured in time. */
   challenged_cured: ['outbound', 'inbound', 'received', 'challenged', 'cured', 'accepted'],
   /** Signature problem, never cured. */
@@ -85,7 +86,7 @@ export const PATHS = {
 export type PathName = keyof typeof PATHS;
 export const PATH_NAMES = Object.keys(PATHS) as PathName[];
 /** The replacement ballot's own path. */
-const REPLACEMENT_PATH: readonly EventType[] = ['outbound', 'received', 'accepted'];
+const REPLACEMENT_PATH: readonly EventType[] = ['outbound', 'collected', 'received', 'accepted'];
 
 /** The default mix, in percent (roughly a general election's shape). */
 export const DEFAULT_MIX: Record<PathName, number> = {
@@ -595,22 +596,6 @@ function expectations(
   });
   return { ballots, answers };
 }
-
-/** Forward order of statuses, as `nextStatus` ranks them (for "told before a status it had" checks). */
-export const STATUS_RANK: Record<BallotStatus, number> = {
-  issued: 0,
-  outbound: 1,
-  undeliverable: 2,
-  inbound: 3,
-  received: 4,
-  challenged: 5,
-  cured: 6,
-  accepted: 7,
-  rejected: 7,
-  voted_in_person: 7,
-  superseded: 7,
-  closed: 8,
-};
 
 /** Statuses a subscribed channel may be told: the ones the ballot had from its sign-up on. */
 export function tellable(ballot: BallotExpectation): Set<BallotStatus> {

@@ -37,8 +37,8 @@ export interface E2eStack {
   /** A voter on the roll (active, no subscription): the person signs up on the pages. */
   putVoter(voterId: string, person: FixturePerson): Promise<void>;
   issueBallot(electionId: string, ballotId: string, voterId: string): Promise<void>;
-  /** Posts one scan through the vendor API (accepted, not a duplicate). */
-  scan(electionId: string, ballotId: string, type: string): Promise<void>;
+  /** Posts one scan through the vendor API (accepted, not a duplicate), with its details (reason, cure deadline). */
+  scan(electionId: string, ballotId: string, type: string, extra?: Record<string, string>): Promise<void>;
   /** GET /v1/ballots/{electionId}/{ballotId}: the ballot as the vendor API reports it. */
   ballot(electionId: string, ballotId: string): Promise<ApiAnswer>;
   stop(): Promise<void>;
@@ -110,7 +110,7 @@ export async function startE2eStack(): Promise<E2eStack> {
         expectStatus(answer, 202, 'POST /v1/ballots');
         if (answer.body.results[0]?.outcome !== 'accepted') throw new Error(answer.text);
       },
-      async scan(electionId, ballotId, type) {
+      async scan(electionId, ballotId, type, extra = {}) {
         scanCounter += 1;
         const answer = await api('POST', '/v1/scans', {
           events: [
@@ -120,6 +120,7 @@ export async function startE2eStack(): Promise<E2eStack> {
               ballotId,
               type,
               occurredAt: new Date().toISOString(),
+              ...extra,
             },
           ],
         });

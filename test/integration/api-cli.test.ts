@@ -72,6 +72,68 @@ describe('operator CLI: keys and imports', () => {
     expect(refused.stderr).toMatch(/--url.*must be an http\(s\) URL/);
   });
 
+  it('sets the cure path and the wording of a county: forms per reason, deadline rule, counted time, texts', async () => {
+    const base = [
+      'county',
+      'yolo',
+      '--name',
+      'Yolo County Elections',
+      '--phone',
+      '(530) 666-8133',
+      '--url',
+      'https://yolo.example',
+    ];
+    const saved = await cli(
+      ...base,
+      '--cure-form',
+      'no_signature=https://yolo.example/unsigned-ballot-statement',
+      '--cure-form',
+      'signature_mismatch=https://yolo.example/signature-verification-statement',
+      '--cure-deadline-rule',
+      'two_days_before_certification',
+      '--counted-from',
+      '2026-11-03T20:00:00-08:00',
+      '--household-initial',
+      '--text',
+      'reason.rejected.voter_deceased:es=El condado no tiene esta inscripción como activa.',
+      '--texts-reviewed',
+    );
+    expect(saved).toMatchObject({ code: 0, stdout: 'county yolo saved\n' });
+    const [row] = await h.db.sql`
+      SELECT cure_deadline_rule, counted_from, household_initial FROM counties WHERE county = 'yolo'`;
+    expect(row).toEqual({
+      cure_deadline_rule: 'two_days_before_certification',
+      counted_from: new Date('2026-11-04T04:00:00Z'),
+      household_initial: true,
+    });
+    const forms = await h.db.sql`SELECT reason, url FROM county_cure_forms WHERE county = 'yolo' ORDER BY reason`;
+    expect(forms).toEqual([
+      { reason: 'no_signature', url: 'https://yolo.example/unsigned-ballot-statement' },
+      { reason: 'signature_mismatch', url: 'https://yolo.example/signature-verification-statement' },
+    ]);
+    const texts = JSON.parse((await cli('county-texts', 'yolo', '--json')).stdout) as unknown[];
+    expect(texts).toEqual([
+      {
+        path: 'reason.rejected.voter_deceased',
+        language: 'es',
+        text: 'El condado no tiene esta inscripción como activa.',
+        reviewState: 'reviewed',
+      },
+    ]);
+
+    for (const [option, value, problem] of [
+      ['--cure-form', 'lost_dog=https://yolo.example/x', /reason one of no_signature/],
+      ['--cure-deadline-rule', 'whenever', /one of two_days_before_certification/],
+      ['--counted-from', 'tomorrow', /ISO 8601/],
+      ['--text', 'status.outbound:es=Hola', /path one of reason\.challenged/],
+      ['--text', 'cure_rule:fr=Bonjour', /language one of en/],
+    ] as const) {
+      const refused = await cli(...base, option, value);
+      expect(refused.code, `${option} ${value}`).not.toBe(0);
+      expect(refused.stderr, `${option} ${value}`).toMatch(problem);
+    }
+  });
+
   it('creates a key shown once, lists it without the secret, and revokes it', async () => {
     const created = await cli(
       'keys',
@@ -134,6 +196,10 @@ describe('operator CLI: keys and imports', () => {
     expect(scans.stdout).toMatch(/accepted\s+2/);
     expect(scans.stdout).toMatch(/line 4: invalid \(invalid_item\): type/);
     expect(scans.stdout).toMatch(/line 5: duplicate/);
+    // A reason is a code from domain/reasons.ts: free text is refused, with the codes in the message.
+    expect(scans.stdout).toMatch(
+      /line 6: invalid \(invalid_item\): reason: not a rejected reason code; use one of already_voted/,
+    );
 
     const importImb = () =>
       cli('import', 'scans', `${FIXTURES}usps-tracing.txt`, '--operations', `${FIXTURES}usps-operations.json`);
@@ -165,6 +231,7 @@ describe('operator CLI: keys and imports', () => {
       return view.body?.status === 'challenged' ? view.body : undefined;
     });
     expect(b102.events.map((e: { eventId: string }) => e.eventId)).toEqual(['csv-1', 'csv-2']);
+    expect(b102.events[1]).toMatchObject({ type: 'challenged', reason: 'no_signature' });
   });
 
   it('the api process warns about the development key and honours it; production refuses to start with it', async () => {

@@ -264,6 +264,42 @@ describe('vendor API: elections, voters, ballots, scans, status', () => {
       });
     });
 
+    it('takes a reason only as a listed code of its scan type, and refuses free text with the codes', async () => {
+      await h.call('POST', '/v1/ballots', {
+        body: { ballots: [{ electionId: E, ballotId: 'B-reason', voterId: 'V-2', county: 'ALA' }] },
+      });
+      const response = await h.call('POST', '/v1/scans', {
+        body: {
+          events: [
+            scanItem(E, 'B-reason', 'challenged', { reason: 'Signature does not match' }),
+            scanItem(E, 'B-reason', 'challenged', { reason: 'voter_deceased' }),
+            scanItem(E, 'B-reason', 'received', { reason: 'no_signature' }),
+            scanItem(E, 'B-reason', 'challenged', { reason: 'signature_mismatch' }),
+            scanItem(E, 'B-reason', 'rejected', { reason: 'voter_deceased' }),
+          ],
+        },
+      });
+      expect(response.status).toBe(202);
+      expect(response.body.results).toMatchObject([
+        {
+          outcome: 'invalid',
+          error: {
+            code: 'invalid_item',
+            message: stringMatching(
+              /reason: not a challenged reason code; use one of no_signature, signature_mismatch/,
+            ),
+          },
+        },
+        { outcome: 'invalid', error: { code: 'invalid_item', message: stringMatching(/reason: not a challenged/) } },
+        {
+          outcome: 'invalid',
+          error: { code: 'invalid_item', message: stringMatching(/a received scan carries no reason/) },
+        },
+        { outcome: 'accepted' },
+        { outcome: 'accepted' },
+      ]);
+    });
+
     it("keeps each ballot's events in the order they were posted across many requests", async () => {
       await h.call('POST', '/v1/ballots', {
         body: { ballots: [{ electionId: E, ballotId: 'B-order', voterId: 'V-2', county: 'ALA' }] },
@@ -561,9 +597,11 @@ describe('vendor API: elections, voters, ballots, scans, status', () => {
     });
   });
 
-  it('exposes the outbox backlog as a metric', async () => {
+  it('exposes the outbox backlog and the ballots with stuck notices as metrics', async () => {
     const metrics = await h.call('GET', '/metrics', { key: null });
     expect(metrics.text).toMatch(/^outbox_pending_rows \d+$/m);
+    expect(metrics.text).toMatch(/^ballots_with_stuck_notices\{problem="retrying"\} 0$/m);
+    expect(metrics.text).toMatch(/^ballots_with_stuck_notices\{problem="paused"\} 0$/m);
   });
 
   describe('documentation', () => {
@@ -581,6 +619,10 @@ describe('vendor API: elections, voters, ballots, scans, status', () => {
         ]),
       );
       expect(doc.body.components.schemas.ScanEvent?.properties.type?.enum).toContain('voted_in_person');
+      expect(doc.body.components.schemas.ScanEvent?.properties.type?.enum).toContain('collected');
+      expect(doc.body.components.schemas.ScanEvent?.properties.reason?.description).toMatch(
+        /challenged: no_signature, signature_mismatch, id_required/,
+      );
       expect(doc.body.components.schemas.ScanEvent?.required).toEqual(
         expect.arrayContaining(['eventId', 'electionId', 'ballotId', 'type', 'occurredAt']),
       );

@@ -68,9 +68,11 @@ describe('voter API: alerts to verified contacts when a contact is added, replac
     });
     expect(JSON.stringify(alert.customArgs)).not.toContain(stranger.slice(1));
 
-    // The new number got its code and nothing else.
-    expect(smsTo(stranger)).toHaveLength(1);
+    // The new number got its code and, once confirmed, the opt-in confirmation (CTIA); no alert.
+    expect(smsTo(stranger)).toHaveLength(2);
     expect(smsTo(stranger)[0]!.body).toContain('verification code');
+    expect(smsTo(stranger)[1]!.statusCallback).toContain('purpose=sms_opt_in');
+    expect(smsTo(stranger)[1]!.body).toContain('Msg & data rates may apply');
   });
 
   it('an email added to a verified number is named masked in the text, in the subscription language', async () => {

@@ -576,7 +576,9 @@ describe('voter API: sign-up, verification, preferences and unsubscribe under /v
         body: { channel: 'sms', code: latestCode('sms', phone) },
       });
       expect(verify.status).toBe(200);
-      const notice = await eventually(() => (smsTo(phone).length === 2 ? smsTo(phone)[1] : undefined));
+      // The code, the opt-in confirmation (CTIA: program, frequency, rates, HELP, STOP), then the notice.
+      const notice = await eventually(() => (smsTo(phone).length === 3 ? smsTo(phone)[2] : undefined));
+      expect(smsTo(phone)[1]!.statusCallback).toContain('purpose=sms_opt_in');
       expect(notice.body).toContain('Sacramento County Elections');
       expect(notice.body).not.toMatch(/verification code/);
 
@@ -616,16 +618,23 @@ describe('voter API: sign-up, verification, preferences and unsubscribe under /v
           : undefined,
       );
       // The verified number is told once that the updates were turned off (unsubscribe confirmation).
-      expect(smsTo(phone)).toHaveLength(3);
-      expect(smsTo(phone)[2]!.statusCallback).toContain('purpose=unsubscribe_confirmation');
+      expect(smsTo(phone)).toHaveLength(4);
+      expect(smsTo(phone)[3]!.statusCallback).toContain('purpose=unsubscribe_confirmation');
       expect(
         (await h.call('POST', '/v1/scans', { body: { events: [scanItem(E, 'b-main', 'received')] } })).status,
       ).toBe(202);
+      // The workflow records the received notice as skipped (unsubscribed) in the decision that
+      // would otherwise have sent it; the status API shows it too.
       await eventually(async () =>
-        (await h.call('GET', `/v1/ballots/${E}/b-main`)).body?.status === 'received' ? true : undefined,
+        (await h.temporal.workflow.getHandle(workflowIdFor(E, 'b-main')).query(statusQuery)).notices.find(
+          (notice) => notice.status === 'received' && notice.state === 'skipped' && notice.reason === 'unsubscribed',
+        ),
       );
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
-      expect(smsTo(phone)).toHaveLength(3); // no notice after unsubscribing
+      const record = await h.call('GET', `/v1/ballots/${E}/b-main`);
+      expect(record.body.notices.filter((n) => n.status === 'received')).toEqual([
+        expect.objectContaining({ channel: 'sms', state: 'skipped', reason: 'unsubscribed' }),
+      ]);
+      expect(smsTo(phone)).toHaveLength(4); // no notice after unsubscribing
     });
   });
 

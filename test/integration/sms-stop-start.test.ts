@@ -8,6 +8,7 @@ import { startServer, type RunningServer } from '../../api/server.js';
 import type { ScanEvent } from '../../domain/scan-event.js';
 import { createLogger } from '../../lib/logger.js';
 import { enqueuePlanChange } from '../../db/outbox.js';
+import { readBallotStatus } from '../../ingest/ballot-status.js';
 import { createSmsWorker, workflowSource } from '../../worker/worker.js';
 import { statusQuery, workflowIdFor } from '../../workflows/ballot.js';
 import { freePort } from '../global-setup.js';
@@ -102,16 +103,24 @@ describe('STOP and START by SMS, end to end through the signed inbound webhook a
 
     const handle = env.client.workflow.getHandle(workflowIdFor(ELECTION, 'b1'));
     await feed.scan(ELECTION, 'b1', scan('inbound'));
-    await eventually(async () => ((await handle.query(statusQuery)).status === 'inbound' ? true : undefined));
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // The workflow records the skip in the same decision in which it would otherwise have sent: once
+    // it is recorded, nothing was sent for this notice, and nothing will be.
+    const skipped = await eventually(async () =>
+      (await handle.query(statusQuery)).notices.find(
+        (notice) => notice.channel === 'sms' && notice.status === 'inbound' && notice.state === 'skipped',
+      ),
+    );
+    expect(skipped).toMatchObject({ state: 'skipped', reason: 'opted out' });
     expect(smsTo()).toHaveLength(1);
     const ledger =
       await db.sql`SELECT notice_key, state FROM notice_deliveries WHERE ballot_id = 'b1' AND notice_key = 'inbound#0'`;
-    expect(ledger.every((row) => row.state !== 'sent')).toBe(true);
-    const skipped = (await handle.query(statusQuery)).notices.find(
-      (notice) => notice.channel === 'sms' && notice.status === 'inbound',
-    );
-    expect(skipped).toMatchObject({ state: 'skipped', reason: 'opted out' });
+    expect(ledger).toEqual([]);
+    // The status API, from PostgreSQL alone, says the same.
+    const record = await readBallotStatus(db.sql, ELECTION, 'b1');
+    expect(record?.notices.find((n) => n.channel === 'sms' && n.status === 'inbound')).toMatchObject({
+      state: 'skipped',
+      reason: 'opted out',
+    });
 
     await delivery.sandbox.twilio.simulateInboundSms({ from: PHONE, to: '+15005550006', body: 'START' });
     await feed.scan(ELECTION, 'b1', scan('received'));

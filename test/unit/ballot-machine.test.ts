@@ -188,6 +188,35 @@ describe('ballot machine: telling a subscribed voter', () => {
     expect(sendAll(machine, machine.decide(night), night)).toEqual(['email:outbound#0', 'voice:outbound#0']);
   });
 
+  it('shows the notice an unsubscribed channel skips (recorded, not told), so subscribing again still hears it', () => {
+    const machine = issued(ALWAYS, { events: [event('outbound')] });
+    expect(sendAll(machine, machine.decide(T0), T0)).toEqual(['sms:outbound#0']);
+    machine.receive({ plan: null, events: [event('inbound')] }, T0);
+    const decision = machine.decide(T0);
+    expect(decision.sends).toEqual([]);
+    expect(machine.notices.find((n) => n.key === 'inbound#0')).toMatchObject({
+      channel: 'sms',
+      state: 'skipped',
+      reason: 'unsubscribed',
+    });
+    machine.decide(T0);
+    expect(machine.notices.filter((n) => n.key === 'inbound#0')).toHaveLength(1);
+    machine.receive({ plan: ALWAYS }, T0);
+    expect(sendAll(machine, machine.decide(T0), T0)).toEqual(['sms:inbound#0']);
+    expect(machine.notices.find((n) => n.key === 'inbound#0')).toMatchObject({ state: 'sent' });
+  });
+
+  it('shows a channel removed from the plan skipping the next status', () => {
+    const machine = issued({ ...ALWAYS, channels: ['sms', 'email'] }, { events: [event('outbound')] });
+    sendAll(machine, machine.decide(T0), T0);
+    machine.receive({ plan: { ...ALWAYS, channels: ['email'] }, events: [event('received')] }, T0);
+    expect(sendAll(machine, machine.decide(T0), T0)).toEqual(['email:received#0']);
+    expect(machine.notices.find((n) => n.channel === 'sms' && n.key === 'received#0')).toMatchObject({
+      state: 'skipped',
+      reason: 'channel no longer chosen',
+    });
+  });
+
   it('a late subscriber hears only the current status', () => {
     const machine = issued(null, { events: [event('outbound'), event('inbound'), event('received')] });
     expect(machine.decide(T0).sends).toEqual([]);
@@ -208,6 +237,10 @@ describe('ballot machine: failures', () => {
     expect(machine.notices.find((n) => n.channel === 'sms')).toMatchObject({
       state: 'failed',
       reason: 'LandlineNumber',
+    });
+    expect(machine.notices.find((n) => n.channel === 'sms' && n.key === 'inbound#0')).toMatchObject({
+      state: 'skipped',
+      reason: 'contact disabled (LandlineNumber)',
     });
   });
 
@@ -256,6 +289,17 @@ describe('ballot machine: failures', () => {
 });
 
 describe('ballot machine: reminders and closing', () => {
+  it('tells a drop-box pickup (collected) and sends no return reminder to that ballot', () => {
+    const machine = issued(ALWAYS, { events: [event('outbound')] });
+    sendAll(machine, machine.decide(T0), T0);
+    machine.receive({ events: [event('collected')] }, T0 + HOUR);
+    expect(sendAll(machine, machine.decide(T0 + HOUR), T0 + HOUR)).toEqual(['sms:collected#0']);
+    machine.returnReminderDue({}, T0 + DAY);
+    expect(machine.decide(T0 + DAY).sends).toEqual([]);
+    machine.receive({ events: [event('inbound')] }, T0 + DAY);
+    expect(machine.status).toBe('collected');
+  });
+
   it('accepts a return reminder for an outbound ballot before Election Day and sends it after the status notice', () => {
     const machine = issued(ALWAYS, { events: [event('outbound')] });
     sendAll(machine, machine.decide(T0), T0);

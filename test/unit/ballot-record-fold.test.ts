@@ -12,13 +12,14 @@ const RANK: Record<EventType, number> = {
   outbound: 1,
   undeliverable: 2,
   inbound: 3,
-  received: 4,
-  challenged: 5,
-  cured: 6,
-  accepted: 7,
-  rejected: 7,
-  voted_in_person: 7,
-  superseded: 7,
+  collected: 4,
+  received: 5,
+  challenged: 6,
+  cured: 7,
+  accepted: 8,
+  rejected: 8,
+  voted_in_person: 8,
+  superseded: 8,
 };
 
 const SCENARIOS: { events: EventType[]; status: string }[] = [
@@ -28,6 +29,8 @@ const SCENARIOS: { events: EventType[]; status: string }[] = [
   { events: ['outbound', 'undeliverable', 'inbound', 'received'], status: 'received' },
   { events: ['outbound', 'received', 'challenged', 'rejected'], status: 'rejected' },
   { events: ['outbound', 'voted_in_person'], status: 'voted_in_person' },
+  // A drop-box return: no inbound scan; the county reports the pickup, then the receipt.
+  { events: ['outbound', 'collected', 'received', 'accepted'], status: 'accepted' },
 ];
 
 function permutations<T>(items: readonly T[]): T[][] {

@@ -20,6 +20,7 @@ const COLUMNS = [
   'outbound',
   'undeliverable',
   'inbound',
+  'collected',
   'received',
   'challenged',
   'cured',
@@ -29,30 +30,32 @@ const COLUMNS = [
   'superseded',
 ] as const satisfies readonly EventType[];
 
-type Row = readonly [Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome];
+type Row = readonly [Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome];
 
 // prettier-ignore
 /**
  * The expected status after each event, written out by hand (never computed by `nextStatus`): the
  * status only moves forward; `undeliverable` can still be followed by the voter's own return
- * (`inbound`, `received`) or a replacement ballot (`superseded`); `challenged` goes on to `cured`,
+ * (`inbound`, `collected` from a drop box, `received`) or a replacement ballot (`superseded`);
+ * `collected` sits between `inbound` and `received`; `challenged` goes on to `cured`,
  * `accepted` or `rejected`; `cured` goes on to a terminal status; terminal statuses and `closed`
  * absorb everything.
  */
 const TABLE: Record<BallotStatus, Row> = {
-  //                 outbound    undeliverable    inbound    received    challenged    cured    accepted    rejected    voted_in_person    superseded
-  issued:          ['outbound', 'undeliverable', 'inbound', 'received', 'challenged', 'cured', 'accepted', 'rejected', 'voted_in_person', 'superseded'],
-  outbound:        [STALE,      'undeliverable', 'inbound', 'received', 'challenged', 'cured', 'accepted', 'rejected', 'voted_in_person', 'superseded'],
-  undeliverable:   [STALE,      STALE,           'inbound', 'received', 'challenged', 'cured', 'accepted', 'rejected', 'voted_in_person', 'superseded'],
-  inbound:         [STALE,      STALE,           STALE,     'received', 'challenged', 'cured', 'accepted', 'rejected', 'voted_in_person', 'superseded'],
-  received:        [STALE,      STALE,           STALE,     STALE,      'challenged', 'cured', 'accepted', 'rejected', 'voted_in_person', 'superseded'],
-  challenged:      [STALE,      STALE,           STALE,     STALE,      STALE,        'cured', 'accepted', 'rejected', 'voted_in_person', 'superseded'],
-  cured:           [STALE,      STALE,           STALE,     STALE,      STALE,        STALE,   'accepted', 'rejected', 'voted_in_person', 'superseded'],
-  accepted:        [STALE,      STALE,           STALE,     STALE,      STALE,        STALE,   STALE,      STALE,      STALE,             STALE],
-  rejected:        [STALE,      STALE,           STALE,     STALE,      STALE,        STALE,   STALE,      STALE,      STALE,             STALE],
-  voted_in_person: [STALE,      STALE,           STALE,     STALE,      STALE,        STALE,   STALE,      STALE,      STALE,             STALE],
-  superseded:      [STALE,      STALE,           STALE,     STALE,      STALE,        STALE,   STALE,      STALE,      STALE,             STALE],
-  closed:          [STALE,      STALE,           STALE,     STALE,      STALE,        STALE,   STALE,      STALE,      STALE,             STALE],
+  //                 outbound    undeliverable    inbound    collected    received    challenged    cured    accepted    rejected    voted_in_person    superseded
+  issued:          ['outbound', 'undeliverable', 'inbound', 'collected', 'received', 'challenged', 'cured', 'accepted', 'rejected', 'voted_in_person', 'superseded'],
+  outbound:        [STALE,      'undeliverable', 'inbound', 'collected', 'received', 'challenged', 'cured', 'accepted', 'rejected', 'voted_in_person', 'superseded'],
+  undeliverable:   [STALE,      STALE,           'inbound', 'collected', 'received', 'challenged', 'cured', 'accepted', 'rejected', 'voted_in_person', 'superseded'],
+  inbound:         [STALE,      STALE,           STALE,     'collected', 'received', 'challenged', 'cured', 'accepted', 'rejected', 'voted_in_person', 'superseded'],
+  collected:       [STALE,      STALE,           STALE,     STALE,       'received', 'challenged', 'cured', 'accepted', 'rejected', 'voted_in_person', 'superseded'],
+  received:        [STALE,      STALE,           STALE,     STALE,       STALE,      'challenged', 'cured', 'accepted', 'rejected', 'voted_in_person', 'superseded'],
+  challenged:      [STALE,      STALE,           STALE,     STALE,       STALE,      STALE,        'cured', 'accepted', 'rejected', 'voted_in_person', 'superseded'],
+  cured:           [STALE,      STALE,           STALE,     STALE,       STALE,      STALE,        STALE,   'accepted', 'rejected', 'voted_in_person', 'superseded'],
+  accepted:        [STALE,      STALE,           STALE,     STALE,       STALE,      STALE,        STALE,   STALE,      STALE,      STALE,             STALE],
+  rejected:        [STALE,      STALE,           STALE,     STALE,       STALE,      STALE,        STALE,   STALE,      STALE,      STALE,             STALE],
+  voted_in_person: [STALE,      STALE,           STALE,     STALE,       STALE,      STALE,        STALE,   STALE,      STALE,      STALE,             STALE],
+  superseded:      [STALE,      STALE,           STALE,     STALE,       STALE,      STALE,        STALE,   STALE,      STALE,      STALE,             STALE],
+  closed:          [STALE,      STALE,           STALE,     STALE,       STALE,      STALE,        STALE,   STALE,      STALE,      STALE,             STALE],
 };
 
 const CASES = Object.entries(TABLE).flatMap(([current, row]) =>
@@ -60,11 +63,11 @@ const CASES = Object.entries(TABLE).flatMap(([current, row]) =>
 );
 
 describe('nextStatus over every (status, event) pair', () => {
-  it('the table covers all 12 statuses x 10 event types, each once', () => {
+  it('the table covers all 13 statuses x 11 event types, each once', () => {
     expect(COLUMNS).toEqual(EVENT_TYPES);
     expect(Object.keys(TABLE).sort()).toEqual([...BALLOT_STATUSES].sort());
-    expect(CASES).toHaveLength(120);
-    expect(new Set(CASES.map(({ current, event }) => `${current}|${event}`)).size).toBe(120);
+    expect(CASES).toHaveLength(143);
+    expect(new Set(CASES.map(({ current, event }) => `${current}|${event}`)).size).toBe(143);
   });
 
   it.each(CASES)('$current + $event -> $expected', ({ current, event, expected }) => {
@@ -80,6 +83,7 @@ describe('status predicates', () => {
     outbound:        [false, false, false, true],
     undeliverable:   [false, false, true,  true],
     inbound:         [false, false, false, true],
+    collected:       [false, false, false, true],
     received:        [false, false, false, true],
     challenged:      [false, false, true,  true],
     cured:           [false, false, false, true],

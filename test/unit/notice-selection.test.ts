@@ -5,6 +5,7 @@ import {
   cureDeadlineInstant,
   cureReminderSchedule,
   messageKeyFor,
+  noticeMessageKey,
   nextNotice,
   noticeKey,
   reminderNotice,
@@ -370,6 +371,91 @@ describe('messageKeyFor', () => {
       messageKeyFor(reminderNotice(RETURN_1), context('2026-10-27T18:00:00Z', { expectedDeliveryDate: '2026-10-09' })),
     ).toBe('reminder.return');
     expect(messageKeyFor(reminderNotice(CURE_2), context('2026-11-10T18:00:00Z'))).toBe('reminder.cure');
+  });
+});
+
+describe('noticeMessageKey (the v2 wording; v1 keeps messageKeyFor)', () => {
+  const status = (s: BallotStatus): Notice => ({ key: noticeKey(s, 0), status: s, sequence: 0 });
+  const facts = (sendAt: string, extra: Partial<Parameters<typeof noticeMessageKey>[1]> = {}) => ({
+    sendAt: at(sendAt),
+    electionDay: '2026-11-03',
+    electionTimeZone: LA,
+    ...extra,
+  });
+  // The county's "was counted" instant for this election: 8 p.m. on Election Day, when polls close.
+  const COUNTED_FROM = at('2026-11-04T04:00:00.000Z');
+
+  it.each([
+    {
+      name: 'before Election Day, county set a time',
+      sendAt: '2026-10-27T18:00:00.000Z',
+      countedFrom: COUNTED_FROM,
+      expected: 'will_be_counted',
+    },
+    {
+      name: 'midnight on Election Day: an acceptance alone is not a count',
+      sendAt: '2026-11-03T08:00:00.000Z',
+      countedFrom: COUNTED_FROM,
+      expected: 'will_be_counted',
+    },
+    {
+      name: 'the last ms before the county’s time',
+      sendAt: '2026-11-04T03:59:59.999Z',
+      countedFrom: COUNTED_FROM,
+      expected: 'will_be_counted',
+    },
+    {
+      name: 'from the county’s time on',
+      sendAt: '2026-11-04T04:00:00.000Z',
+      countedFrom: COUNTED_FROM,
+      expected: 'was_counted',
+    },
+    {
+      name: 'a week after, no time set by the county',
+      sendAt: '2026-11-10T20:00:00.000Z',
+      countedFrom: undefined,
+      expected: 'will_be_counted',
+    },
+    {
+      name: 'a time left from an earlier election (before this Election Day)',
+      sendAt: '2026-11-10T20:00:00.000Z',
+      countedFrom: at('2026-03-04T04:00:00.000Z'),
+      expected: 'will_be_counted',
+    },
+  ])('accepted, $name -> $expected', ({ sendAt, countedFrom, expected }) => {
+    expect(noticeMessageKey(status('accepted'), facts(sendAt, { countedFrom }))).toBe(`status.accepted.${expected}`);
+  });
+
+  it.each([
+    { sendAt: '2026-10-27T18:00:00.000Z', expected: 'status.rejected.can_still_vote' },
+    // Polls close at 20:00 on Election Day in Los Angeles (PST): 2026-11-04T04:00Z.
+    { sendAt: '2026-11-04T03:59:59.999Z', expected: 'status.rejected.can_still_vote' },
+    { sendAt: '2026-11-04T04:00:00.000Z', expected: 'status.rejected' },
+  ])('rejected at $sendAt -> $expected (what the voter can still do until polls close)', ({ sendAt, expected }) => {
+    expect(noticeMessageKey(status('rejected'), facts(sendAt))).toBe(expected);
+  });
+
+  it('a rejection of an election not stored says nothing about voting again', () => {
+    expect(noticeMessageKey(status('rejected'), facts('2026-10-27T18:00:00Z', { electionDay: undefined }))).toBe(
+      'status.rejected',
+    );
+  });
+
+  it('words a challenge and its reminder for their deadline, and the rest as messageKeyFor does', () => {
+    const sendAt = '2026-11-20T18:00:00.000Z';
+    expect(noticeMessageKey(status('challenged'), facts(sendAt))).toBe('status.challenged.no_deadline');
+    expect(noticeMessageKey(status('challenged'), facts(sendAt, { cureDeadline: at(sendAt) }))).toBe(
+      'status.challenged.no_deadline',
+    );
+    expect(noticeMessageKey(status('challenged'), facts(sendAt, { cureDeadline: at(sendAt) + 1 }))).toBe(
+      'status.challenged',
+    );
+    expect(noticeMessageKey(reminderNotice(CURE_2), facts(sendAt))).toBe('reminder.cure.no_deadline');
+    expect(noticeMessageKey(reminderNotice(RETURN_1), facts(sendAt))).toBe('reminder.return');
+    expect(noticeMessageKey(status('collected'), facts(sendAt))).toBe('status.collected');
+    expect(
+      noticeMessageKey(status('outbound'), facts('2026-10-06T17:00:00Z', { expectedDeliveryDate: '2026-10-09' })),
+    ).toBe('status.outbound.with_delivery_date');
   });
 });
 

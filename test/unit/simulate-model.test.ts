@@ -43,6 +43,18 @@ describe('the simulator recognises what the providers receive', () => {
   const recognise = createRecogniser();
 
   it.each(LANGUAGES)('every SMS, email subject and call script in %s, by key and language', (language) => {
+    const smsKeysByText = new Map<string, Set<string>>();
+    for (const key of MESSAGE_KEYS) {
+      if (!MESSAGE_SPECS[key].channels.includes('sms')) continue;
+      for (const { text } of renderSmsAlternatives(key, language, vars(key))) {
+        smsKeysByText.set(text, (smsKeysByText.get(text) ?? new Set()).add(key));
+      }
+    }
+    const emailKeysBySubject = new Map<string, Set<string>>();
+    for (const key of EMAIL_KEYS) {
+      const { subject } = renderEmail(key, language, vars(key));
+      emailKeysBySubject.set(subject, (emailKeysBySubject.get(subject) ?? new Set()).add(key));
+    }
     for (const key of MESSAGE_KEYS) {
       const spec = MESSAGE_SPECS[key];
       // Variants of one status may share a subject: a notice is recognised by its status.
@@ -50,15 +62,20 @@ describe('the simulator recognises what the providers receive', () => {
       const expected = { ...what, languages: expect.arrayContaining([language]) as unknown };
       if (spec.channels.includes('sms')) {
         for (const { text } of renderSmsAlternatives(key, language, vars(key))) {
-          expect(recognise({ channel: 'sms', body: text }), `${key} sms ${language}`).toMatchObject(expected);
+          const recognised = recognise({ channel: 'sms', body: text });
+          // Short forms of two messages can be the very same text: then either key is a right answer.
+          const alike = smsKeysByText.get(text)!;
+          if (alike.size > 1) expect([...alike], `${key} sms ${language}`).toContain(recognised?.key);
+          else expect(recognised, `${key} sms ${language}`).toMatchObject(expected);
         }
       }
       if ((EMAIL_KEYS as readonly string[]).includes(key)) {
         const email = renderEmail(key as EmailKey, language, vars(key));
-        expect(
-          recognise({ channel: 'email', body: email.text, subject: email.subject }),
-          `${key} email ${language}`,
-        ).toMatchObject(expected);
+        const recognised = recognise({ channel: 'email', body: email.text, subject: email.subject });
+        // An email is recognised by its subject, which variants of one message may share.
+        const alike = emailKeysBySubject.get(email.subject)!;
+        if (alike.size > 1) expect([...alike], `${key} email ${language}`).toContain(recognised?.key);
+        else expect(recognised, `${key} email ${language}`).toMatchObject(expected);
       }
       if ((VOICE_KEYS as readonly string[]).includes(key)) {
         const spoken = renderVoice(key as (typeof VOICE_KEYS)[number], language, vars(key)).text;
@@ -70,6 +87,17 @@ describe('the simulator recognises what the providers receive', () => {
           languages: expect.arrayContaining([heard]) as unknown,
         });
       }
+    }
+  });
+
+  it.each(LANGUAGES)('a notice SMS with the voter initial and the opt-out hint in %s', (language) => {
+    const withExtras = { ...vars('status.received'), voterInitial: 'J' } as EmailVars<'status.received'>;
+    for (const { text } of renderSmsAlternatives('status.received', language, withExtras, { optOutHint: true })) {
+      expect(recognise({ channel: 'sms', body: text }), text).toMatchObject({
+        kind: 'notice',
+        status: 'received',
+        languages: expect.arrayContaining([language]) as unknown,
+      });
     }
   });
 

@@ -2,10 +2,13 @@ import { describe, expect, it } from 'vitest';
 import {
   CATALOGS,
   CHALLENGE_REASONS,
+  CURE_DEADLINE_RULES,
   LANGUAGES,
   MESSAGE_KEYS,
   MESSAGE_SPECS,
   REJECTION_REASONS,
+  SHARED_TEXTS,
+  SHARED_TEXT_VARS,
   allowedVariables,
   catalogParts,
   type Catalog,
@@ -44,11 +47,13 @@ const OTHER_LANGUAGES = LANGUAGES.filter((l) => l !== 'en');
 
 describe('message catalogs', () => {
   it('English has every part of every message, and nothing else', () => {
-    const expected = new Set<string>(['common.email.footer']);
+    const expected = new Set<string>(Object.values(SHARED_TEXTS));
     for (const key of MESSAGE_KEYS)
       for (const channel of CHANNELS) for (const p of catalogParts(key, channel)) expected.add(p);
-    for (const code of [...CHALLENGE_REASONS, 'other']) expected.add(`reason.challenged.${code}`);
-    for (const code of [...REJECTION_REASONS, 'other']) expected.add(`reason.rejected.${code}`);
+    for (const code of CHALLENGE_REASONS) expected.add(`reason.challenged.${code}`);
+    for (const code of REJECTION_REASONS) expected.add(`reason.rejected.${code}`);
+    for (const code of CHALLENGE_REASONS) expected.add(`cure_instructions.${code}`);
+    for (const rule of CURE_DEADLINE_RULES) expected.add(`cure_rule.${rule}`);
     expect([...enLeaves.keys()].sort()).toEqual([...expected].sort());
   });
 
@@ -86,13 +91,13 @@ describe('message catalogs', () => {
         }
       }
     }
-    for (const name of placeholders(at(catalog, 'common.email.footer'))) {
-      expect(['countyName', 'countyPhone', 'countyUrl', 'manageUrl'], `${lang}: footer uses {{${name}}}`).toContain(
-        name,
-      );
+    for (const [path, names] of Object.entries(SHARED_TEXT_VARS)) {
+      for (const name of placeholders(at(catalog, path)))
+        expect(names, `${lang}: ${path} uses {{${name}}}`).toContain(name);
     }
     for (const [path, value] of leaves(catalog)) {
-      if (path.startsWith('reason.')) expect(placeholders(value as Leaf).size, `${lang}: ${path}`).toBe(0);
+      if (/^(reason|cure_instructions|cure_rule)\./.test(path))
+        expect(placeholders(value as Leaf).size, `${lang}: ${path}`).toBe(0);
     }
   });
 

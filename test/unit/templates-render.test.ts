@@ -171,7 +171,8 @@ describe('escaping and untrusted values', () => {
   it.each(LANGUAGES)('%s: each known reason code reads differently from the generic text', (lang) => {
     const text = (key: 'status.challenged' | 'status.rejected', reason: string) =>
       renderEmail(key, lang, { ...VARS, reason }).text;
-    for (const code of REJECTION_REASONS) {
+    // `other` is itself a listed code (a reason the list does not name): the generic text.
+    for (const code of REJECTION_REASONS.filter((c) => c !== 'other')) {
       expect(text('status.rejected', code), code).not.toBe(text('status.rejected', 'other'));
     }
     for (const code of ['no_signature', 'signature_mismatch'] as const) {

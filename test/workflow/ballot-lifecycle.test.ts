@@ -307,7 +307,11 @@ describe('ballot lifecycle workflow (time-skipping)', () => {
         view.notices
           .filter((notice) => notice.channel === 'sms')
           .map((notice) => [notice.key, notice.state, notice.reason]),
-      ).toEqual([['outbound#0', 'failed', 'LandlineNumber']]);
+      ).toEqual([
+        ['outbound#0', 'failed', 'LandlineNumber'],
+        // The disabled channel shows the notice of the next status as skipped, and why.
+        ['received#0', 'skipped', 'contact disabled (LandlineNumber)'],
+      ]);
       expect(h.sentFor('landline', 'email').map((notice) => notice.noticeKey)).toEqual(['outbound#0', 'received#0']);
       await handle.signal(electionClosedSignal);
       await handle.result();

@@ -13,8 +13,17 @@ export function pageHref(link: PageLink, lang: Language): string {
   return `${link.path}?${query.toString()}`;
 }
 
+/** Whom a voter contacts: the ballot's county on its status page, else the deployment's default county. */
+export interface PageContact {
+  name: string;
+  phone: string;
+  url: string;
+}
+
 export interface PageOptions {
   lang: Language;
+  /** Named in the footer of every page; omitted when the deployment has no default county. */
+  county?: PageContact | undefined;
   /** The h1 text; also the page title (prefixed "Error:" when the page shows errors). */
   title: string;
   hasErrors?: boolean;
@@ -75,6 +84,14 @@ export function layout(options: PageOptions): string {
           ${options.body}
         </main>
         <footer class="site-footer">
+          ${
+            options.county &&
+            html`<p class="county-contact" data-county-contact>
+              ${translate(lang, 'footer.county', { name: options.county.name, phone: options.county.phone })}
+              <a href="${options.county.url}">${options.county.url.replace(/^https?:\/\//, '')}</a>
+            </p>`
+          }
+          <p>${t('footer.envelope')}</p>
           <p>${t('footer.privacy')}</p>
         </footer>
       </body>

@@ -15,7 +15,7 @@ import {
   postForm,
   selectField,
 } from './components.js';
-import { layout, pageHref } from './layout.js';
+import { layout, pageHref, type PageContact } from './layout.js';
 
 /** The US zones offered; the voter's current zone is added when it is not one of them. */
 export const TIMEZONES = [
@@ -32,6 +32,8 @@ export const TIMEZONES = [
 
 export interface ManageView {
   lang: Language;
+  /** Named in the page footer (layout.ts `PageContact`). */
+  county?: PageContact | undefined;
   csrfToken: string;
   token: string;
   preferences: PreferencesView;
@@ -92,7 +94,7 @@ export function managePage(view: ManageView): string {
   if (preferences.status === 'unsubscribed') {
     const body = html`${notice(html`<p>${t('manage.inactive')}</p>`, { 'data-outcome': 'unsubscribed' })}
       <p><a href="${pageHref({ path: '/' }, lang)}">${t('unsubscribed.again')}</a></p>`;
-    return layout({ lang, title: t('manage.title'), body, link });
+    return layout({ lang, county: view.county, title: t('manage.title'), body, link });
   }
   const values: FormValues = {
     language: preferences.language,
@@ -154,5 +156,5 @@ export function managePage(view: ManageView): string {
         <button type="submit" class="warning" name="unsubscribe" value="yes">${t('manage.unsubscribe')}</button>
       </form>
     </section>`;
-  return layout({ lang, title: t('manage.title'), hasErrors, body, link });
+  return layout({ lang, county: view.county, title: t('manage.title'), hasErrors, body, link });
 }

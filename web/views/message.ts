@@ -1,9 +1,11 @@
 import { attrs, html, type SafeHtml } from '../html.js';
 import { translate, type Language, type MessageKey } from '../i18n.js';
-import { layout, pageHref, type PageLink } from './layout.js';
+import { layout, pageHref, type PageLink, type PageContact } from './layout.js';
 
 export interface MessageView {
   lang: Language;
+  /** Named in the page footer (layout.ts `PageContact`). */
+  county?: PageContact | undefined;
   titleKey: MessageKey;
   textKeys: readonly MessageKey[];
   /** Announce the text (role=status) and mark the outcome for tests and tools. */
@@ -22,5 +24,5 @@ export function messagePage(view: MessageView): string {
     : paragraphs;
   const body = html`${content}
   ${view.startLinkKey && html`<p><a href="${pageHref({ path: '/' }, lang)}">${translate(lang, view.startLinkKey)}</a></p>`}`;
-  return layout({ lang, title: translate(lang, view.titleKey), body, link: view.link });
+  return layout({ lang, county: view.county, title: translate(lang, view.titleKey), body, link: view.link });
 }

@@ -12,7 +12,7 @@ import {
   quietHoursFields,
   selectField,
 } from './components.js';
-import { layout } from './layout.js';
+import { layout, type PageContact } from './layout.js';
 
 /** The identity fields shared by sign-up and status lookup. */
 export function identityFields(lang: Language, values: FormValues, errors: FormErrors): SafeHtml {
@@ -107,6 +107,8 @@ export function lookupFormBody(
 
 export interface SignUpView {
   lang: Language;
+  /** Named in the page footer (layout.ts `PageContact`). */
+  county?: PageContact | undefined;
   csrfToken: string;
   values: FormValues;
   errors?: FormErrors;
@@ -186,5 +188,5 @@ export function signUpPage(view: SignUpView): string {
     ${fieldset(t('signup.consent_legend'), consent)}`,
     submit: t('signup.submit'),
   });
-  return layout({ lang, title: t('signup.title'), hasErrors, body });
+  return layout({ lang, county: view.county, title: t('signup.title'), hasErrors, body });
 }

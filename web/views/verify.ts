@@ -3,10 +3,12 @@ import { html } from '../html.js';
 import { translate, type Language, type MessageKey } from '../i18n.js';
 import { NO_ERRORS, verifyCodeField, type FormErrors, type FormValues } from '../forms.js';
 import { errorSummary, hidden, inputField, notice, postForm } from './components.js';
-import { layout } from './layout.js';
+import { layout, type PageContact } from './layout.js';
 
 export interface VerifyView {
   lang: Language;
+  /** Named in the page footer (layout.ts `PageContact`). */
+  county?: PageContact | undefined;
   csrfToken: string;
   subscriptionId: string;
   /** Channels still waiting for a code; empty means there is nothing left to confirm. */
@@ -26,7 +28,7 @@ export function verifyPage(view: VerifyView): string {
   const link = { path: '/verify', params: { subscription: view.subscriptionId } };
   if (view.pending.length === 0) {
     const body = notice(html`<p>${t('verify.nothing_pending')}</p>`);
-    return layout({ lang, title: t('verify.title'), body, link });
+    return layout({ lang, county: view.county, title: t('verify.title'), body, link });
   }
   const confirmed = view.confirmed ?? [];
   const status =
@@ -74,5 +76,5 @@ export function verifyPage(view: VerifyView): string {
       <p>${t('verify.resend_intro')}</p>
       ${resend}
     </section>`;
-  return layout({ lang, title: t('verify.title'), hasErrors, body, link });
+  return layout({ lang, county: view.county, title: t('verify.title'), hasErrors, body, link });
 }
