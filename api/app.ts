@@ -7,6 +7,8 @@ import type { Logger } from '../lib/logger.js';
 import { errorMiddleware, notFound } from './errors.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
 import { createMetrics } from './metrics.js';
+import { registerOperatorMetrics, type OperatorMetricsOptions } from './operator-metrics.js';
+import type { OperatorStatusSource } from '../lib/operator-status.js';
 import { createDevOutboxRouter } from './dev-outbox.js';
 import { subscriptionRoutes } from './subscriptions.js';
 import { v1Routes, type V1Deps } from './v1.js';
@@ -35,6 +37,8 @@ export interface AppDeps {
   voters?: VoterService;
   /** The server-rendered voter pages (/, /verify, /status, /manage). */
   web?: WebRouterDeps;
+  /** Operator gauges on /metrics, read from PostgreSQL and Temporal on scrape (`operator-metrics.ts`). */
+  operatorMetrics?: OperatorStatusSource & OperatorMetricsOptions;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -45,6 +49,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxySetting(deps.trustProxy ?? 'loopback'));
   const metrics = createMetrics();
+  if (deps.operatorMetrics) registerOperatorMetrics(metrics.registry, deps.operatorMetrics, deps.operatorMetrics);
 
   app.use(
     pinoHttp({

@@ -90,6 +90,7 @@ export async function runApi(
       : {}),
     ...(config.NODE_ENV === 'development' && options.sandbox ? { devOutbox: options.sandbox } : {}),
     trustProxy: config.TRUST_PROXY,
+    operatorMetrics: { sql, temporal, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE },
     readiness: {
       temporal: temporalCheck(connection, config.TEMPORAL_NAMESPACE),
       postgres: postgresCheck(sql),
