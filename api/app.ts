@@ -10,6 +10,7 @@ import { createMetrics } from './metrics.js';
 import { registerOperatorMetrics, type OperatorMetricsOptions } from './operator-metrics.js';
 import type { OperatorStatusSource } from '../lib/operator-status.js';
 import { createDevOutboxRouter } from './dev-outbox.js';
+import { docsRoutes } from './docs.js';
 import { subscriptionRoutes } from './subscriptions.js';
 import { v1Routes, type V1Deps } from './v1.js';
 import type { VoterService } from '../voters/contract.js';
@@ -80,7 +81,9 @@ export function createApp(deps: AppDeps): Express {
   if (deps.sendgridWebhooks) app.use('/webhooks/sendgrid', createSendGridWebhookRouter(deps.sendgridWebhooks));
   if (deps.devOutbox) app.use(createDevOutboxRouter({ sandbox: deps.devOutbox }));
   app.get('/metrics', metrics.handler);
-  // Security headers for the JSON API (helmet's defaults suit JSON and the self-contained docs page).
+  // The API reference page brings its own Content-Security-Policy (it runs a script bundle).
+  if (deps.v1 || deps.voters) app.use('/v1', docsRoutes());
+  // Security headers for the JSON API (helmet's defaults suit JSON).
   app.use('/v1', helmet());
   if (deps.voters) app.use('/v1', subscriptionRoutes({ voters: deps.voters }));
   if (deps.v1) {
