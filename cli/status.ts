@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { CHANNELS } from '../domain/notices.js';
-import { collectOperatorStatus, type OperatorStatus } from '../lib/operator-status.js';
+import { collectOperatorStatus, smsQueueStatus, type OperatorStatus } from '../lib/operator-status.js';
 import type { CliContext } from './context.js';
 
 const STATES = ['sending', 'retrying', 'failed', 'sent', 'skipped'] as const;
@@ -81,23 +81,13 @@ export function registerStatusCommand(program: Command, context: CliContext): vo
     .action((options: { json?: boolean }) =>
       context.withSql(async (sql) => {
         const config = context.config();
-        const collect = (temporal?: Parameters<typeof collectOperatorStatus>[0]['temporal']) =>
-          collectOperatorStatus(
-            {
-              sql,
-              ...(temporal ? { temporal } : {}),
-              namespace: config.TEMPORAL_NAMESPACE,
-              taskQueue: config.TEMPORAL_TASK_QUEUE,
-            },
-            { finished: true },
-          );
+        const source = { sql, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE };
+        const snapshot = await collectOperatorStatus(source, { finished: true });
         // Temporal only gives the SMS queue: when it does not answer, the rest is still worth printing.
-        const status = await context
-          .withTemporal((client) => collect(client))
-          .catch(async (error: unknown) => {
-            const snapshot = await collect();
-            return { ...snapshot, smsQueue: { error: error instanceof Error ? error.message : String(error) } };
-          });
+        const smsQueue = await context
+          .withTemporal((temporal) => smsQueueStatus({ ...source, temporal }))
+          .catch((error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }));
+        const status = { ...snapshot, smsQueue };
         if (options.json) {
           console.log(JSON.stringify(status));
           return;
