@@ -72,7 +72,11 @@ const PAGE = `<!doctype html>
 `;
 
 const withPolicy = (res: Response) =>
-  res.set({ 'Content-Security-Policy': DOCS_CSP, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' });
+  res.set({
+    'Content-Security-Policy': DOCS_CSP,
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+  });
 
 /** GET /docs, /docs/scalar.js, /docs/init.js; mount under /v1 before helmet's policy for JSON. */
 export function docsRoutes(): Router {

@@ -56,9 +56,7 @@ const preferences = {
   language: 'es',
   quietHours: { start: '08:00', end: '21:00' },
   timezone: 'America/Los_Angeles',
-  contacts: [
-    { channel: 'sms', address: '•••-•••-0123', verified: true, pendingVerification: false, optedOut: false },
-  ],
+  contacts: [{ channel: 'sms', address: '•••-•••-0123', verified: true, pendingVerification: false, optedOut: false }],
 };
 
 /** Request and response examples by operation (`METHOD path`), by media type and by status. */
@@ -97,7 +95,13 @@ export const OPERATION_EXAMPLES: Record<
     request: {
       'application/json': {
         ballots: [
-          { electionId: ELECTION, ballotId: BALLOT, voterId: VOTER, county: 'sacramento', issuedAt: '2026-10-05T09:00:00-07:00' },
+          {
+            electionId: ELECTION,
+            ballotId: BALLOT,
+            voterId: VOTER,
+            county: 'sacramento',
+            issuedAt: '2026-10-05T09:00:00-07:00',
+          },
         ],
       },
     },
@@ -211,7 +215,9 @@ export const OPERATION_EXAMPLES: Record<
   'GET /v1/subscriptions/{id}': { responses: { 200: preferences } },
   'PATCH /v1/subscriptions/{id}': {
     request: { 'application/json': { language: 'en', quietHours: { start: '09:00', end: '20:00' } } },
-    responses: { 200: { ...preferences, language: 'en', quietHours: { start: '09:00', end: '20:00' }, pendingVerification: [] } },
+    responses: {
+      200: { ...preferences, language: 'en', quietHours: { start: '09:00', end: '20:00' }, pendingVerification: [] },
+    },
   },
   'DELETE /v1/subscriptions/{id}': { responses: { 200: { subscriptionId: SUBSCRIPTION, status: 'unsubscribed' } } },
   'POST /v1/unsubscribe': { responses: { 200: { status: 'unsubscribed' } } },

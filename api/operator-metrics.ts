@@ -7,11 +7,7 @@
  * The numbers are the ones `npm run cli -- status` prints (`lib/operator-status.ts`).
  */
 import { Gauge, type Registry } from 'prom-client';
-import {
-  collectOperatorStatus,
-  type OperatorStatus,
-  type OperatorStatusSource,
-} from '../lib/operator-status.js';
+import { collectOperatorStatus, type OperatorStatus, type OperatorStatusSource } from '../lib/operator-status.js';
 import type { NoticeCount } from '../db/operator-stats.js';
 
 export interface OperatorMetricsOptions {
@@ -117,11 +113,8 @@ export function registerOperatorMetrics(
     ['election', 'moment'],
     (g, s) => s.sweeps.forEach((w) => g.set({ election: w.electionId, moment: w.moment }, w.signalled)),
   );
-  gauge(
-    OPERATOR_METRICS.sweepPartitions,
-    'partitions of the latest sweep run',
-    ['election', 'moment'],
-    (g, s) => s.sweeps.forEach((w) => g.set({ election: w.electionId, moment: w.moment }, w.partitions)),
+  gauge(OPERATOR_METRICS.sweepPartitions, 'partitions of the latest sweep run', ['election', 'moment'], (g, s) =>
+    s.sweeps.forEach((w) => g.set({ election: w.electionId, moment: w.moment }, w.partitions)),
   );
   gauge(
     OPERATOR_METRICS.sweepPartitionsDone,

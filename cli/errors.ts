@@ -32,7 +32,14 @@ const POSTGRES_FIXES: Record<string, string> = {
   '42703': 'the database schema is older than this CLI: run `npm run cli -- migrate`',
 };
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'CONNECT_TIMEOUT']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'CONNECT_TIMEOUT',
+]);
 
 /** The message (one line) and exit code for anything a command threw. */
 export function describeCliError(error: unknown): { message: string; exitCode: number } {

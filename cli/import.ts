@@ -72,10 +72,15 @@ export function registerImportCommand(program: Command, context: CliContext): vo
     .option('--no-progress', 'no progress bar')
     .option('--no-forward', 'leave accepted rows in the outbox for the API processes to forward')
     .option('--forward-timeout <duration>', 'how long to forward after importing', parseDuration, 60_000)
-    .option('--max-problems <n>', 'duplicate and invalid lines to list', (value) => {
-      if (!/^\d+$/.test(value)) throw new InvalidArgumentError('a whole number');
-      return Number(value);
-    }, 200)
+    .option(
+      '--max-problems <n>',
+      'duplicate and invalid lines to list',
+      (value) => {
+        if (!/^\d+$/.test(value)) throw new InvalidArgumentError('a whole number');
+        return Number(value);
+      },
+      200,
+    )
     .action((kind: ImportKind, file: string, options: ImportOptions) =>
       context.withSql(async (sql) => {
         const format = formatFor(file, options.format);

@@ -151,7 +151,8 @@ export function buildProgram(context: CliContext): Command {
     .command('revoke')
     .description('revoke a key by its key id; requests with it get 401 from the next request on')
     .argument('<keyId>', 'the 12 hex digits `keys list` shows', (value: string) => {
-      if (!/^[0-9a-f]{12}$/.test(value)) throw new InvalidArgumentError('a key id: 12 hex digits, as `keys list` shows');
+      if (!/^[0-9a-f]{12}$/.test(value))
+        throw new InvalidArgumentError('a key id: 12 hex digits, as `keys list` shows');
       return value;
     })
     .action((keyId: string) =>

@@ -127,7 +127,11 @@ export async function startDevStack(options: DevStackOptions): Promise<RunningDe
     const config = loadConfig({ NODE_ENV: 'development', ...env });
     const logger = createLogger(config, 'dev');
     parts.worker = await runWorker(config, logger.child({ component: 'worker' }));
-    parts.api = await runApi(config, logger.child({ component: 'api' }), parts.sandbox ? { sandbox: parts.sandbox } : {});
+    parts.api = await runApi(
+      config,
+      logger.child({ component: 'api' }),
+      parts.sandbox ? { sandbox: parts.sandbox } : {},
+    );
 
     const info: DevStackInfo = {
       pid: process.pid,

@@ -202,7 +202,10 @@ describe('operator metrics', () => {
   });
 
   it('`status` prints the same numbers in a terminal', async () => {
-    const status = await collectOperatorStatus({ sql: db.sql, temporal, namespace: 'default', taskQueue }, { finished: true });
+    const status = await collectOperatorStatus(
+      { sql: db.sql, temporal, namespace: 'default', taskQueue },
+      { finished: true },
+    );
     const text = statusLines(status, { database: 'test', temporal: 'test' }).join('\n');
     expect(text).toMatch(/dead-lettered ballots +2/);
     expect(text).toMatch(/sms +1 +2 +1 +2 +0/);

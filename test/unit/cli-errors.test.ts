@@ -17,7 +17,11 @@ const NO_STACK = join(dir, 'no-dev-stack.json');
 /** Nothing listens on port 1. */
 const CLOSED_DATABASE = 'postgres://user:secret@127.0.0.1:1/ballots';
 
-async function cli(argv: string[], env: NodeJS.ProcessEnv = { DATABASE_URL: CLOSED_DATABASE }, devStackFile = NO_STACK) {
+async function cli(
+  argv: string[],
+  env: NodeJS.ProcessEnv = { DATABASE_URL: CLOSED_DATABASE },
+  devStackFile = NO_STACK,
+) {
   let stdout = '';
   let stderr = '';
   const log = console.log;
@@ -53,7 +57,10 @@ function leafCommands(command: Command, prefix: string[] = []): string[] {
 /** Per command: arguments that are wrong in themselves, and what the one line must say. */
 const BAD_INPUT: Record<string, [string[], RegExp]> = {
   migrate: [['migrate', 'now'], /too many arguments/],
-  'keys create': [['keys', 'create', '--name', 'x', '--scopes', 'everything', '--counties', 'all'], /unknown scope everything; use .*"all"/],
+  'keys create': [
+    ['keys', 'create', '--name', 'x', '--scopes', 'everything', '--counties', 'all'],
+    /unknown scope everything; use .*"all"/,
+  ],
   'keys list': [['keys', 'list', '--revoked'], /unknown option '--revoked'/],
   'keys revoke': [['keys', 'revoke', 'bt_abc'], /a key id: 12 hex digits/],
   county: [['county', 'placer', '--name', 'P', '--phone', '1', '--url', 'placer.gov'], /must be an http\(s\) URL/],
@@ -117,7 +124,12 @@ describe('CLI errors', () => {
     const stale = join(dir, 'stale.json');
     writeFileSync(
       stale,
-      JSON.stringify({ pid: 2 ** 22 + 12345, databaseUrl: CLOSED_DATABASE, temporalAddress: '127.0.0.1:1', devKey: 'x' }),
+      JSON.stringify({
+        pid: 2 ** 22 + 12345,
+        databaseUrl: CLOSED_DATABASE,
+        temporalAddress: '127.0.0.1:1',
+        devKey: 'x',
+      }),
     );
     const result = await cli(['keys', 'list'], {}, stale);
     expectOneLineError(result, /has stopped \(pid \d+\): start it again with `npm start`/);
