@@ -13,9 +13,9 @@ import { CliError } from './errors.js';
 
 export interface CliContext {
   /** Parsed once, on first use; throws a CliError naming the fix. */
-  config(): Config;
-  withSql<T>(work: (sql: Sql) => Promise<T>): Promise<T>;
-  withTemporal<T>(work: (client: Client, config: Config) => Promise<T>): Promise<T>;
+  config: () => Config;
+  withSql: <T>(work: (sql: Sql) => Promise<T>) => Promise<T>;
+  withTemporal: <T>(work: (client: Client, config: Config) => Promise<T>) => Promise<T>;
 }
 
 export interface CliEnvironment {
@@ -51,7 +51,7 @@ export function createCliContext({ env, devStackFile }: CliEnvironment): CliCont
 
   const context: CliContext = {
     config: () => (config ??= load()),
-    async withSql(work) {
+    withSql: async (work) => {
       const sql = createSql(context.config());
       try {
         return await work(sql);
@@ -59,7 +59,7 @@ export function createCliContext({ env, devStackFile }: CliEnvironment): CliCont
         await sql.end({ timeout: 5 });
       }
     },
-    async withTemporal(work) {
+    withTemporal: async (work) => {
       const current = context.config();
       const connection = await connectClient(current).catch((error: unknown) => {
         const reason = error instanceof Error ? error.message : String(error);

@@ -51,11 +51,12 @@ export function describeCliError(error: unknown): { message: string; exitCode: n
     };
   }
   if (error instanceof CommanderError) return { message: oneLine(error.message.replace(/^error: /, '')), exitCode: 1 };
-  const failure = error as { code?: unknown; address?: unknown; port?: unknown; path?: unknown; message?: unknown };
+  const failure = error as { code?: unknown; address?: unknown; port?: unknown; path?: unknown };
   const code = typeof failure?.code === 'string' ? failure.code : undefined;
   if (code && POSTGRES_FIXES[code]) return { message: POSTGRES_FIXES[code], exitCode: 1 };
-  if (code && NETWORK_CODES.has(code) && failure.address !== undefined) {
-    const where = `${String(failure.address)}${failure.port ? `:${String(failure.port)}` : ''}`;
+  if (code && NETWORK_CODES.has(code) && typeof failure.address === 'string') {
+    const port = typeof failure.port === 'number' || typeof failure.port === 'string' ? `:${failure.port}` : '';
+    const where = `${failure.address}${port}`;
     return {
       message: `cannot reach PostgreSQL at ${where} (${code}): start it (\`npm start\` runs one) or correct DATABASE_URL`,
       exitCode: 1,

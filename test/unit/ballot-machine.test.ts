@@ -243,7 +243,7 @@ describe('ballot machine: failures', () => {
     expect(machine.decide(T0 + HOUR).searchAttributes.deliveryProblem).toBeUndefined();
   });
 
-  it("says in its details which error class it has been retrying after for over an hour, until a send succeeds", () => {
+  it('says in its details which error class it has been retrying after for over an hour, until a send succeeds', () => {
     const machine = issued(ALWAYS, { events: [event('outbound')] });
     const order = machine.decide(T0).sends[0]!;
     machine.started(order, T0);
