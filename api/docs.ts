@@ -5,15 +5,24 @@
  * only from this origin, styles from this origin or inline (the renderer injects its styles), requests
  * only to this origin (so its optional online services stay off), fonts and images local.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Router, type Response } from 'express';
 
 const require = createRequire(import.meta.url);
 
-/** The standalone bundle inside the package (not in its `exports`, so found beside its entry). */
+/** Where `npm run build` copies the bundle (`dist/vendor/`), so the production image needs no package. */
+export const BUILT_BUNDLE = join('vendor', 'scalar-api-reference.js');
+
+/**
+ * The standalone bundle: the copy beside the compiled API (`dist/vendor/`), or in development the one
+ * inside the installed package (not in its `exports`, so found beside its entry).
+ */
 export function scalarBundlePath(): string {
+  const built = join(dirname(fileURLToPath(import.meta.url)), '..', BUILT_BUNDLE);
+  if (existsSync(built)) return built;
   return join(dirname(require.resolve('@scalar/api-reference')), 'browser', 'standalone.js');
 }
 
