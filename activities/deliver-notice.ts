@@ -2,6 +2,7 @@ import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { noticeFacts, recordReplaced } from '../db/ballot-records.js';
 import type { Sql } from '../db/client.js';
 import { pauseCovering, pauseDelivery } from '../db/delivery-pauses.js';
+import { lastAttemptError } from '../delivery/ledger.js';
 import { RETRY_SPAN_MS } from '../domain/ballot-machine.js';
 import { cureDeadlineInstant, noticeMessageKey, type Channel, type Notice } from '../domain/notices.js';
 import { STILL_FAILING } from '../workflows/ballot-contract.js';
@@ -25,11 +26,24 @@ export interface DeliverNoticeInput {
  * ballot (`DeliveryProblem`) and sends again at the slowest pace. Measured from when this activity
  * was first scheduled, so it holds whatever made the attempts fail (errors, hangs, lost workers).
  */
-export function giveUpAfterAnHour(now = Date.now()): void {
+export function giveUpAfterAnHour(now = Date.now(), lastError?: () => string | undefined): void {
+  if (!retriedForAnHour(now)) return;
+  stillFailing(lastError?.());
+}
+
+function retriedForAnHour(now: number): boolean {
   const { attempt, scheduledTimestampMs } = Context.current().info;
-  if (attempt > 1 && now - scheduledTimestampMs >= RETRY_SPAN_MS) {
-    throw ApplicationFailure.nonRetryable(`still failing after ${attempt - 1} attempts`, STILL_FAILING);
-  }
+  return attempt > 1 && now - scheduledTimestampMs >= RETRY_SPAN_MS;
+}
+
+/** `StillFailing`, carrying the last attempt's error class so the ballot can say what it retries after. */
+function stillFailing(lastError: string | undefined): never {
+  throw ApplicationFailure.create({
+    nonRetryable: true,
+    type: STILL_FAILING,
+    message: `still failing after ${Context.current().info.attempt - 1} attempts${lastError ? ` (last: ${lastError})` : ''}`,
+    details: lastError ? [{ lastError }] : [],
+  });
 }
 
 /** Failure types that pause delivery for a scope instead of failing one notice. */
@@ -56,7 +70,17 @@ export function createDeliverNoticeActivities({
 }) {
   return {
     async deliverNotice(input: DeliverNoticeInput): Promise<SendNoticeResult> {
-      giveUpAfterAnHour();
+      if (retriedForAnHour(Date.now())) {
+        stillFailing(
+          await lastAttemptError(sql, {
+            electionId: input.electionId,
+            ballotId: input.ballotId,
+            noticeKey: input.notice.key,
+            channel: input.channel,
+            sequence: input.notice.sequence,
+          }),
+        );
+      }
       const facts = await noticeFacts(sql, input.electionId, input.ballotId, input.notice.status);
       if (!facts) {
         throw ApplicationFailure.nonRetryable(`ballot ${input.ballotId} is not in the record`, 'BallotNotFound');

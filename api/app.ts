@@ -9,7 +9,10 @@ import type { Logger } from '../lib/logger.js';
 import { errorMiddleware, notFound } from './errors.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
 import { createMetrics } from './metrics.js';
+import { registerOperatorMetrics, type OperatorMetricsOptions } from './operator-metrics.js';
+import type { OperatorStatusSource } from '../lib/operator-status.js';
 import { createDevOutboxRouter } from './dev-outbox.js';
+import { docsRoutes } from './docs.js';
 import { subscriptionRoutes } from './subscriptions.js';
 import { v1Routes, type V1Deps } from './v1.js';
 import type { VoterService } from '../voters/contract.js';
@@ -37,6 +40,8 @@ export interface AppDeps {
   voters?: VoterService;
   /** The server-rendered voter pages (/, /verify, /status, /manage). */
   web?: WebRouterDeps;
+  /** Operator gauges on /metrics, read from PostgreSQL and Temporal on scrape (`operator-metrics.ts`). */
+  operatorMetrics?: OperatorStatusSource & OperatorMetricsOptions;
   /**
    * Who may read /metrics and the reasons of /readyz: a caller with `Authorization: Bearer <token>`,
    * or anyone when `open` (outside production). Omitted: nobody (/metrics 404, /readyz status only).
@@ -63,6 +68,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxySetting(deps.trustProxy ?? 'loopback'));
   const metrics = createMetrics();
+  if (deps.operatorMetrics) registerOperatorMetrics(metrics.registry, deps.operatorMetrics, deps.operatorMetrics);
 
   app.use(
     pinoHttp({
@@ -95,7 +101,9 @@ export function createApp(deps: AppDeps): Express {
   if (deps.devOutbox) app.use(createDevOutboxRouter({ sandbox: deps.devOutbox }));
   // Metrics name routes, backlogs and process internals: operators only (a 404 to anyone else).
   app.get('/metrics', (req, res, next) => (operator(req) ? metrics.handler(req, res, next) : next()));
-  // Security headers for the JSON API (helmet's defaults suit JSON and the self-contained docs page).
+  // The API reference page brings its own Content-Security-Policy (it runs a script bundle).
+  if (deps.v1 || deps.voters) app.use('/v1', docsRoutes());
+  // Security headers for the JSON API (helmet's defaults suit JSON).
   app.use('/v1', helmet());
   if (deps.voters) app.use('/v1', subscriptionRoutes({ voters: deps.voters }));
   if (deps.v1) {

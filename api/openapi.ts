@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { EVENT_TYPES } from '../domain/ballot-status.js';
 import { idSchema } from '../domain/scan-event.js';
 import { ALL_SCOPES } from '../domain/principal.js';
+import { ballotStatusResponseSchema } from '../ingest/ballot-status.js';
 import {
   documentedBatches,
   electionPatchSchema,
@@ -12,6 +12,7 @@ import {
 } from '../ingest/schemas.js';
 import { LANGUAGES } from '../delivery/templates/index.js';
 import { CONTACT_CHANNELS } from '../voters/contract.js';
+import { ERROR_EXAMPLES, OPERATION_EXAMPLES, VOTER_ERROR_EXAMPLES } from './openapi-examples.js';
 import { preferencesPatchSchema, resendSchema, signUpSchema, verifySchema } from '../voters/schemas.js';
 
 /**
@@ -41,32 +42,6 @@ const batchResponse = (idField: string, extra: Record<string, z.ZodType> = {}) =
     results: z.array(itemResultSchema.extend({ [idField]: z.string().optional(), ...extra })),
     summary: z.object(Object.fromEntries(OUTCOMES.map((outcome) => [outcome, z.number().int()]))),
   });
-
-const ballotStatusResponse = z.object({
-  electionId: z.string(),
-  ballotId: z.string(),
-  county: z.string().nullable(),
-  status: z.string(),
-  awaitingIssuance: z.boolean(),
-  events: z.array(
-    z.object({
-      eventId: z.string(),
-      type: z.enum(EVENT_TYPES),
-      occurredAt: z.string(),
-      receivedAt: z.string(),
-      outcome: z.enum(['applied', 'stale', 'pending']),
-    }),
-  ),
-  notices: z.array(
-    z.object({
-      status: z.string(),
-      channel: z.string(),
-      state: z.string(),
-      at: z.string(),
-      reason: z.string().optional(),
-    }),
-  ),
-});
 
 // ---- the voters' API (no API key; manage token for a subscription's own requests) ----------------
 
@@ -316,6 +291,40 @@ const batchPost = (summary: string, plural: string, singular: string, ...moreSta
 
 let cached: Record<string, unknown> | undefined;
 
+interface Operation {
+  requestBody?: { content: Record<string, { example?: unknown }> };
+  responses: Record<string, { content?: Record<string, { schema?: { $ref?: string }; example?: unknown }> }>;
+}
+
+/**
+ * Puts the example of `openapi-examples.ts` on every request body and response; error responses
+ * get the example of their status (the vendor API's `Error` or the voters' `VoterError`).
+ */
+function withExamples<T extends object>(paths: T): T {
+  for (const [path, methods] of Object.entries(paths as Record<string, Record<string, Operation>>)) {
+    for (const [method, operation] of Object.entries(methods)) {
+      const examples = OPERATION_EXAMPLES[`${method.toUpperCase()} ${path}`];
+      for (const [type, media] of Object.entries(operation.requestBody?.content ?? {})) {
+        if (examples?.request?.[type] !== undefined) media.example = examples.request[type];
+      }
+      for (const [status, response] of Object.entries(operation.responses)) {
+        for (const media of Object.values(response.content ?? {})) {
+          const ref = media.schema?.$ref;
+          const example =
+            examples?.responses[status] ??
+            (ref === '#/components/schemas/VoterError'
+              ? VOTER_ERROR_EXAMPLES[status]
+              : ref === '#/components/schemas/Error'
+                ? ERROR_EXAMPLES[status]
+                : undefined);
+          if (example !== undefined) media.example = example;
+        }
+      }
+    }
+  }
+  return paths;
+}
+
 export function openApiDocument(): Record<string, unknown> {
   cached ??= {
     openapi: '3.1.0',
@@ -352,8 +361,16 @@ export function openApiDocument(): Record<string, unknown> {
         ScanEvent: schema(documentedBatches.events.shape.events.element),
         VoterResults: schema(batchResponse('voterId'), 'output'),
         BallotResults: schema(batchResponse('ballotId', { electionId: z.string().optional() }), 'output'),
-        ScanResults: schema(batchResponse('eventId'), 'output'),
-        BallotStatus: schema(ballotStatusResponse, 'output'),
+        ScanResults: schema(
+          batchResponse('eventId', {
+            effect: z
+              .enum(['applied', 'stale', 'pending', 'capped'])
+              .optional()
+              .describe('accepted scans: what the scan did to the ballot'),
+          }),
+          'output',
+        ),
+        BallotStatus: schema(ballotStatusResponseSchema, 'output'),
         SignUp: schema(signUpBody),
         Verify: schema(verifySchema),
         Resend: schema(resendSchema),
@@ -362,7 +379,7 @@ export function openApiDocument(): Record<string, unknown> {
         VoterError: schema(voterError, 'output'),
       },
     },
-    paths: {
+    paths: withExamples({
       ...voterPaths(),
       '/v1/elections/{electionId}': {
         put: {
@@ -425,45 +442,7 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
-    },
+    }),
   };
   return cached;
-}
-
-/** A self-contained, human-readable page rendered from the same document (no external scripts). */
-export function docsPage(): string {
-  const doc = openApiDocument() as {
-    info: { title: string; description: string };
-    paths: Record<
-      string,
-      Record<string, { summary: string; description?: string; responses: Record<string, unknown> }>
-    >;
-    components: { schemas: Record<string, unknown> };
-  };
-  const escape = (text: string) =>
-    text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-  const operations = Object.entries(doc.paths)
-    .flatMap(([path, methods]) =>
-      Object.entries(methods).map(
-        ([method, op]) =>
-          `<section><h2><code>${method.toUpperCase()} ${escape(path)}</code></h2><p>${escape(op.summary)}</p>` +
-          (op.description ? `<p>${escape(op.description)}</p>` : '') +
-          `<p>Responses: ${Object.keys(op.responses).join(', ')}</p></section>`,
-      ),
-    )
-    .join('\n');
-  const schemas = Object.entries(doc.components.schemas)
-    .map(([name, body]) => `<h3 id="${name}">${name}</h3><pre>${escape(JSON.stringify(body, null, 2))}</pre>`)
-    .join('\n');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(doc.info.title)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
-pre{background:#f5f5f5;padding:1rem;overflow:auto}code{font-size:1.05em}</style></head><body>
-<h1>${escape(doc.info.title)}</h1><p>${escape(doc.info.description)}</p>
-<p>Machine-readable: <a href="/v1/openapi.json">/v1/openapi.json</a> (OpenAPI 3.1). Authenticate with
-<code>Authorization: Bearer &lt;key&gt;</code>. Outcomes per item: ${OUTCOMES.map((o) => `<code>${o}</code>`).join(', ')}.
-Errors: <code>{ "error": { "code", "message" } }</code>.</p>
-${operations}
-<h2>Schemas</h2>
-${schemas}
-</body></html>`;
 }

@@ -97,6 +97,7 @@ export async function runApi(
     ...(config.NODE_ENV === 'development' && options.sandbox ? { devOutbox: options.sandbox } : {}),
     trustProxy: config.TRUST_PROXY,
     operations: { token: config.OPS_TOKEN, open: config.NODE_ENV !== 'production' },
+    operatorMetrics: { sql, temporal, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE },
     readiness: {
       temporal: temporalCheck(connection, config.TEMPORAL_NAMESPACE),
       postgres: postgresCheck(sql),

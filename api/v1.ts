@@ -23,7 +23,7 @@ import { ApiError } from './errors.js';
 import type { KeyVerifier } from '../lib/api-keys.js';
 import { ndjsonLines } from '../ingest/parsers/ndjson.js';
 import { ingestInChunks } from '../ingest/import.js';
-import { docsPage, openApiDocument } from './openapi.js';
+import { openApiDocument } from './openapi.js';
 
 export interface V1Deps {
   sql: Sql;
@@ -86,9 +86,6 @@ export function v1Routes(deps: V1Deps): Router {
 
   router.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument());
-  });
-  router.get('/docs', (_req, res) => {
-    res.type('html').send(docsPage());
   });
 
   router.put(

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Client } from '@temporalio/client';
 import { SingleBar } from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
-import { entryEnvironment, loadConfig as parseConfig, parseDuration } from '../config/env.js';
+import { parseDuration, type Config } from '../config/env.js';
 import type { Sql } from '../db/client.js';
 import { ActionBudget } from '../db/action-budget.js';
 import { OutboxForwarder } from '../ingest/forwarder.js';
@@ -11,8 +11,7 @@ import { formatFor, importFile, type ImportKind, type ImportProblem } from '../i
 import { operationTableSchema, type OperationTable } from '../ingest/parsers/imb.js';
 import { createLogger } from '../lib/logger.js';
 import { connectClient } from '../lib/temporal.js';
-
-const loadConfig = () => parseConfig(entryEnvironment(import.meta.url));
+import type { CliContext } from './context.js';
 
 interface ImportOptions {
   format?: string;
@@ -23,15 +22,21 @@ interface ImportOptions {
   maxProblems: number;
 }
 
-function loadOperations(file: string): OperationTable {
-  const parsed = operationTableSchema(loadConfig().DEFAULT_TIME_ZONE).safeParse(JSON.parse(readFileSync(file, 'utf8')));
+function loadOperations(file: string, config: Config): OperationTable {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new InvalidArgumentError(`${file} is not JSON (${error.message})`);
+    throw error;
+  }
+  const parsed = operationTableSchema(config.DEFAULT_TIME_ZONE).safeParse(json);
   if (!parsed.success) throw new InvalidArgumentError(`${file}: ${describeIssues(parsed.error)}`);
   return parsed.data;
 }
 
 /** Accepted rows of ballots and scans sit in the outbox: deliver them now if Temporal answers. */
-async function forwardOutbox(sql: Sql, timeoutMs: number): Promise<number> {
-  const config = loadConfig();
+async function forwardOutbox(sql: Sql, config: Config, timeoutMs: number): Promise<number> {
   const connection = await connectClient(config);
   try {
     const forwarder = new OutboxForwarder({
@@ -51,10 +56,7 @@ async function forwardOutbox(sql: Sql, timeoutMs: number): Promise<number> {
   }
 }
 
-export function registerImportCommand(
-  program: Command,
-  withSql: <T>(work: (sql: Sql) => Promise<T>) => Promise<T>,
-): void {
+export function registerImportCommand(program: Command, context: CliContext): void {
   program
     .command('import')
     .description(
@@ -70,11 +72,19 @@ export function registerImportCommand(
     .option('--no-progress', 'no progress bar')
     .option('--no-forward', 'leave accepted rows in the outbox for the API processes to forward')
     .option('--forward-timeout <duration>', 'how long to forward after importing', parseDuration, 60_000)
-    .option('--max-problems <n>', 'duplicate and invalid lines to list', (v) => Number(v), 200)
+    .option(
+      '--max-problems <n>',
+      'duplicate and invalid lines to list',
+      (value) => {
+        if (!/^\d+$/.test(value)) throw new InvalidArgumentError('a whole number');
+        return Number(value);
+      },
+      200,
+    )
     .action((kind: ImportKind, file: string, options: ImportOptions) =>
-      withSql(async (sql) => {
+      context.withSql(async (sql) => {
         const format = formatFor(file, options.format);
-        const operations = options.operations ? loadOperations(options.operations) : undefined;
+        const operations = options.operations ? loadOperations(options.operations, context.config()) : undefined;
         const bar =
           options.progress && process.stderr.isTTY
             ? new SingleBar({
@@ -115,7 +125,7 @@ export function registerImportCommand(
         if (unlisted > 0) console.log(`  ... and ${unlisted} more (raise --max-problems)`);
 
         if (kind !== 'voters' && options.forward && summary.accepted > 0) {
-          const left = await forwardOutbox(sql, options.forwardTimeout).catch((error: unknown) => {
+          const left = await forwardOutbox(sql, context.config(), options.forwardTimeout).catch((error: unknown) => {
             console.log(`  forwarding: Temporal not reachable (${String(error)}); the API processes will forward`);
             return undefined;
           });

@@ -2,13 +2,8 @@
  * Operator commands for a running election: the outbox (backlog, dead letters, retry), paused
  * delivery (list, resume) and the election's sweeps (progress, re-run a moment).
  */
-import { Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import { InvalidArgumentError, type Command } from 'commander';
-import { entryEnvironment, loadConfig as parseConfig } from '../config/env.js';
-
-const loadConfig = () => parseConfig(entryEnvironment(import.meta.url));
-import type { Sql } from '../db/client.js';
 import { activePauses, resumeDelivery } from '../db/delivery-pauses.js';
 import { deadLetters, outboxHealth, retryDeadLetters } from '../db/outbox.js';
 import { sweepProgress } from '../db/sweeps.js';
@@ -16,11 +11,9 @@ import { readBallotStatus } from '../ingest/ballot-status.js';
 import { CHANNELS, type Channel } from '../domain/notices.js';
 import type { ElectionMomentKind } from '../domain/election-moments.js';
 import { ID_PATTERN } from '../domain/scan-event.js';
-import { connectClient } from '../lib/temporal.js';
 import { electionWorkflow, electionWorkflowId, rerunMomentSignal } from '../workflows/election.js';
 import { ElectionId } from '../workflows/search-attributes.js';
-
-type WithSql = <T>(work: (sql: Sql) => Promise<T>) => Promise<T>;
+import type { CliContext } from './context.js';
 
 function id(value: string): string {
   if (!ID_PATTERN.test(value)) throw new InvalidArgumentError('letters, digits, ".", "_" or "-", 1 to 64 characters');
@@ -42,7 +35,8 @@ const print = (json: boolean | undefined, value: unknown, lines: () => string[])
   else for (const line of lines()) console.log(line);
 };
 
-export function registerOperationsCommands(program: Command, withSql: WithSql): void {
+export function registerOperationsCommands(program: Command, context: CliContext): void {
+  const { withSql } = context;
   program
     .command('ballot')
     .description("a ballot's status, events and notices, from PostgreSQL (the same answer as GET /v1/ballots/...)")
@@ -115,16 +109,16 @@ export function registerOperationsCommands(program: Command, withSql: WithSql): 
     .description('give dead-lettered ballots a fresh set of attempts (all, one election, or one ballot)')
     .option('--election <id>', 'one election only', id)
     .option('--ballot <id>', 'one ballot only (with --election)', id)
-    .action((options: { election?: string; ballot?: string }) =>
-      withSql(async (sql) => {
-        if (options.ballot && !options.election) throw new InvalidArgumentError('--ballot needs --election');
+    .action((options: { election?: string; ballot?: string }) => {
+      if (options.ballot && !options.election) throw new InvalidArgumentError('--ballot needs --election');
+      return withSql(async (sql) => {
         const count = await retryDeadLetters(sql, {
           ...(options.election ? { electionId: options.election } : {}),
           ...(options.ballot ? { ballotId: options.ballot } : {}),
         });
         console.log(`${count} ballot(s) queued again`);
-      }),
-    );
+      });
+    });
 
   const delivery = program.command('delivery').description('delivery paused by configuration failures');
 
@@ -190,11 +184,8 @@ export function registerOperationsCommands(program: Command, withSql: WithSql): 
     .description('run a moment again now; ballots already signalled for it are not signalled twice')
     .argument('<electionId>', 'the election', id)
     .argument('<moment>', 'return-reminder or close', moment)
-    .action(async (electionId: string, which: ElectionMomentKind) => {
-      const config = loadConfig();
-      const connection = await connectClient(config);
-      try {
-        const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    .action((electionId: string, which: ElectionMomentKind) =>
+      context.withTemporal(async (client, config) => {
         await client.workflow.signalWithStart(electionWorkflow, {
           taskQueue: config.TEMPORAL_TASK_QUEUE,
           workflowId: electionWorkflowId(electionId),
@@ -207,8 +198,6 @@ export function registerOperationsCommands(program: Command, withSql: WithSql): 
         console.log(
           `asked election ${electionId} to run ${which} again; follow it with \`election sweeps ${electionId}\``,
         );
-      } finally {
-        await connection.close();
-      }
-    });
+      }),
+    );
 }

@@ -335,6 +335,13 @@ function productionChecks(
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  constructor(
+    message: string,
+    /** Each bad or missing variable and what is wrong with it ('is required but not set'). */
+    readonly issues: readonly { name: string; problem: string }[] = [],
+  ) {
+    super(message);
+  }
 }
 
 /** Parses the environment; throws a ConfigError whose message names every bad or missing variable. */
@@ -342,13 +349,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
+    const issues = parsed.error.issues.map((issue) => {
       const name = issue.path.join('.') || '(environment)';
       const problem =
         issue.code === 'invalid_type' && cleaned[name] === undefined ? 'is required but not set' : issue.message;
-      return `  ${name}: ${problem}`;
+      return { name, problem };
     });
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+    const lines = issues.map(({ name, problem }) => `  ${name}: ${problem}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`, issues);
   }
   return Object.freeze(parsed.data);
 }

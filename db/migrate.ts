@@ -22,7 +22,7 @@ export class MigrationError extends Error {
 }
 
 export function readMigrations(directory = MIGRATIONS_DIR): Migration[] {
-  return readdirSync(directory)
+  const migrations = readdirSync(directory)
     .filter((file) => /^\d{4}_[a-z0-9_]+\.sql$/.test(file))
     .sort()
     .map((file) => {
@@ -34,6 +34,11 @@ export function readMigrations(directory = MIGRATIONS_DIR): Migration[] {
         checksum: createHash('sha256').update(sql).digest('hex'),
       };
     });
+  // Two branches may pick the same number: the version is the key of schema_migrations, so refuse.
+  const versions = migrations.map((m) => m.version);
+  const twice = versions.filter((version, i) => versions.indexOf(version) !== i);
+  if (twice.length > 0) throw new MigrationError(`two migrations share version ${twice.join(', ')}: renumber one`);
+  return migrations;
 }
 
 /**

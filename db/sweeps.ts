@@ -115,6 +115,8 @@ export interface SweepProgress {
   run: number;
   state: string;
   partitions: number;
+  /** Partitions that finished their walk in this run. */
+  partitionsDone: number;
   /** Signals sent so far (running) or in all (finished). */
   signalled: number;
   openAfter: number | null;
@@ -131,6 +133,7 @@ export async function sweepProgress(sql: Sql, electionId?: string): Promise<Swee
       run: number;
       state: string;
       partitions: number;
+      partitions_done: string;
       signalled: string;
       open_after: string | null;
       started_at: Date;
@@ -140,6 +143,9 @@ export async function sweepProgress(sql: Sql, electionId?: string): Promise<Swee
     SELECT DISTINCT ON (s.election_id, s.moment) s.election_id, s.moment, s.run, s.state, s.partitions,
            greatest(s.signalled, coalesce((SELECT sum(p.signalled) FROM election_sweep_partitions p
               WHERE p.election_id = s.election_id AND p.moment = s.moment AND p.run = s.run), 0)) AS signalled,
+           (SELECT count(*) FROM election_sweep_partitions p
+              WHERE p.election_id = s.election_id AND p.moment = s.moment AND p.run = s.run
+                AND p.finished_at IS NOT NULL) AS partitions_done,
            s.open_after, s.started_at, s.finished_at
     FROM election_sweeps s
     ${electionId ? sql`WHERE s.election_id = ${electionId}` : sql``}
@@ -150,6 +156,7 @@ export async function sweepProgress(sql: Sql, electionId?: string): Promise<Swee
     run: r.run,
     state: r.state,
     partitions: r.partitions,
+    partitionsDone: Number(r.partitions_done),
     signalled: Number(r.signalled),
     openAfter: r.open_after === null ? null : Number(r.open_after),
     startedAt: r.started_at,

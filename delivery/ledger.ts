@@ -284,6 +284,15 @@ export async function noteAttemptError(sql: Sql, deliveryId: string, errorCode: 
   await sql`UPDATE notice_deliveries SET error_code = ${errorCode}, updated_at = now() WHERE delivery_id = ${deliveryId}`;
 }
 
+/** The error class the notice's last attempt recorded (TransientProviderError reasons, ...), if any. */
+export async function lastAttemptError(sql: Sql, notice: NoticeRef): Promise<string | undefined> {
+  const [row] = await sql<{ error_code: string | null }[]>`
+    SELECT error_code FROM notice_deliveries
+    WHERE election_id = ${notice.electionId} AND ballot_id = ${notice.ballotId} AND notice_key = ${notice.noticeKey}
+      AND channel = ${notice.channel} AND sequence = ${notice.sequence}`;
+  return row?.error_code ?? undefined;
+}
+
 /** Records an attempt's end: its state, the provider and its message ID when known, an error code. */
 export async function finishDelivery(
   sql: Sql,

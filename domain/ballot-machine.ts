@@ -79,8 +79,8 @@ export type SendFailure =
   | { kind: 'rejected'; type: string }
   /** Configuration (county details, provider account): the channel waits for an operator's resume. */
   | { kind: 'paused'; type: string }
-  /** The sender has been retrying for over an hour: flag the ballot and keep trying, slowly. */
-  | { kind: 'stillFailing' }
+  /** The sender has been retrying for over an hour (after `lastError`): flag the ballot, keep trying slowly. */
+  | { kind: 'stillFailing'; lastError?: string }
   /** The retries ran out of time: the voter's window closed. */
   | { kind: 'timeout' };
 
@@ -124,6 +124,8 @@ interface ChannelState {
   disabled?: string;
   paused?: string;
   problem?: 'retrying';
+  /** The error class of the attempts that made it a problem, when the sender said. */
+  problemError?: string;
   inFlight?: SendOrder;
   /** Key of the notice waiting for the window, if any. */
   scheduled?: string;
@@ -263,6 +265,7 @@ export class BallotMachine {
     const channel = this.channel(order.channel);
     channel.inFlight = undefined;
     channel.problem = undefined;
+    delete channel.problemError;
     channel.told.push(order.notice.key);
     this.note(order.channel, order.notice, result.outcome, now, result.reason);
     this.version += 1;
@@ -275,6 +278,7 @@ export class BallotMachine {
       case 'recipient':
         channel.disabled = failure.type;
         channel.problem = undefined;
+        delete channel.problemError;
         this.note(order.channel, order.notice, 'failed', now, failure.type);
         break;
       case 'rejected':
@@ -287,7 +291,14 @@ export class BallotMachine {
         break;
       case 'stillFailing':
         channel.problem = 'retrying';
-        this.note(order.channel, order.notice, 'retrying', now, 'retrying for over an hour');
+        if (failure.lastError) channel.problemError = failure.lastError;
+        this.note(
+          order.channel,
+          order.notice,
+          'retrying',
+          now,
+          `retrying for over an hour${failure.lastError ? ` after ${failure.lastError}` : ''}`,
+        );
         break;
       case 'timeout':
         this.note(order.channel, order.notice, 'retrying', now, 'window closed; retrying in the next window');
@@ -314,7 +325,9 @@ export class BallotMachine {
     for (const channel of CHANNELS) {
       const state = s.channels[channel];
       if (state?.inFlight) {
-        const trouble = state.problem ? ' (retrying for over an hour)' : '';
+        const trouble = state.problem
+          ? ` (retrying for over an hour${state.problemError ? ` after ${state.problemError}` : ''})`
+          : '';
         waits.push(`${channel}: sending ${state.inFlight.notice.key}${trouble}`);
         continue;
       }

@@ -28,7 +28,7 @@ const POLICIES = {
   // A run still going (a huge county) makes the next one pointless.
   overlap: ScheduleOverlapPolicy.SKIP,
   // After an outage, one catch-up run is enough: every run purges everything due.
-  catchupWindow: '1 day',
+  catchupWindow: '1 day' as const,
 };
 
 function purgeAction(

@@ -90,7 +90,10 @@ export function classifySendFailure(error: unknown): SendFailure {
     if ((PERMANENT_SEND_FAILURES as readonly string[]).includes(cause.type))
       return { kind: 'recipient', type: cause.type };
     if (cause.type === 'ProviderRejected') return { kind: 'rejected', type: cause.type };
-    if (cause.type === STILL_FAILING) return { kind: 'stillFailing' };
+    if (cause.type === STILL_FAILING) {
+      const lastError = (cause.details?.[0] as { lastError?: unknown } | undefined)?.lastError;
+      return typeof lastError === 'string' ? { kind: 'stillFailing', lastError } : { kind: 'stillFailing' };
+    }
     return { kind: 'paused', type: cause.type };
   }
   // Anything else that stopped the retries is not the voter's fault: an operator has to look.

@@ -629,7 +629,16 @@ describe('vendor API: elections, voters, ballots, scans, status', () => {
       const page = await h.call('GET', '/v1/docs', { key: null });
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toMatch(/text\/html/);
-      expect(page.text).toContain('POST /v1/scans');
+      // The reference renders in the browser (test/e2e/api-reference.test.ts finds every path on it):
+      // here, its scripts come from this API, under the page's own policy.
+      expect(page.text).toContain('<script src="/v1/docs/scalar.js"></script>');
+      expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'(;|$)/);
+      const bundle = await h.call('GET', '/v1/docs/scalar.js', { key: null });
+      expect(bundle.status).toBe(200);
+      expect(bundle.headers.get('content-type')).toMatch(/javascript/);
+      expect(bundle.text).toContain('createApiReference');
+      const init = await h.call('GET', '/v1/docs/init.js', { key: null });
+      expect(init.text).toContain('"url":"/v1/openapi.json"');
     });
   });
 });

@@ -276,6 +276,23 @@ describe('ballot machine: failures', () => {
     expect(machine.decide(T0 + HOUR).searchAttributes.deliveryProblem).toBeUndefined();
   });
 
+  it('says in its details which error class it has been retrying after for over an hour, until a send succeeds', () => {
+    const machine = issued(ALWAYS, { events: [event('outbound')] });
+    const order = machine.decide(T0).sends[0]!;
+    machine.started(order, T0);
+    machine.failed(order, { kind: 'stillFailing', lastError: 'ProviderUnavailable' }, T0 + HOUR);
+    expect(machine.view().notices.find((n) => n.status === 'outbound')?.reason).toBe(
+      'retrying for over an hour after ProviderUnavailable',
+    );
+    const again = machine.decide(T0 + HOUR);
+    machine.started(again.sends[0]!, T0 + HOUR);
+    expect(machine.decide(T0 + HOUR).waitingFor).toContain(
+      'sms: sending outbound#0 (retrying for over an hour after ProviderUnavailable)',
+    );
+    machine.finished(again.sends[0]!, { outcome: 'sent' }, T0 + HOUR + 5_000);
+    expect(machine.decide(T0 + HOUR + 5_000).waitingFor).not.toContain('ProviderUnavailable');
+  });
+
   it('when the window closes during retries, the notice waits for the next window', () => {
     const late = Date.parse('2026-10-07T03:30:00Z');
     const machine = issued(DAYTIME, { events: [event('outbound')] }, late);

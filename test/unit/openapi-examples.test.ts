@@ -1,0 +1,89 @@
+/**
+ * The API reference shows an example for every request body and every response, and the examples
+ * are true: each request example passes the API's own validation, and each example matches the
+ * schema the document gives for it.
+ */
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { openApiDocument } from '../../api/openapi.js';
+import { ballotItemSchema, electionSchema, scanItemSchema, voterItemSchema } from '../../ingest/schemas.js';
+import { preferencesPatchSchema, resendSchema, signUpSchema, verifySchema } from '../../voters/schemas.js';
+
+interface Media {
+  schema?: Record<string, unknown>;
+  example?: unknown;
+}
+interface Operation {
+  requestBody?: { content: Record<string, Media> };
+  responses: Record<string, { content?: Record<string, Media> }>;
+}
+
+const document = openApiDocument() as {
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, Record<string, unknown>> };
+};
+
+/** Replaces every `$ref` to a component by the component itself (the document has no cycles). */
+function inline(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(inline);
+  if (!schema || typeof schema !== 'object') return schema;
+  const ref = (schema as { $ref?: string }).$ref;
+  if (ref) return inline(document.components.schemas[ref.replace('#/components/schemas/', '')]);
+  return Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, inline(value)]));
+}
+
+const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+  Object.entries(methods).map(([method, operation]) => ({ name: `${method.toUpperCase()} ${path}`, operation })),
+);
+
+const requestMedia = operations.flatMap(({ name, operation }) =>
+  Object.entries(operation.requestBody?.content ?? {}).map(([type, media]) => ({ name, type, media })),
+);
+const responseMedia = operations.flatMap(({ name, operation }) =>
+  Object.entries(operation.responses).flatMap(([status, response]) =>
+    Object.entries(response.content ?? {}).map(([type, media]) => ({ name: `${name} → ${status}`, type, media })),
+  ),
+);
+
+const each = <T>(schema: z.ZodType<T>) => z.array(schema).min(1);
+/** The validation the API itself runs on each request body. */
+const REQUEST_CHECKS: Record<string, z.ZodType> = {
+  'PUT /v1/elections/{electionId} application/json': electionSchema,
+  'POST /v1/voters application/json': z.object({ voters: each(voterItemSchema) }),
+  'POST /v1/ballots application/json': z.object({ ballots: each(ballotItemSchema) }),
+  'POST /v1/scans application/json': z.object({ events: each(scanItemSchema) }),
+  'POST /v1/scans application/x-ndjson': scanItemSchema,
+  'POST /v1/subscriptions application/json': signUpSchema,
+  'POST /v1/subscriptions/{id}/verify application/json': verifySchema,
+  'POST /v1/subscriptions/{id}/verify/resend application/json': resendSchema,
+  'PATCH /v1/subscriptions/{id} application/json': preferencesPatchSchema,
+};
+
+describe('OpenAPI examples', () => {
+  it('every request body and every response with content has an example', () => {
+    const missing = [...requestMedia, ...responseMedia]
+      .filter(({ media }) => media.example === undefined)
+      .map(({ name, type }) => `${name} ${type}`);
+    expect(missing).toEqual([]);
+    expect(responseMedia.length).toBeGreaterThan(60);
+  });
+
+  it.each(requestMedia.map((m) => [`${m.name} ${m.type}`, m] as const))(
+    'the request example of %s passes the API validation',
+    (key, { media }) => {
+      const check = REQUEST_CHECKS[key];
+      expect(check, `no validation listed for ${key}`).toBeDefined();
+      const parsed = check!.safeParse(media.example);
+      expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
+    },
+  );
+
+  it.each([...requestMedia, ...responseMedia].map((m) => [`${m.name} ${m.type}`, m] as const))(
+    'the example of %s matches its documented schema',
+    (_key, { media }) => {
+      const schema = z.fromJSONSchema(inline(media.schema) as Parameters<typeof z.fromJSONSchema>[0]);
+      const parsed = schema.safeParse(media.example);
+      expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
+    },
+  );
+});
