@@ -64,6 +64,10 @@ export const OPERATION_EXAMPLES: Record<
   string,
   { request?: Record<string, unknown>; responses: Record<string, unknown> }
 > = {
+  [`PATCH /v1/elections/{electionId}`]: {
+    request: { 'application/json': { closesAt: '2026-12-05T17:00:00-08:00', cureDeadline: null } },
+    responses: { 200: { ...election, closesAt: '2026-12-05T17:00:00-08:00' } },
+  },
   [`PUT /v1/elections/{electionId}`]: {
     request: { 'application/json': election },
     responses: { 200: election, 201: election },

@@ -48,7 +48,10 @@ describe('operator metrics', () => {
   let cachedServer: RunningServer;
   const taskQueue = uniqueTaskQueue('operator');
 
-  const scrape = async (target: RunningServer = server) => (await fetch(`${target.url}/metrics`)).text();
+  // /metrics is for operators: the scraper sends OPS_TOKEN.
+  const operations = { token: 'operator-metrics-test-token' };
+  const scrape = async (target: RunningServer = server) =>
+    (await fetch(`${target.url}/metrics`, { headers: { authorization: `Bearer ${operations.token}` } })).text();
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -56,12 +59,12 @@ describe('operator metrics', () => {
     temporal = new Client({ connection });
     const source = { sql: db.sql, temporal, namespace: 'default', taskQueue };
     server = await startServer(
-      createApp({ logger, readiness: {}, operatorMetrics: { ...source, cacheMs: 0, finishedCacheMs: 0 } }),
+      createApp({ logger, readiness: {}, operations, operatorMetrics: { ...source, cacheMs: 0, finishedCacheMs: 0 } }),
       '127.0.0.1',
       0,
     );
     cachedServer = await startServer(
-      createApp({ logger, readiness: {}, operatorMetrics: { ...source, cacheMs: 60_000 } }),
+      createApp({ logger, readiness: {}, operations, operatorMetrics: { ...source, cacheMs: 60_000 } }),
       '127.0.0.1',
       0,
     );

@@ -19,7 +19,8 @@ const CLOSED_DATABASE = 'postgres://user:secret@127.0.0.1:1/ballots';
 
 async function cli(
   argv: string[],
-  env: NodeJS.ProcessEnv = { DATABASE_URL: CLOSED_DATABASE },
+  // Outside production (the CLI's default under tsx): production would first ask for its secrets.
+  env: NodeJS.ProcessEnv = { DATABASE_URL: CLOSED_DATABASE, NODE_ENV: 'development' },
   devStackFile = NO_STACK,
 ) {
   let stdout = '';
@@ -64,6 +65,8 @@ const BAD_INPUT: Record<string, [string[], RegExp]> = {
   'keys list': [['keys', 'list', '--revoked'], /unknown option '--revoked'/],
   'keys revoke': [['keys', 'revoke', 'bt_abc'], /a key id: 12 hex digits/],
   county: [['county', 'placer', '--name', 'P', '--phone', '1', '--url', 'placer.gov'], /must be an http\(s\) URL/],
+  'county-texts': [['county-texts'], /missing required argument 'county'/],
+  ballot: [['ballot', 'gen-2026', 'not an id'], /letters, digits/],
   'purge-contacts': [['purge-contacts', '--days', '-3'], /a whole number of days/],
   import: [['import', 'ballot', 'file.csv'], /voters, ballots or scans/],
   'outbox status': [['outbox', 'status', '--jsn'], /unknown option '--jsn'.*--json/],
@@ -83,6 +86,8 @@ const NEEDS_DATABASE: string[][] = [
   ['keys', 'list'],
   ['keys', 'revoke', '0123456789ab'],
   ['county', 'placer', '--name', 'P', '--phone', '1', '--url', 'https://placer.example'],
+  ['county-texts', 'placer'],
+  ['ballot', 'gen-2026', 'B-1'],
   ['purge-contacts', '--dry-run'],
   ['import', 'voters', fileURLToPath(new URL('../fixtures/imports/voters.csv', import.meta.url))],
   ['outbox', 'status'],
@@ -144,6 +149,7 @@ describe('CLI errors', () => {
   it('an unreachable Temporal is named on one line', async () => {
     const result = await cli(['election', 'rerun', 'gen-2026', 'close'], {
       DATABASE_URL: CLOSED_DATABASE,
+      NODE_ENV: 'development',
       TEMPORAL_ADDRESS: '127.0.0.1:1',
     });
     expectOneLineError(result, /cannot reach Temporal at 127\.0\.0\.1:1 .*TEMPORAL_ADDRESS/);

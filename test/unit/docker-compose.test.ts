@@ -78,6 +78,7 @@ const DEPLOYMENT_ENV = {
   PUBLIC_BASE_URL: 'https://ballots.county.example.gov',
   MANAGE_TOKEN_SECRET: 'q7Vd9sK2mX4pL8nR1tB6wY3zH5jC0fGaE',
   TRUST_PROXY: '1',
+  OPS_TOKEN: 'm3Rk8vQ1zT6yW2pN9sD4fH7jL0bX5cGa',
 };
 
 function resolvedEnvironment(

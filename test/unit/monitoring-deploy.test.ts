@@ -17,10 +17,19 @@ interface Service {
   image?: string;
   volumes?: string[];
   depends_on?: string[] | Record<string, unknown>;
+  secrets?: string[];
 }
-const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service> };
+const compose = parse(read('docker-compose.yml'), { merge: true }) as {
+  services: Record<string, Service>;
+  secrets?: Record<string, { environment?: string }>;
+};
 const prometheus = parse(read('deploy/prometheus.yml')) as {
-  scrape_configs: { job_name: string; metrics_path: string; static_configs: { targets: string[] }[] }[];
+  scrape_configs: {
+    job_name: string;
+    metrics_path: string;
+    static_configs: { targets: string[] }[];
+    authorization?: { type?: string; credentials_file?: string };
+  }[];
 };
 const datasources = parse(read('deploy/grafana/provisioning/datasources/prometheus.yml')) as {
   datasources: { uid: string; url: string; type: string }[];
@@ -83,6 +92,13 @@ describe('monitoring in docker-compose.yml', () => {
     });
     const targets = prometheus.scrape_configs.flatMap((job) => job.static_configs.flatMap((c) => c.targets));
     expect(targets).toEqual(expect.arrayContaining(['api:3000', 'worker:9464']));
+  });
+
+  it('scrapes the API with OPS_TOKEN (production answers /metrics 404 without it)', () => {
+    const api = prometheus.scrape_configs.find((job) => job.static_configs.some((c) => c.targets.includes('api:3000')));
+    expect(api?.authorization).toEqual({ type: 'Bearer', credentials_file: '/run/secrets/ops_token' });
+    expect(compose.services.prometheus!.secrets).toContain('ops_token');
+    expect(compose.secrets?.ops_token).toEqual({ environment: 'OPS_TOKEN' });
   });
 
   it('runs Grafana with the provisioned data source and the dashboards folder', () => {

@@ -6,7 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { openApiDocument } from '../../api/openapi.js';
-import { ballotItemSchema, electionSchema, scanItemSchema, voterItemSchema } from '../../ingest/schemas.js';
+import {
+  ballotItemSchema,
+  electionPatchSchema,
+  electionSchema,
+  scanItemSchema,
+  voterItemSchema,
+} from '../../ingest/schemas.js';
 import { preferencesPatchSchema, resendSchema, signUpSchema, verifySchema } from '../../voters/schemas.js';
 
 interface Media {
@@ -49,6 +55,7 @@ const each = <T>(schema: z.ZodType<T>) => z.array(schema).min(1);
 /** The validation the API itself runs on each request body. */
 const REQUEST_CHECKS: Record<string, z.ZodType> = {
   'PUT /v1/elections/{electionId} application/json': electionSchema,
+  'PATCH /v1/elections/{electionId} application/json': electionPatchSchema,
   'POST /v1/voters application/json': z.object({ voters: each(voterItemSchema) }),
   'POST /v1/ballots application/json': z.object({ ballots: each(ballotItemSchema) }),
   'POST /v1/scans application/json': z.object({ events: each(scanItemSchema) }),
