@@ -4,7 +4,7 @@
  * (the status API, the voter status page, the forwarder, the sweeps) read it from here.
  */
 import type postgres from 'postgres';
-import { FINAL_STATUSES, type BallotStatus, type EventOutcome, type EventType } from '../domain/ballot-status.js';
+import { type BallotStatus, type EventOutcome, type EventType } from '../domain/ballot-status.js';
 import type { Sql } from './client.js';
 
 type Db = Sql | postgres.TransactionSql;
@@ -238,11 +238,17 @@ export async function appliedEvents(db: Db, keys: readonly BallotKey[]): Promise
   return byBallot;
 }
 
-/** Open ballots (status not final) of a voter: the ones a changed plan must reach. */
-export async function openBallotsOfVoter(db: Db, voterId: string): Promise<BallotKey[]> {
+/**
+ * The ballots a voter's changed plan must reach: every ballot of an election that has not closed,
+ * except those the closing made `closed`. A ballot already final is included: a voter who signs up
+ * after their ballot was accepted hears its final status once (its workflow, finished or not, reads
+ * the plan from the record; the notice ledger keeps a status told before from being told twice).
+ */
+export async function ballotsToTellOfVoter(db: Db, voterId: string): Promise<BallotKey[]> {
   const rows = await db<{ election_id: string; ballot_id: string }[]>`
-    SELECT election_id, ballot_id FROM ballots
-    WHERE voter_id = ${voterId} AND status <> ALL(${FINAL_STATUSES as readonly string[] as string[]})`;
+    SELECT b.election_id, b.ballot_id FROM ballots b
+    JOIN elections e ON e.election_id = b.election_id
+    WHERE b.voter_id = ${voterId} AND b.status <> 'closed' AND (e.closes_at IS NULL OR e.closes_at > now())`;
   return rows.map((r) => ({ electionId: r.election_id, ballotId: r.ballot_id }));
 }
 

@@ -5,7 +5,7 @@
  * also its lease. Claiming picks ballots, not rows, so a failing ballot delays nobody else.
  */
 import type postgres from 'postgres';
-import { openBallotsOfVoter } from './ballots.js';
+import { ballotsToTellOfVoter } from './ballots.js';
 import type { Sql } from './client.js';
 
 type Db = Sql | postgres.TransactionSql;
@@ -60,11 +60,11 @@ export async function enqueue(tx: Db, writes: readonly OutboxWrite[]): Promise<v
 }
 
 /**
- * A voter's contacts or preferences changed: each of their open ballots gets a `plan` row, so its
+ * A voter's contacts or preferences changed: each of their ballots in an open election gets a `plan` row (`ballotsToTellOfVoter`), so its
  * workflow hears the new plan (in order with its scans) even if Temporal is unreachable right now.
  */
 export async function enqueuePlanChange(db: Db, voterId: string): Promise<number> {
-  const ballots = await openBallotsOfVoter(db, voterId);
+  const ballots = await ballotsToTellOfVoter(db, voterId);
   await enqueue(
     db,
     ballots.map((ballot) => ({ kind: 'plan' as const, ...ballot })),

@@ -246,6 +246,9 @@ export class OutboxForwarder {
     // The close sweep already told (or found gone) every open ballot of a closed election.
     if (row.status === 'closed') return 'election-closed';
     const resumed = ballot.rows.some((r) => r.kind === 'resume');
+    // A new plan with a channel wakes even a finished ballot (its final status is told once more
+    // to a channel that never heard it; the notice ledger keeps the others from hearing it twice).
+    const reopen = ballot.rows.some((r) => r.kind === 'plan') && (records.plan?.channels.length ?? 0) > 0;
     return temporal.connection.withDeadline(Date.now() + this.callTimeoutMs, () =>
       deliverRecords(
         temporal,
@@ -258,6 +261,7 @@ export class OutboxForwarder {
           ...(records.election ? { electionDay: records.election.electionDay } : {}),
         },
         resumed ? { ...records, resumed: true } : records,
+        reopen,
       ),
     );
   }

@@ -43,6 +43,11 @@ export async function deliverRecords(
   taskQueue: string,
   target: DeliveryTarget,
   records: BallotRecords,
+  /**
+   * Start a new run even when the ballot's workflow completed: a plan that reaches a finished
+   * ballot (a voter who signs up after it was accepted) must be told its final status once.
+   */
+  reopenCompleted = false,
 ): Promise<ForwardOutcome> {
   const backstop = target.electionDay
     ? Math.max(Date.parse(target.electionDay) + BALLOT_BACKSTOP_DAYS * 86_400_000 - Date.now(), 30 * 86_400_000)
@@ -62,7 +67,9 @@ export async function deliverRecords(
       ],
       staticSummary: `Ballot ${target.ballotId} of election ${target.electionId}`,
       workflowExecutionTimeout: backstop,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+      workflowIdReusePolicy: reopenCompleted
+        ? WorkflowIdReusePolicy.ALLOW_DUPLICATE
+        : WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     });
     return 'delivered';
