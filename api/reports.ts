@@ -44,7 +44,8 @@ export function reportRoutes(deps: ReportRoutesDeps, auth: RequestHandler[]): Ro
         res
           .status(200)
           .type('text/csv; charset=utf-8')
-          .attachment(reportFileName(result))
+          // The file name is IDs and dates only (letters, digits, '.', '_', '-'), so it needs no escaping.
+          .setHeader('Content-Disposition', `attachment; filename="${reportFileName(result)}"`)
           .setHeader('X-Report-Truncated', String(result.truncated));
         res.send(toCsv(result));
         return;
