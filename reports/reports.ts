@@ -119,6 +119,20 @@ export interface ReportResult {
   truncated: boolean;
 }
 
+/** The JSON answer, as the API reference documents it. */
+export const reportResultSchema = z.object({
+  report: z.enum(REPORT_NAMES),
+  county: z.string().nullable().describe("the county asked for; null: every county of the key's"),
+  electionId: z.string().nullable(),
+  from: z.string().describe('first local day, YYYY-MM-DD'),
+  to: z.string().describe('last local day, YYYY-MM-DD'),
+  timeZone: z.string().describe("the county's zone the days are in, or `per county`"),
+  generatedAt: z.string(),
+  columns: z.array(z.string()).describe('the keys of each row, in the order of the CSV columns'),
+  rows: z.array(z.record(z.string(), z.union([z.string(), z.number(), z.null()]))),
+  truncated: z.boolean().describe(`a listing report (attention, cure-log) stopped at ${MAX_REPORT_ROWS} rows`),
+});
+
 /** A request the reports refuse: the API answers `status` with `code`; the CLI prints the message. */
 export class ReportError extends Error {
   override name = 'ReportError';
