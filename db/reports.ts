@@ -156,18 +156,26 @@ export async function failureCounts(sql: Sql, scope: ReportScope): Promise<Failu
         AND (${p.election}::text IS NULL OR n.election_id = ${p.election}::text)
         AND (n.state = 'failed' OR (n.state IN ('pending', 'sending') AND n.error_code IS NOT NULL)
              OR n.provider_status IN ('undelivered', 'failed'))
-    ), voter_contacts AS (
-      SELECT v.county, c.channel, c.opted_out_at, c.verified_at, s.status, s.updated_at AS subscription_updated_at,
-             coalesce(k.timezone, ${p.tz}) AS tz
+    ), opt_outs AS (
+      SELECT v.county, c.channel, (c.opted_out_at AT TIME ZONE coalesce(k.timezone, ${p.tz}))::date AS day
       FROM contacts c
       JOIN subscriptions s ON s.subscription_id = c.subscription_id
       JOIN voters v ON v.voter_id = s.voter_id
       LEFT JOIN counties k ON k.county = v.county
-      WHERE ((c.opted_out_at >= ((${p.from}::date - 1)::timestamp AT TIME ZONE 'UTC') AND c.opted_out_at < ((${p.to}::date + 2)::timestamp AT TIME ZONE 'UTC'))
-          OR c.subscription_id IN (
-               SELECT u.subscription_id FROM subscriptions u
-               WHERE u.status = 'unsubscribed' AND u.updated_at >= ((${p.from}::date - 1)::timestamp AT TIME ZONE 'UTC')
-                 AND u.updated_at < ((${p.to}::date + 2)::timestamp AT TIME ZONE 'UTC')))
+      WHERE c.opted_out_at >= ((${p.from}::date - 1)::timestamp AT TIME ZONE 'UTC')
+        AND c.opted_out_at < ((${p.to}::date + 2)::timestamp AT TIME ZONE 'UTC')
+        AND (${p.all} OR v.county = ANY(${p.counties}::text[]))
+        AND (${p.election}::text IS NULL OR EXISTS (
+          SELECT 1 FROM ballots b WHERE b.voter_id = s.voter_id AND b.election_id = ${p.election}::text))
+    ), unsubscribes AS (
+      SELECT v.county, c.channel, (s.updated_at AT TIME ZONE coalesce(k.timezone, ${p.tz}))::date AS day
+      FROM subscriptions s
+      JOIN contacts c ON c.subscription_id = s.subscription_id AND c.verified_at IS NOT NULL
+      JOIN voters v ON v.voter_id = s.voter_id
+      LEFT JOIN counties k ON k.county = v.county
+      WHERE s.status = 'unsubscribed'
+        AND s.updated_at >= ((${p.from}::date - 1)::timestamp AT TIME ZONE 'UTC')
+        AND s.updated_at < ((${p.to}::date + 2)::timestamp AT TIME ZONE 'UTC')
         AND (${p.all} OR v.county = ANY(${p.counties}::text[]))
         AND (${p.election}::text IS NULL OR EXISTS (
           SELECT 1 FROM ballots b WHERE b.voter_id = s.voter_id AND b.election_id = ${p.election}::text))
@@ -182,11 +190,9 @@ export async function failureCounts(sql: Sql, scope: ReportScope): Promise<Failu
              provider_status || coalesce(' ' || provider_error_code, '')
       FROM n WHERE provider_status IN ('undelivered', 'failed')
       UNION ALL
-      SELECT county, '', (opted_out_at AT TIME ZONE tz)::date, 'opt_out', channel, ''
-      FROM voter_contacts WHERE opted_out_at IS NOT NULL
+      SELECT county, '', day, 'opt_out', channel, '' FROM opt_outs
       UNION ALL
-      SELECT county, '', (subscription_updated_at AT TIME ZONE tz)::date, 'unsubscribe', channel, ''
-      FROM voter_contacts WHERE status = 'unsubscribed' AND verified_at IS NOT NULL
+      SELECT county, '', day, 'unsubscribe', channel, '' FROM unsubscribes
     )
     SELECT county, election_id AS "electionId", day::text AS day, kind, channel, detail, count(*) AS count
     FROM events WHERE day BETWEEN ${p.from}::date AND ${p.to}::date

@@ -10,13 +10,15 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../../cli/program.js';
 import { saveCounty } from '../../db/counties.js';
 import { pauseDelivery } from '../../db/delivery-pauses.js';
 import { addDays, localDate } from '../../domain/zoned-time.js';
 import { advanceDeliveryStatus } from '../../delivery/ledger.js';
-import type { ReportResult, ReportRow } from '../../reports/reports.js';
+import { OPERATOR } from '../../domain/principal.js';
+import { REPORT_NAMES, runReport, type ReportResult, type ReportRow } from '../../reports/reports.js';
 import { seedCounty, startTestDelivery, type TestDelivery } from '../helpers/delivery.js';
 import { election, eventually, scanItem, startApiHarness, type ApiHarness } from './api-harness.js';
 
@@ -34,15 +36,27 @@ function parseCsv(text: string): string[][] {
   let quoted = false;
   for (let i = 0; i < text.length; i += 1) {
     const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') ((cell += '"'), (i += 1));
-      else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') (row.push(cell), (cell = ''));
-    else if (ch === '\r' && text[i + 1] === '\n') {
-      (row.push(cell), rows.push(row), (row = []), (cell = ''), (i += 1));
-    } else cell += ch;
+    if (quoted && ch === '"' && text[i + 1] === '"') {
+      cell += '"';
+      i += 1;
+    } else if (quoted && ch === '"') {
+      quoted = false;
+    } else if (quoted) {
+      cell += ch;
+    } else if (ch === '"') {
+      quoted = true;
+    } else if (ch === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (ch === '\r' && text[i + 1] === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+      i += 1;
+    } else {
+      cell += ch;
+    }
   }
   return rows;
 }
@@ -418,6 +432,41 @@ describe('county reports', () => {
     expect(readFileSync(file, 'utf8')).toBe(csv.text);
     const refused = await run('report', 'notices', '--from', '2026-13-01');
     expect(refused.code).toBe(1);
+  });
+
+  it("reads one county's report through the indexes made for it, not a scan of a table that grows with the state", async () => {
+    const statements: { text: string; params: unknown[] }[] = [];
+    const traced = postgres(h.db.url, {
+      max: 1,
+      onnotice: () => {},
+      debug: (_connection, text, params) => statements.push({ text, params }),
+    });
+    const INDEXES: Record<string, string[]> = {
+      signups: ['contacts_created', 'contacts_verified'],
+      notices: ['notice_deliveries_county_created'],
+      failures: ['notice_deliveries_county_created', 'contacts_opted_out', 'subscriptions_unsubscribed'],
+      attention: ['ballots_attention'],
+      'cure-log': ['ballot_events_challenged'],
+    };
+    const big = ['notice_deliveries', 'contacts', 'subscriptions', 'ballot_events', 'ballots', 'voters'];
+    try {
+      const query = { county: 'sacramento', from: addDays(today(), -1), to: addDays(today(), 1) };
+      for (const name of REPORT_NAMES) {
+        statements.length = 0;
+        await runReport(traced, OPERATOR, name, query, { defaultTimeZone: ZONE });
+        const [report] = statements.filter((s) => /^\s*WITH /.test(s.text));
+        // With sequential scans priced out, the planner shows which index serves each table.
+        const plan = await traced.begin(async (tx) => {
+          await tx`SET LOCAL enable_seqscan = off`;
+          const rows = await tx.unsafe(`EXPLAIN ${report!.text}`, report!.params as postgres.ParameterOrJSON<never>[]);
+          return rows.map((row) => String(row['QUERY PLAN'])).join('\n');
+        });
+        for (const index of INDEXES[name]!) expect(plan, `${name}: ${plan}`).toContain(index);
+        for (const table of big) expect(plan, `${name}: ${plan}`).not.toMatch(new RegExp(`Seq Scan on ${table}\\b`));
+      }
+    } finally {
+      await traced.end();
+    }
   });
 
   describe('county isolation', () => {
