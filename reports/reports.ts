@@ -191,9 +191,11 @@ export async function runReport(
     throw new ReportError(404, 'not_found', `No election ${electionId}.`);
   }
   const counties = county !== undefined ? [county] : principal.counties;
+  // One county (asked for, or the key's only one): its days, and "today", are in its zone.
+  const single = counties?.length === 1 ? counties[0]! : undefined;
   const zone =
-    county !== undefined
-      ? ((await countyTimeZones(sql, [county])).get(county) ?? options.defaultTimeZone)
+    single !== undefined
+      ? ((await countyTimeZones(sql, [single])).get(single) ?? options.defaultTimeZone)
       : options.defaultTimeZone;
   const now = options.now ?? Date.now();
   const to = parsed.data.to ?? localDate(now, zone);
@@ -248,7 +250,7 @@ export async function runReport(
     electionId: electionId ?? null,
     from,
     to,
-    timeZone: county !== undefined || counties?.length === 1 ? zone : 'per county',
+    timeZone: single !== undefined ? zone : 'per county',
     generatedAt: new Date(now).toISOString(),
     columns: REPORT_COLUMNS[name],
     rows: (truncated ? rows.slice(0, maxRows) : rows).map((row) => normalise(row, REPORT_COLUMNS[name])),

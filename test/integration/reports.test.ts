@@ -490,7 +490,14 @@ describe('county reports', () => {
           name,
         ).toBe(true);
       }
+      // Days are each county's: a key of one county reads in its zone, every county in each one's own.
+      await h.db.sql`UPDATE counties SET timezone = 'America/Denver' WHERE county = 'yolo'`;
+      const yolo = await report('notices', range(), await h.key({ counties: ['yolo'] }));
+      expect(yolo.timeZone).toBe('America/Denver');
+      expect(yolo.rows.every((r) => r.county === 'yolo')).toBe(true);
       const all = await report('notices', range());
+      expect(all.timeZone).toBe('per county');
+      await h.db.sql`UPDATE counties SET timezone = ${ZONE} WHERE county = 'yolo'`;
       expect(new Set(all.rows.map((r) => r.county))).toEqual(new Set(['sacramento', 'yolo']));
       expect(all.county).toBeNull();
     });
