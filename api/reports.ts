@@ -1,6 +1,6 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import type { Sql } from '../db/client.js';
-import { reportFileName, ReportError, runReport, toCsv } from '../reports/reports.js';
+import { API_REPORT_TIMEOUT_MS, reportFileName, ReportError, runReport, toCsv } from '../reports/reports.js';
 import { principalOf, requireScope } from './auth.js';
 import { ApiError } from './errors.js';
 
@@ -33,7 +33,7 @@ export function reportRoutes(deps: ReportRoutesDeps, auth: RequestHandler[]): Ro
         principalOf(res),
         req.params.report,
         { ...rest, format },
-        { defaultTimeZone: deps.defaultTimeZone },
+        { defaultTimeZone: deps.defaultTimeZone, statementTimeoutMs: API_REPORT_TIMEOUT_MS },
       ).catch((error: unknown) => {
         if (error instanceof ReportError) throw new ApiError(error.status, error.code, error.message, error.details);
         throw error;

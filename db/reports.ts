@@ -8,7 +8,10 @@
  * range is applied in two steps: a coarse instant range one day wider on each side (every UTC offset
  * fits), which the index reads, then the exact local date.
  */
-import type { Sql } from './client.js';
+import type { Sql, Tx } from './client.js';
+
+/** A pool or the report's read-only transaction. */
+type Db = Sql | Tx;
 
 /** What every report is narrowed to. `counties` null: every county. */
 export interface ReportScope {
@@ -49,7 +52,7 @@ export interface SignupRow {
  * local day, the subscription's language and channel. With an election, only voters with a ballot
  * in it.
  */
-export async function signupCounts(sql: Sql, scope: ReportScope): Promise<SignupRow[]> {
+export async function signupCounts(sql: Db, scope: ReportScope): Promise<SignupRow[]> {
   const p = scopeParams(scope);
   const rows = await sql<(Omit<SignupRow, 'signups' | 'verified'> & { signups: string; verified: string })[]>`
     WITH c AS (
@@ -98,7 +101,7 @@ const OUTCOME = `CASE WHEN n.state IN ('sent', 'failed', 'skipped') THEN n.state
                       WHEN n.error_code IS NOT NULL THEN 'retrying' ELSE 'sending' END`;
 
 /** Ledger rows per county, election, local day of their first attempt, notice, channel, language and outcome. */
-export async function noticeCounts(sql: Sql, scope: ReportScope): Promise<NoticeCountRow[]> {
+export async function noticeCounts(sql: Db, scope: ReportScope): Promise<NoticeCountRow[]> {
   const p = scopeParams(scope);
   const rows = await sql<(Omit<NoticeCountRow, 'notices'> & { notices: string })[]>`
     WITH n AS (
@@ -142,7 +145,7 @@ export interface FailureRow {
 }
 
 /** Failed and failing notices, provider delivery failures, opt-outs and unsubscribes per local day. */
-export async function failureCounts(sql: Sql, scope: ReportScope): Promise<FailureRow[]> {
+export async function failureCounts(sql: Db, scope: ReportScope): Promise<FailureRow[]> {
   const p = scopeParams(scope);
   const rows = await sql<(Omit<FailureRow, 'count'> & { count: string })[]>`
     WITH n AS (
@@ -226,7 +229,7 @@ export interface AttentionRow {
  * `since` only when `sinceRange` is set.
  */
 export async function attentionRows(
-  sql: Sql,
+  sql: Db,
   scope: ReportScope,
   options: { retryingAfterMs: number; sinceRange: boolean },
 ): Promise<AttentionRow[]> {
@@ -305,7 +308,7 @@ export interface CureLogRow {
  * (each the ledger has a challenge notice on, or the voter has a contact on), that notice's row and
  * the contact's state. A ballot whose voter has no subscription comes once with channel null.
  */
-export async function cureLogRows(sql: Sql, scope: ReportScope): Promise<CureLogRow[]> {
+export async function cureLogRows(sql: Db, scope: ReportScope): Promise<CureLogRow[]> {
   const p = scopeParams(scope);
   return sql<CureLogRow[]>`
     WITH ch AS (
@@ -352,14 +355,30 @@ export async function cureLogRows(sql: Sql, scope: ReportScope): Promise<CureLog
     LIMIT ${scope.maxRows + 1}`;
 }
 
+/**
+ * Runs `work` in a read-only transaction that PostgreSQL stops after `timeoutMs` (0: no limit), so
+ * a report too wide for the API cannot hold a connection and the database for long.
+ */
+export async function inReportTransaction<T>(sql: Sql, timeoutMs: number, work: (tx: Tx) => Promise<T>): Promise<T> {
+  return sql.begin('read only', async (tx) => {
+    await tx`SELECT set_config('statement_timeout', ${String(timeoutMs)}, true)`;
+    return work(tx);
+  }) as Promise<T>;
+}
+
+/** SQLSTATE 57014: the statement was cancelled (here: by the report's statement timeout). */
+export function isStatementTimeout(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '57014';
+}
+
 /** Whether an election exists (an election's existence is not a county's secret). */
-export async function electionExists(sql: Sql, electionId: string): Promise<boolean> {
+export async function electionExists(sql: Db, electionId: string): Promise<boolean> {
   const rows = await sql`SELECT 1 FROM elections WHERE election_id = ${electionId}`;
   return rows.length > 0;
 }
 
 /** The counties' own time zones, for those that have a row. */
-export async function countyTimeZones(sql: Sql, counties: readonly string[]): Promise<Map<string, string>> {
+export async function countyTimeZones(sql: Db, counties: readonly string[]): Promise<Map<string, string>> {
   const rows = await sql<{ county: string; timezone: string }[]>`
     SELECT county, timezone FROM counties WHERE county = ANY(${[...counties]}::text[])`;
   return new Map(rows.map((r) => [r.county, r.timezone]));

@@ -15,6 +15,8 @@ import {
   cureLogRows,
   electionExists,
   failureCounts,
+  inReportTransaction,
+  isStatementTimeout,
   noticeCounts,
   signupCounts,
   type CureLogRow,
@@ -155,7 +157,12 @@ export interface ReportOptions {
   defaultTimeZone: string;
   now?: number;
   maxRows?: number;
+  /** PostgreSQL stops a report that runs longer (0 or unset: no limit, the CLI's choice). */
+  statementTimeoutMs?: number;
 }
+
+/** How long the API lets a report run before answering 503 `report_timeout`. */
+export const API_REPORT_TIMEOUT_MS = 60_000;
 
 /** Validates the request against the key, runs the report and returns its table. */
 export async function runReport(
@@ -217,32 +224,36 @@ export async function runReport(
     defaultTimeZone: options.defaultTimeZone,
     maxRows,
   };
-  let rows: ReportRow[];
-  switch (name) {
-    case 'signups':
-      rows = (await signupCounts(sql, scope)).map((row) => ({ ...row }));
-      break;
-    case 'notices':
-      rows = (await noticeCounts(sql, scope)).map((row) => ({ ...row }));
-      break;
-    case 'failures':
-      rows = (await failureCounts(sql, scope)).map((row) => ({ ...row }));
-      break;
-    case 'attention': {
-      const sinceRange = parsed.data.from !== undefined || parsed.data.to !== undefined;
-      rows = (await attentionRows(sql, scope, { retryingAfterMs: RETRY_SPAN_MS, sinceRange })).map((row) => ({
-        ...row,
-        channel: row.channel || null,
-        detail: row.detail || null,
-        since: row.since.toISOString(),
-        ageHours: Math.floor((now - row.since.getTime()) / 360_000) / 10,
-      }));
-      break;
+  const timeoutMs = options.statementTimeoutMs ?? 0;
+  const rows: ReportRow[] = await inReportTransaction(sql, timeoutMs, async (tx): Promise<ReportRow[]> => {
+    switch (name) {
+      case 'signups':
+        return (await signupCounts(tx, scope)).map((row) => ({ ...row }));
+      case 'notices':
+        return (await noticeCounts(tx, scope)).map((row) => ({ ...row }));
+      case 'failures':
+        return (await failureCounts(tx, scope)).map((row) => ({ ...row }));
+      case 'attention': {
+        const sinceRange = parsed.data.from !== undefined || parsed.data.to !== undefined;
+        return (await attentionRows(tx, scope, { retryingAfterMs: RETRY_SPAN_MS, sinceRange })).map((row) => ({
+          ...row,
+          channel: row.channel || null,
+          detail: row.detail || null,
+          since: row.since.toISOString(),
+          ageHours: Math.floor((now - row.since.getTime()) / 360_000) / 10,
+        }));
+      }
+      case 'cure-log':
+        return (await cureLogRows(tx, scope)).map(cureLogView);
     }
-    case 'cure-log':
-      rows = (await cureLogRows(sql, scope)).map(cureLogView);
-      break;
-  }
+  }).catch((error: unknown) => {
+    if (!isStatementTimeout(error)) throw error;
+    throw new ReportError(
+      503,
+      'report_timeout',
+      `The report ran longer than ${timeoutMs / 1000} s and was stopped: narrow it (one county, one election, fewer days) or run it with the CLI.`,
+    );
+  });
   const truncated = rows.length > maxRows;
   return {
     report: name,

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../../cli/program.js';
 import { saveCounty } from '../../db/counties.js';
 import { pauseDelivery } from '../../db/delivery-pauses.js';
+import { inReportTransaction, isStatementTimeout } from '../../db/reports.js';
 import { addDays, localDate } from '../../domain/zoned-time.js';
 import { advanceDeliveryStatus } from '../../delivery/ledger.js';
 import { OPERATOR } from '../../domain/principal.js';
@@ -467,6 +468,15 @@ describe('county reports', () => {
     } finally {
       await traced.end();
     }
+  });
+
+  it('runs a report read-only, and stops one that runs past its time (the API answers 503 report_timeout)', async () => {
+    const slow = await inReportTransaction(h.db.sql, 100, (tx) => tx`SELECT pg_sleep(2)`).catch((e: unknown) => e);
+    expect(isStatementTimeout(slow)).toBe(true);
+    const write = await inReportTransaction(h.db.sql, 0, (tx) => tx`DELETE FROM notice_deliveries`).catch(
+      (e: unknown) => e,
+    );
+    expect(write).toMatchObject({ code: '25006' }); // read_only_sql_transaction
   });
 
   describe('county isolation', () => {
