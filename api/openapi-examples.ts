@@ -267,6 +267,10 @@ export const OPERATION_EXAMPLES: Record<
       },
       400: error('invalid_range', 'from (2026-10-09) is after to (2026-10-06).'),
       404: error('not_found', 'No county yolo.'),
+      503: error(
+        'report_timeout',
+        'The report ran longer than 60 s and was stopped: narrow it (one county, one election, fewer days) or run it with the CLI.',
+      ),
     },
   },
 };

@@ -472,7 +472,7 @@ export function openApiDocument(): Record<string, unknown> {
                 'text/csv': { schema: { type: 'string' }, example: REPORT_CSV_EXAMPLE },
               },
             },
-            ...errorResponses(400, 401, 403, 404, 406, 429),
+            ...errorResponses(400, 401, 403, 404, 406, 429, 503),
           },
         },
       },
