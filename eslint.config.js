@@ -32,7 +32,7 @@ export const LAYERS = [
   ['db'],
   ['lib'],
   ['delivery'],
-  ['voters', 'ingest', 'privacy'],
+  ['voters', 'ingest', 'privacy', 'reports'],
   ['activities'],
   ['web'],
   ['api', 'worker', 'cli'],

@@ -5,7 +5,10 @@
  * example matches its documented schema. The IDs follow the README's "Try it" walk-through.
  */
 
+import { REPORT_COLUMNS as COLUMNS } from '../reports/reports.js';
+
 const ELECTION = 'gen-2026';
+const REPORT_COLUMNS = [...COLUMNS.notices];
 const BALLOT = 'B-1001';
 const VOTER = 'V-1001';
 const SUBSCRIPTION = '5b0f7e0a-3c1d-4a55-9d1e-2f1c9a0b7e21';
@@ -19,6 +22,7 @@ export const ERROR_EXAMPLES: Record<string, unknown> = {
   401: error('unauthorized', 'Send a valid API key as "Authorization: Bearer <key>".'),
   403: error('forbidden', 'This key lacks the scope scans:write.'),
   404: error('not_found', `No ballot ${BALLOT} in election ${ELECTION}.`),
+  406: error('not_acceptable', 'Reports are application/json or text/csv (or ?format=csv).'),
   409: error('conflict', 'The request conflicts with what is recorded.'),
   413: error('payload_too_large', 'The request body is larger than 5242880 bytes.'),
   415: error('unsupported_media_type', 'Send Content-Type: application/json.'),
@@ -226,4 +230,59 @@ export const OPERATION_EXAMPLES: Record<
   'DELETE /v1/subscriptions/{id}': { responses: { 200: { subscriptionId: SUBSCRIPTION, status: 'unsubscribed' } } },
   'POST /v1/unsubscribe': { responses: { 200: { status: 'unsubscribed' } } },
   'GET /v1/unsubscribe': { responses: {} },
+  'GET /v1/reports/{report}': {
+    responses: {
+      200: {
+        report: 'notices',
+        county: 'sacramento',
+        electionId: ELECTION,
+        from: '2026-10-06',
+        to: '2026-10-06',
+        timeZone: 'America/Los_Angeles',
+        generatedAt: '2026-10-07T16:00:00.000Z',
+        columns: REPORT_COLUMNS,
+        rows: [
+          {
+            county: 'sacramento',
+            electionId: ELECTION,
+            day: '2026-10-06',
+            status: 'received',
+            notice: 'status',
+            channel: 'sms',
+            language: 'es',
+            outcome: 'sent',
+            deliveryStatus: 'delivered',
+            notices: 1204,
+          },
+          {
+            county: 'sacramento',
+            electionId: ELECTION,
+            day: '2026-10-06',
+            status: 'received',
+            notice: 'status',
+            channel: 'sms',
+            language: 'es',
+            outcome: 'failed',
+            deliveryStatus: null,
+            notices: 3,
+          },
+        ],
+        truncated: false,
+      },
+      400: error('invalid_range', 'from (2026-10-09) is after to (2026-10-06).'),
+      404: error('not_found', 'No county yolo.'),
+      503: error(
+        'report_timeout',
+        'The report ran longer than 60 s and was stopped: narrow it (one county, one election, fewer days) or run it with the CLI.',
+      ),
+    },
+  },
 };
+
+/** The same notices report as a CSV download. */
+export const REPORT_CSV_EXAMPLE = [
+  REPORT_COLUMNS.join(','),
+  `sacramento,${ELECTION},2026-10-06,received,status,sms,es,sent,delivered,1204`,
+  `sacramento,${ELECTION},2026-10-06,received,status,sms,es,failed,,3`,
+  '',
+].join('\r\n');

@@ -14,6 +14,8 @@ import { LANGUAGES } from '../delivery/templates/index.js';
 import { CONTACT_CHANNELS } from '../voters/contract.js';
 import { ERROR_EXAMPLES, OPERATION_EXAMPLES, VOTER_ERROR_EXAMPLES } from './openapi-examples.js';
 import { preferencesPatchSchema, resendSchema, signUpSchema, verifySchema } from '../voters/schemas.js';
+import { REPORT_DESCRIPTIONS, REPORT_NAMES, reportQuerySchema, reportResultSchema } from '../reports/reports.js';
+import { REPORT_CSV_EXAMPLE } from './openapi-examples.js';
 
 /**
  * The OpenAPI 3.1 document, generated from the zod schemas that validate requests (JSON Schema
@@ -265,7 +267,8 @@ const ERROR_TEXT: Record<number, string> = {
   400: 'the body is not JSON, or not the expected shape (items themselves are judged one by one)',
   401: 'missing, unknown or revoked API key',
   403: 'the key lacks the scope, or the ballot is outside its counties',
-  404: 'unknown ballot',
+  404: 'unknown ballot (reports: unknown report, election, or a county outside the key)',
+  406: 'an Accept header that is neither application/json nor text/csv',
   409: 'conflict',
   413: 'the body is larger than the limit',
   415: 'unsupported Content-Type',
@@ -317,7 +320,8 @@ function withExamples<T extends object>(paths: T): T {
               : ref === '#/components/schemas/Error'
                 ? ERROR_EXAMPLES[status]
                 : undefined);
-          if (example !== undefined) media.example = example;
+          // An example given with the operation itself (per media type) wins.
+          if (example !== undefined && media.example === undefined) media.example = example;
         }
       }
     }
@@ -377,6 +381,7 @@ export function openApiDocument(): Record<string, unknown> {
         PreferencesPatch: schema(preferencesPatchSchema),
         Preferences: schema(preferencesView, 'output'),
         VoterError: schema(voterError, 'output'),
+        Report: schema(reportResultSchema, 'output'),
       },
     },
     paths: withExamples({
@@ -439,6 +444,35 @@ export function openApiDocument(): Record<string, unknown> {
           responses: {
             '200': { description: 'the ballot', content: json('BallotStatus') },
             ...errorResponses(400, 401, 403, 404, 429, 503),
+          },
+        },
+      },
+      '/v1/reports/{report}': {
+        get: {
+          summary: "A county report, JSON or a CSV download (scope reports:read; a county key: its counties')",
+          description:
+            `${REPORT_NAMES.map((name) => `\`${name}\`: ${REPORT_DESCRIPTIONS[name]}`).join('; ')}. ` +
+            "Days are the county's (its time zone, else DEFAULT_TIME_ZONE). CSV with ?format=csv or Accept: text/csv " +
+            '(Content-Disposition: attachment). A county outside the key answers 404 as an unknown county does.',
+          parameters: [
+            { name: 'report', in: 'path', required: true, schema: schema(z.enum(REPORT_NAMES)) },
+            ...(['county', 'electionId', 'from', 'to', 'format'] as const).map((name) => ({
+              name,
+              in: 'query',
+              required: false,
+              description: reportQuerySchema.shape[name].description,
+              schema: schema(reportQuerySchema.shape[name].unwrap()),
+            })),
+          ],
+          responses: {
+            '200': {
+              description: 'the report: JSON by default, or CSV (a header row, then the rows; the same columns)',
+              content: {
+                ...json('Report'),
+                'text/csv': { schema: { type: 'string' }, example: REPORT_CSV_EXAMPLE },
+              },
+            },
+            ...errorResponses(400, 401, 403, 404, 406, 429, 503),
           },
         },
       },

@@ -24,6 +24,8 @@ import type { KeyVerifier } from '../lib/api-keys.js';
 import { ndjsonLines } from '../ingest/parsers/ndjson.js';
 import { ingestInChunks } from '../ingest/import.js';
 import { openApiDocument } from './openapi.js';
+import { reportRoutes } from './reports.js';
+import { FALLBACK_TIME_ZONE } from '../config/env.js';
 
 export interface V1Deps {
   sql: Sql;
@@ -41,6 +43,8 @@ export interface V1Deps {
   ndjsonMaxItems?: number;
   /** Where the per-key limits count: PostgreSQL in the API process (every process shares it). */
   rateLimiter?: RateLimiter;
+  /** DEFAULT_TIME_ZONE: report days of a county without a `counties` row. */
+  defaultTimeZone?: string;
 }
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -167,6 +171,8 @@ export function v1Routes(deps: V1Deps): Router {
       res.json(ballot);
     },
   );
+
+  router.use(reportRoutes({ sql: deps.sql, defaultTimeZone: deps.defaultTimeZone ?? FALLBACK_TIME_ZONE }, auth));
 
   // Client errors raised by Express itself (e.g. a path segment that is not valid percent-encoding)
   // carry a 4xx status; they are the caller's problem, not a 500.

@@ -15,6 +15,7 @@ import { createCliContext, type CliContext, type CliEnvironment } from './contex
 import { describeCliError } from './errors.js';
 import { registerImportCommand } from './import.js';
 import { registerOperationsCommands } from './operations.js';
+import { registerReportCommand } from './report.js';
 import { registerStatusCommand } from './status.js';
 
 function scopesOption(value: string): Scope[] {
@@ -355,6 +356,7 @@ export function buildProgram(context: CliContext): Command {
   registerImportCommand(program, context);
   registerOperationsCommands(program, context);
   registerStatusCommand(program, context);
+  registerReportCommand(program, context);
   return program;
 }
 

@@ -77,6 +77,7 @@ const BAD_INPUT: Record<string, [string[], RegExp]> = {
   'election sweeps': [['election', 'sweeps', 'not an id'], /letters, digits/],
   'election rerun': [['election', 'rerun', 'gen-2026', 'noon'], /return-reminder or close/],
   status: [['status', '--verbose'], /unknown option '--verbose'/],
+  report: [['report', 'turnout', '--county', 'sacramento'], /one of signups, notices, failures, attention, cure-log/],
 };
 
 /** A valid invocation of each command that needs the database (for the environment cases). */
@@ -97,6 +98,7 @@ const NEEDS_DATABASE: string[][] = [
   ['delivery', 'resume'],
   ['election', 'sweeps'],
   ['status'],
+  ['report', 'notices', '--county', 'sacramento'],
 ];
 
 describe('CLI errors', () => {
