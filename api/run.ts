@@ -112,6 +112,7 @@ export async function runApi(
       maxBacklog: config.FORWARDER_MAX_BACKLOG,
       ndjsonMaxItems: config.API_NDJSON_MAX_ITEMS,
       rateLimiter: createPostgresRateLimiter(sql, { windowMs: 60_000 }),
+      broadcasts: { temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, countyFallback: countyFallback(config) },
     },
   });
   const running = await startServer(app, config.API_HOST, config.API_PORT);

@@ -24,6 +24,7 @@ import type { KeyVerifier } from '../lib/api-keys.js';
 import { ndjsonLines } from '../ingest/parsers/ndjson.js';
 import { ingestInChunks } from '../ingest/import.js';
 import { openApiDocument } from './openapi.js';
+import { broadcastRoutes, type BroadcastRouteDeps } from './broadcasts.js';
 
 export interface V1Deps {
   sql: Sql;
@@ -41,6 +42,8 @@ export interface V1Deps {
   ndjsonMaxItems?: number;
   /** Where the per-key limits count: PostgreSQL in the API process (every process shares it). */
   rateLimiter?: RateLimiter;
+  /** Broadcasts' run workflows start through this client (`/v1/broadcasts`). */
+  broadcasts?: BroadcastRouteDeps['broadcasts'];
 }
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -167,6 +170,8 @@ export function v1Routes(deps: V1Deps): Router {
       res.json(ballot);
     },
   );
+
+  router.use(broadcastRoutes(deps, auth, deps.maxBodyBytes));
 
   // Client errors raised by Express itself (e.g. a path segment that is not valid percent-encoding)
   // carry a 4xx status; they are the caller's problem, not a 500.

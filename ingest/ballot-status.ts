@@ -12,11 +12,11 @@
  * are all in PostgreSQL, exactly as for `scheduled`. What this read cannot show is a skip of a
  * status that is no longer current after the voter opted back in; the ledger keeps what was sent.
  */
-import { broadcastOfSequence } from '../domain/broadcasts.js';
 import { z } from 'zod';
 import { deliveryPlans, electionFacts, idleChannels } from '../db/ballot-records.js';
 import { eventsOf, findBallot, noticeRowsOf, type NoticeRow, type StoredEvent } from '../db/ballots.js';
 import type { Sql } from '../db/client.js';
+import { broadcastOfSequence } from '../domain/broadcasts.js';
 import { BALLOT_STATUSES, EVENT_TYPES, needsAttention, type BallotStatus } from '../domain/ballot-status.js';
 import { CHANNELS, cureDeadlineInstant, nextNotice, owedNotices, type Channel } from '../domain/notices.js';
 
