@@ -142,7 +142,10 @@ export async function markBroadcastRunning(
   return row ? fromRow(row) : undefined;
 }
 
-/** Stops a broadcast that has not finished: from this commit on, no signal and no send. */
+/**
+ * Stops a broadcast: from this commit on, no signal and no send. A `done` run can be stopped too:
+ * its notices may still wait for voters' windows in the ballot workflows.
+ */
 export async function markBroadcastStopped(
   sql: Sql,
   broadcastId: number,
@@ -150,7 +153,7 @@ export async function markBroadcastStopped(
 ): Promise<Broadcast | undefined> {
   const [row] = await sql<BroadcastRow[]>`
     UPDATE broadcasts SET state = 'stopped', stopped_by = ${keyId}, stopped_at = now()
-    WHERE broadcast_id = ${broadcastId} AND state IN ('draft', 'approved', 'running')
+    WHERE broadcast_id = ${broadcastId} AND state IN ('draft', 'approved', 'running', 'done')
     RETURNING *`;
   return row ? fromRow(row) : undefined;
 }

@@ -52,7 +52,8 @@ export type BroadcastState = (typeof BROADCAST_STATES)[number];
 export const BROADCAST_STEPS = {
   approve: { from: ['draft'], to: 'approved' },
   start: { from: ['approved'], to: 'running' },
-  stop: { from: ['draft', 'approved', 'running'], to: 'stopped' },
+  // A done run's notices may still wait for voters' windows: a stop skips them.
+  stop: { from: ['draft', 'approved', 'running', 'done'], to: 'stopped' },
 } as const satisfies Record<string, { from: readonly BroadcastState[]; to: BroadcastState }>;
 
 /** The notice skip reason of a broadcast stopped before its notice went out. */
