@@ -117,13 +117,13 @@ export function createDeliverNoticeActivities({
       const messageKey = broadcast
         ? broadcast.messageKey
         : noticeMessageKey(input.notice, {
-        sendAt: Date.now(),
-        electionDay: facts.electionDay,
-        electionTimeZone,
-        expectedDeliveryDate: facts.expectedDeliveryDate,
-        cureDeadline,
-        countedFrom: facts.countedFrom ? Date.parse(facts.countedFrom) : undefined,
-      });
+            sendAt: Date.now(),
+            electionDay: facts.electionDay,
+            electionTimeZone,
+            expectedDeliveryDate: facts.expectedDeliveryDate,
+            cureDeadline,
+            countedFrom: facts.countedFrom ? Date.parse(facts.countedFrom) : undefined,
+          });
       try {
         return await sendNotice({
           electionId: input.electionId,

@@ -110,7 +110,11 @@ export async function createDraft(
   if (!(await findElectionSettings(deps.sql, input.electionId))) {
     throw new BroadcastRefused(404, 'not_found', `No election ${input.electionId}.`);
   }
-  const counties = input.counties ? [...new Set(input.counties)].sort() : principal.counties ? [...principal.counties] : null;
+  const counties = input.counties
+    ? [...new Set(input.counties)].sort()
+    : principal.counties
+      ? [...principal.counties]
+      : null;
   return createBroadcast(deps.sql, {
     electionId: input.electionId,
     counties,
@@ -138,7 +142,13 @@ function byChannelAndLanguage(groups: AudienceGroup[]): AudienceLine[] {
   const lines = new Map<string, AudienceLine>();
   for (const group of groups) {
     const key = `${group.channel}|${group.language}`;
-    const line = lines.get(key) ?? { channel: group.channel, language: group.language, ballots: 0, voters: 0, contacts: 0 };
+    const line = lines.get(key) ?? {
+      channel: group.channel,
+      language: group.language,
+      ballots: 0,
+      voters: 0,
+      contacts: 0,
+    };
     line.ballots += group.ballots;
     line.voters += group.voters;
     line.contacts += group.contacts;

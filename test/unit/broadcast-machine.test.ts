@@ -17,10 +17,24 @@ import type { DeliveryPlan } from '../../domain/notices.js';
 const HOUR = 3_600_000;
 /** Tuesday 2026-10-06 17:00 UTC = 10:00 in Los Angeles. */
 const T0 = Date.parse('2026-10-06T17:00:00Z');
-const ELECTION: ElectionFacts = { electionDay: '2026-11-03', timeZone: 'America/Los_Angeles', cureReminderDaysBefore: [] };
-const ALWAYS: DeliveryPlan = { channels: ['sms', 'email'], language: 'es', window: { start: '00:00', end: '00:00' }, timeZone: 'UTC' };
+const ELECTION: ElectionFacts = {
+  electionDay: '2026-11-03',
+  timeZone: 'America/Los_Angeles',
+  cureReminderDaysBefore: [],
+};
+const ALWAYS: DeliveryPlan = {
+  channels: ['sms', 'email'],
+  language: 'es',
+  window: { start: '00:00', end: '00:00' },
+  timeZone: 'UTC',
+};
 /** Opens at 20:00 UTC, three hours after T0. */
-const EVENING: DeliveryPlan = { channels: ['sms'], language: 'en', window: { start: '20:00', end: '22:00' }, timeZone: 'UTC' };
+const EVENING: DeliveryPlan = {
+  channels: ['sms'],
+  language: 'en',
+  window: { start: '20:00', end: '22:00' },
+  timeZone: 'UTC',
+};
 /** The evening before T0, inside every window here. */
 const ISSUED = Date.parse('2026-10-05T21:00:00Z');
 const KEY = `outbound#${BROADCAST_SEQUENCE_BASE + 7}`;
@@ -141,7 +155,13 @@ describe('broadcast rules', () => {
       ok: true,
       value: { broadcastId: 3, statuses: ['outbound'], expiresAt: 5 },
     });
-    for (const bad of [null, {}, { broadcastId: 0, statuses: ['outbound'] }, { broadcastId: 1, statuses: ['nope'] }, { broadcastId: 1, statuses: [] }]) {
+    for (const bad of [
+      null,
+      {},
+      { broadcastId: 0, statuses: ['outbound'] },
+      { broadcastId: 1, statuses: ['nope'] },
+      { broadcastId: 1, statuses: [] },
+    ]) {
       expect(checkBroadcastDue(bad).ok).toBe(false);
     }
   });
