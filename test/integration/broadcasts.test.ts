@@ -5,7 +5,11 @@
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createBroadcastActivities, type BroadcastPartitionInput } from '../../activities/broadcasts.js';
+import {
+  createBroadcastActivities,
+  type BroadcastPartitionInput,
+  type BroadcastPartitionResult,
+} from '../../activities/broadcasts.js';
 import type { ActionBudget } from '../../db/action-budget.js';
 import { createBroadcast, markBroadcastRunning, markBroadcastStopped } from '../../db/broadcasts.js';
 import type { Sql } from '../../db/client.js';
@@ -320,7 +324,7 @@ describe('broadcasts (API, run workflow, ballot workflows, sender)', () => {
       signalsInFlight: 1,
       budget,
     });
-    const result = await new MockActivityEnvironment().run(
+    const result: BroadcastPartitionResult = await new MockActivityEnvironment().run(
       (input: BroadcastPartitionInput) => activities.broadcastPartition(input),
       {
         broadcastId: broadcast.broadcastId,
