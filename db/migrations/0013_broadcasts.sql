@@ -40,3 +40,7 @@ CREATE TABLE broadcast_partitions (
   updated_at   timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (broadcast_id, partition)
 );
+
+-- A broadcast's notices in the ledger (its progress): sequence 1000000 + broadcast_id.
+CREATE INDEX notice_deliveries_broadcast ON notice_deliveries (election_id, sequence, state)
+  WHERE sequence > 1000000;
