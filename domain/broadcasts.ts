@@ -48,13 +48,10 @@ export function statusesOutsideMessage(key: BroadcastMessageKey, statuses: reado
 export const BROADCAST_STATES = ['draft', 'approved', 'running', 'done', 'stopped'] as const;
 export type BroadcastState = (typeof BROADCAST_STATES)[number];
 
-/** What each step needs the broadcast to be in, and what it becomes. */
-export const BROADCAST_STEPS = {
-  approve: { from: ['draft'], to: 'approved' },
-  start: { from: ['approved'], to: 'running' },
-  // A done run's notices may still wait for voters' windows: a stop skips them.
-  stop: { from: ['draft', 'approved', 'running', 'done'], to: 'stopped' },
-} as const satisfies Record<string, { from: readonly BroadcastState[]; to: BroadcastState }>;
-
+/**
+ * The lifecycle (each step one conditional UPDATE in `db/broadcasts.ts`): draft → approved (a second
+ * key) → running → done; stopped from any of them, also from done, whose notices may still wait for
+ * voters' windows in the ballot workflows.
+ */
 /** The notice skip reason of a broadcast stopped before its notice went out. */
 export const BROADCAST_STOPPED = 'broadcast_stopped';
