@@ -45,13 +45,13 @@ export function statusesOutsideMessage(key: BroadcastMessageKey, statuses: reado
   return statuses.filter((status) => !allowed.includes(status));
 }
 
-export const BROADCAST_STATES = ['draft', 'approved', 'running', 'done', 'stopped'] as const;
-export type BroadcastState = (typeof BROADCAST_STATES)[number];
-
 /**
  * The lifecycle (each step one conditional UPDATE in `db/broadcasts.ts`): draft → approved (a second
  * key) → running → done; stopped from any of them, also from done, whose notices may still wait for
  * voters' windows in the ballot workflows.
  */
+export const BROADCAST_STATES = ['draft', 'approved', 'running', 'done', 'stopped'] as const;
+export type BroadcastState = (typeof BROADCAST_STATES)[number];
+
 /** The notice skip reason of a broadcast stopped before its notice went out. */
 export const BROADCAST_STOPPED = 'broadcast_stopped';
