@@ -1,9 +1,11 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { noticeFacts, recordReplaced } from '../db/ballot-records.js';
+import { findBroadcast, skipStoppedBroadcastNotice } from '../db/broadcasts.js';
 import type { Sql } from '../db/client.js';
 import { pauseCovering, pauseDelivery } from '../db/delivery-pauses.js';
 import { lastAttemptError } from '../delivery/ledger.js';
 import { RETRY_SPAN_MS } from '../domain/ballot-machine.js';
+import { BROADCAST_STOPPED, broadcastOfSequence } from '../domain/broadcasts.js';
 import { cureDeadlineInstant, noticeMessageKey, type Channel, type Notice } from '../domain/notices.js';
 import { STILL_FAILING } from '../workflows/ballot-contract.js';
 import type { SendNoticeInput, SendNoticeResult } from './notices.js';
@@ -98,14 +100,30 @@ export function createDeliverNoticeActivities({
       const electionTimeZone = facts.electionTimeZone ?? 'UTC';
       // A bare date is 17:00 that day in the election's zone, as the workflow counts it.
       const cureDeadline = cureDeadlineInstant(facts.cureDeadline, electionTimeZone);
-      const messageKey = noticeMessageKey(input.notice, {
-        sendAt: Date.now(),
-        electionDay: facts.electionDay,
-        electionTimeZone,
-        expectedDeliveryDate: facts.expectedDeliveryDate,
-        cureDeadline,
-        countedFrom: facts.countedFrom ? Date.parse(facts.countedFrom) : undefined,
-      });
+      // A broadcast's notice carries the broadcast's message, and only while it is not stopped:
+      // PostgreSQL has the last word, read here just before the send.
+      const broadcastId =
+        input.notice.reminder === 'broadcast' ? broadcastOfSequence(input.notice.sequence) : undefined;
+      const broadcast = broadcastId !== undefined ? await findBroadcast(sql, broadcastId) : undefined;
+      if (broadcastId !== undefined && (!broadcast || broadcast.state === 'stopped')) {
+        const state = await skipStoppedBroadcastNotice(
+          sql,
+          { ...input, noticeKey: input.notice.key, sequence: input.notice.sequence },
+          { messageKey: broadcast?.messageKey ?? '', language: input.language },
+        );
+        if (state === 'sent') return { outcome: 'sent' };
+        return { outcome: 'skipped', reason: BROADCAST_STOPPED };
+      }
+      const messageKey = broadcast
+        ? broadcast.messageKey
+        : noticeMessageKey(input.notice, {
+            sendAt: Date.now(),
+            electionDay: facts.electionDay,
+            electionTimeZone,
+            expectedDeliveryDate: facts.expectedDeliveryDate,
+            cureDeadline,
+            countedFrom: facts.countedFrom ? Date.parse(facts.countedFrom) : undefined,
+          });
       try {
         return await sendNotice({
           electionId: input.electionId,

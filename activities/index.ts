@@ -4,6 +4,7 @@ import type { Sql } from '../db/client.js';
 import type { CountyFallback } from '../delivery/county.js';
 import type { NoticeLinks, Senders } from '../delivery/senders.js';
 import { createBallotContextActivities } from './ballot-context.js';
+import { createBroadcastActivities } from './broadcasts.js';
 import { createDeliverNoticeActivities } from './deliver-notice.js';
 import { createElectionActivities } from './election.js';
 import { createNoticeActivities } from './notices.js';
@@ -50,6 +51,12 @@ function createRawActivities(deps: ActivityDeps) {
       ...(deps.sweeps?.budget ? { budget: deps.sweeps.budget } : {}),
     }),
     ...createPurgeActivities(deps),
+    ...createBroadcastActivities({
+      sql: deps.sql,
+      temporal: deps.temporal,
+      partitions: deps.sweeps?.partitions ?? 4,
+      ...(deps.sweeps?.budget ? { budget: deps.sweeps.budget } : {}),
+    }),
   };
 }
 

@@ -13,6 +13,7 @@ import {
 import { LANGUAGES } from '../delivery/templates/index.js';
 import { CONTACT_CHANNELS } from '../voters/contract.js';
 import { ERROR_EXAMPLES, OPERATION_EXAMPLES, VOTER_ERROR_EXAMPLES } from './openapi-examples.js';
+import { broadcastPaths, broadcastSchemas } from './broadcasts-openapi.js';
 import { preferencesPatchSchema, resendSchema, signUpSchema, verifySchema } from '../voters/schemas.js';
 import { REPORT_DESCRIPTIONS, REPORT_NAMES, reportQuerySchema, reportResultSchema } from '../reports/reports.js';
 import { REPORT_CSV_EXAMPLE } from './openapi-examples.js';
@@ -382,10 +383,12 @@ export function openApiDocument(): Record<string, unknown> {
         Preferences: schema(preferencesView, 'output'),
         VoterError: schema(voterError, 'output'),
         Report: schema(reportResultSchema, 'output'),
+        ...broadcastSchemas(),
       },
     },
     paths: withExamples({
       ...voterPaths(),
+      ...broadcastPaths(),
       '/v1/elections/{electionId}': {
         put: {
           summary: 'Create or replace an election (scope elections:write, a key with every county)',

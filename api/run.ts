@@ -113,6 +113,7 @@ export async function runApi(
       ndjsonMaxItems: config.API_NDJSON_MAX_ITEMS,
       rateLimiter: createPostgresRateLimiter(sql, { windowMs: 60_000 }),
       defaultTimeZone: config.DEFAULT_TIME_ZONE,
+      broadcasts: { temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, countyFallback: countyFallback(config) },
     },
   });
   const running = await startServer(app, config.API_HOST, config.API_PORT);

@@ -26,6 +26,7 @@ import { ingestInChunks } from '../ingest/import.js';
 import { openApiDocument } from './openapi.js';
 import { reportRoutes } from './reports.js';
 import { FALLBACK_TIME_ZONE } from '../config/env.js';
+import { broadcastRoutes, type BroadcastRouteDeps } from './broadcasts.js';
 
 export interface V1Deps {
   sql: Sql;
@@ -45,6 +46,8 @@ export interface V1Deps {
   rateLimiter?: RateLimiter;
   /** DEFAULT_TIME_ZONE: report days of a county without a `counties` row. */
   defaultTimeZone?: string;
+  /** Broadcasts' run workflows start through this client (`/v1/broadcasts`). */
+  broadcasts?: BroadcastRouteDeps['broadcasts'];
 }
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -173,6 +176,7 @@ export function v1Routes(deps: V1Deps): Router {
   );
 
   router.use(reportRoutes({ sql: deps.sql, defaultTimeZone: deps.defaultTimeZone ?? FALLBACK_TIME_ZONE }, auth));
+  router.use(broadcastRoutes(deps, auth, deps.maxBodyBytes));
 
   // Client errors raised by Express itself (e.g. a path segment that is not valid percent-encoding)
   // carry a 4xx status; they are the caller's problem, not a 500.

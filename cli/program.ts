@@ -13,6 +13,7 @@ import { ALL_SCOPES, type Scope } from '../domain/principal.js';
 import { purgeContactData } from '../privacy/purge.js';
 import { createCliContext, type CliContext, type CliEnvironment } from './context.js';
 import { describeCliError } from './errors.js';
+import { registerBroadcastCommands } from './broadcasts.js';
 import { registerImportCommand } from './import.js';
 import { registerOperationsCommands } from './operations.js';
 import { registerReportCommand } from './report.js';
@@ -357,6 +358,7 @@ export function buildProgram(context: CliContext): Command {
   registerOperationsCommands(program, context);
   registerStatusCommand(program, context);
   registerReportCommand(program, context);
+  registerBroadcastCommands(program, context);
   return program;
 }
 

@@ -30,9 +30,11 @@ import type {
   BallotEventRecord,
   BallotIssuance,
   BallotRecords,
+  BroadcastDue,
   ElectionFacts,
   ReturnReminderDue,
 } from './ballot-records.js';
+import { broadcastSequence } from './broadcasts.js';
 import {
   CHANNELS,
   cureDeadlineInstant,
@@ -63,7 +65,7 @@ export interface NoticeEntry {
   key: string;
   status: BallotStatus;
   sequence: number;
-  reminder?: 'return' | 'cure';
+  reminder?: 'return' | 'cure' | 'broadcast';
   channel: Channel;
   state: NoticeState;
   /** Epoch ms: when it is due (`scheduled`) or when it reached its state. */
@@ -235,6 +237,33 @@ export class BallotMachine {
     const expiresAt = due.expiresAt ?? electionDayStart(s.election);
     if (s.status === 'outbound' && now < expiresAt && !s.reminders.some((r) => r.kind === 'return')) {
       s.reminders.push({ kind: 'return', sequence: 1, dueAt: now, expiresAt });
+    }
+    this.version += 1;
+  }
+
+  /**
+   * A broadcast selected this ballot: its notice is owed on every channel of the plan (in the voter's
+   * window), once per broadcast, and only while the ballot is still in one of its statuses (checked
+   * now and again when the window opens) and before it expires. A repeat changes nothing.
+   */
+  broadcastDue(due: BroadcastDue, now: number): void {
+    const s = this.state;
+    const sequence = broadcastSequence(due.broadcastId);
+    const expired = due.expiresAt !== undefined && now >= due.expiresAt;
+    if (
+      !s.closed &&
+      !expired &&
+      s.issuance !== undefined &&
+      due.statuses.includes(s.status) &&
+      !s.reminders.some((r) => r.kind === 'broadcast' && r.sequence === sequence)
+    ) {
+      s.reminders.push({
+        kind: 'broadcast',
+        sequence,
+        dueAt: now,
+        status: s.status,
+        ...(due.expiresAt !== undefined ? { expiresAt: due.expiresAt } : {}),
+      });
     }
     this.version += 1;
   }

@@ -8,7 +8,7 @@
  * memory by the cache size. The records come from our own forwarder, already validated at the API;
  * the workflow only makes sure a malformed signal cannot break it.
  */
-import { EVENT_TYPES, type EventType } from './ballot-status.js';
+import { BALLOT_STATUSES, EVENT_TYPES, type BallotStatus, type EventType } from './ballot-status.js';
 import { CHANNELS, type Channel, type DeliveryPlan } from './notices.js';
 import { isValidClockTime } from './quiet-hours.js';
 import {
@@ -142,5 +142,34 @@ export function checkBallotRecords(value: unknown): Checked<BallotRecords> {
     if (source.election !== undefined) records.election = election(source.election, 'election');
     if (source.resumed !== undefined) records.resumed = source.resumed === true;
     return records;
+  });
+}
+
+/**
+ * Sent by a broadcast's run (`workflows/broadcast.ts`) to each ballot it selected: the broadcast's
+ * notice is owed on every channel of the voter's plan, at the next instant inside the voter's window,
+ * while the ballot is still in one of `statuses` and until `expiresAt`.
+ */
+export interface BroadcastDue {
+  broadcastId: number;
+  statuses: BallotStatus[];
+  /** Epoch milliseconds: a notice still waiting for the window is dropped from this instant. */
+  expiresAt?: number;
+}
+
+/** The workflow's check of a `broadcastDue` signal (by hand: no schema library in workflow code). */
+export function checkBroadcastDue(value: unknown): Checked<BroadcastDue> {
+  return checked(() => {
+    const source = record(value, 'broadcastDue');
+    const id = source.broadcastId;
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 1 || id > 1_000_000_000)
+      fail('broadcastDue.broadcastId', 'a positive integer');
+    if (!Array.isArray(source.statuses) || source.statuses.length === 0 || source.statuses.length > 20)
+      fail('broadcastDue.statuses', 'a list of statuses');
+    const statuses = source.statuses.map((s, i) => oneOf(s, BALLOT_STATUSES, `broadcastDue.statuses[${i}]`));
+    const expiresAt = source.expiresAt;
+    if (expiresAt !== undefined && (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)))
+      fail('broadcastDue.expiresAt', 'epoch milliseconds');
+    return { broadcastId: id, statuses, ...(expiresAt !== undefined ? { expiresAt } : {}) };
   });
 }

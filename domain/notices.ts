@@ -30,7 +30,8 @@ export interface ElectionSettings {
   cureReminderDaysBefore: number[];
 }
 
-export type ReminderKind = 'return' | 'cure';
+/** `broadcast`: an operator's broadcast (`domain/broadcasts.ts`), one per broadcast and ballot. */
+export type ReminderKind = 'return' | 'cure' | 'broadcast';
 
 /**
  * One notice a channel owes. Status notices have sequence 0; reminders count up from 1 under the
@@ -49,6 +50,8 @@ export interface DueReminder {
   dueAt: number;
   /** A return reminder is pointless from Election Day on: it is dropped from this instant. */
   expiresAt?: number;
+  /** Broadcast only: the ballot's status when it fell due; it is dropped once the ballot moves on. */
+  status?: BallotStatus;
 }
 
 export function noticeKey(status: BallotStatus, sequence: number): string {
@@ -56,6 +59,10 @@ export function noticeKey(status: BallotStatus, sequence: number): string {
 }
 
 export function reminderNotice(reminder: DueReminder): Notice {
+  if (reminder.kind === 'broadcast') {
+    const status = reminder.status ?? 'outbound';
+    return { key: noticeKey(status, reminder.sequence), status, sequence: reminder.sequence, reminder: 'broadcast' };
+  }
   const status: BallotStatus = reminder.kind === 'return' ? 'outbound' : 'challenged';
   return { key: noticeKey(status, reminder.sequence), status, sequence: reminder.sequence, reminder: reminder.kind };
 }
@@ -69,6 +76,8 @@ export function reminderStillValid(
 ): boolean {
   if (reminder.kind === 'return')
     return status === 'outbound' && (reminder.expiresAt === undefined || now < reminder.expiresAt);
+  if (reminder.kind === 'broadcast')
+    return status === reminder.status && (reminder.expiresAt === undefined || now < reminder.expiresAt);
   return status === 'challenged' && (cureDeadline === undefined || now < cureDeadline);
 }
 

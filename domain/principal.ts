@@ -7,6 +7,8 @@ export const ALL_SCOPES = [
   'scans:write',
   'ballots:read',
   'reports:read',
+  'broadcasts:write',
+  'broadcasts:approve',
 ] as const;
 export type Scope = (typeof ALL_SCOPES)[number];
 

@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { deliveryPlans, electionFacts, idleChannels } from '../db/ballot-records.js';
 import { eventsOf, findBallot, noticeRowsOf, type NoticeRow, type StoredEvent } from '../db/ballots.js';
 import type { Sql } from '../db/client.js';
+import { broadcastOfSequence } from '../domain/broadcasts.js';
 import { BALLOT_STATUSES, EVENT_TYPES, needsAttention, type BallotStatus } from '../domain/ballot-status.js';
 import { CHANNELS, cureDeadlineInstant, nextNotice, owedNotices, type Channel } from '../domain/notices.js';
 
@@ -49,7 +50,7 @@ export const ballotStatusResponseSchema = z.object({
     z.object({
       status: z.string(),
       sequence: z.number().int(),
-      reminder: z.enum(['return', 'cure']).optional(),
+      reminder: z.enum(['return', 'cure', 'broadcast']).optional(),
       channel: z.string(),
       state: z.enum(NOTICE_STATES),
       at: z.string().describe('when it is due (scheduled) or when it reached its state'),
@@ -81,8 +82,9 @@ function eventView(event: StoredEvent): BallotStatusResponse['events'][number] {
   };
 }
 
-function reminderOf(status: string, sequence: number): 'return' | 'cure' | undefined {
+function reminderOf(status: string, sequence: number): 'return' | 'cure' | 'broadcast' | undefined {
   if (sequence === 0) return undefined;
+  if (broadcastOfSequence(sequence) !== undefined) return 'broadcast';
   return status === 'challenged' ? 'cure' : 'return';
 }
 

@@ -24,6 +24,9 @@ import { enqueuePlanChange } from '../db/outbox.js';
 import { ensureElectionWorkflow } from '../lib/workflow-client.js';
 import { workflowIdFor, type ballotLifecycle, type BallotStatusView } from '../workflows/ballot.js';
 import { electionWorkflowId, type ElectionProgress } from '../workflows/election.js';
+import { createBroadcast } from '../db/broadcasts.js';
+import { broadcastSequence } from '../domain/broadcasts.js';
+import { broadcastWorkflow, broadcastWorkflowId } from '../workflows/broadcast.js';
 import { countActions } from '../test/helpers/history-actions.js';
 import { Feed } from '../test/helpers/feed.js';
 import { historyToJson } from '../test/helpers/history-json.js';
@@ -52,7 +55,7 @@ const DAY = 86_400_000;
 
 interface Recorded {
   /** File name without version: `ballot-happy` becomes `ballot-v1-happy.json`. */
-  workflow: 'ballot' | 'election';
+  workflow: 'ballot' | 'election' | 'broadcast';
   name: string;
   workflowId: string;
 }
@@ -220,6 +223,39 @@ const scenarios: Record<string, Scenario> = {
     await b.scan('accepted', { notice: 'accepted#0' });
     await b.finished();
     return [b.recorded];
+  },
+
+  /**
+   * A broadcast (approved and started, as the API does) signals the outbound ballot, which sends the
+   * broadcast's notice once; then the ballot is accepted. Records the ballot and the broadcast's run.
+   */
+  async broadcast(stack) {
+    await seedFixtureVoter(stack.sql, { voterId: 'v-broadcast', person: FIXTURE_PEOPLE[0] });
+    const b = ballot(stack, 'broadcast');
+    await b.issue();
+    await b.scan('outbound');
+    const created = await createBroadcast(stack.sql, {
+      electionId: ELECTION,
+      counties: ['sacramento'],
+      statuses: ['outbound'],
+      messageKey: 'reminder.return',
+      createdBy: 'recorder',
+    });
+    await stack.sql`UPDATE broadcasts SET state = 'running', approved_by = 'approver', approved_at = now(),
+                    started_at = now() WHERE broadcast_id = ${created.broadcastId}`;
+    const run = await stack.client.workflow.start(broadcastWorkflow, {
+      taskQueue: stack.taskQueue,
+      workflowId: broadcastWorkflowId(created.broadcastId),
+      args: [{ broadcastId: created.broadcastId }],
+    });
+    const progress = await run.result();
+    if (progress.state !== 'done' || progress.signalled !== 1)
+      throw new Error(`broadcast: ${JSON.stringify(progress)}`);
+    await waitForNotice(stack.sql, b.target, `outbound#${broadcastSequence(created.broadcastId)}`);
+    await waitIdle(b.handle);
+    await b.scan('accepted');
+    await b.finished();
+    return [b.recorded, { workflow: 'broadcast', name: 'run', workflowId: run.workflowId }];
   },
 
   /** Nobody subscribed: events and search attributes only, no activity, no timer. */

@@ -4,7 +4,7 @@
  * by `ballot.ts`; kept apart so the frozen v1 code can register the v2 `records` handler too.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { BallotRecords, ReturnReminderDue } from '../domain/ballot-records.js';
+import type { BallotRecords, BroadcastDue, ReturnReminderDue } from '../domain/ballot-records.js';
 import type { BallotMachine, BallotSnapshot } from '../domain/ballot-machine.js';
 
 export const workflowIdFor = (electionId: string, ballotId: string) => `ballot-${electionId}-${ballotId}`;
@@ -28,6 +28,14 @@ export type BallotStatusView = ReturnType<BallotMachine['view']>;
 export const recordsSignal = defineSignal<[BallotRecords]>('records');
 /** From the election's sweep, to subscribed ballots still outbound N days before Election Day. */
 export const returnReminderDueSignal = defineSignal<[Partial<ReturnReminderDue>?]>('returnReminderDue');
+/** From a broadcast's run (`workflows/broadcast.ts`), to each ballot it selected (see `BroadcastDue`). */
+export const broadcastDueSignal = defineSignal<[BroadcastDue]>('broadcastDue');
+/**
+ * The `broadcastDue` handler is behind this patch: a history in which the signal reached a ballot
+ * before the handler existed replays as ignored. Called only when a broadcast arrives, so ballots no
+ * broadcast reaches record no marker (and upsert no `TemporalChangeVersion`).
+ */
+export const BROADCASTS_PATCH = 'broadcasts';
 /** From the election's sweep at its closing date. */
 export const electionClosedSignal = defineSignal('electionClosed');
 /** For operators (the Web UI): the machine's view. The API reads PostgreSQL, never this query. */

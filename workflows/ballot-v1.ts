@@ -67,7 +67,8 @@ export interface NoticeRecord {
   key: string;
   status: BallotStatus;
   sequence: number;
-  reminder?: 'return' | 'cure';
+  /** Type only: v1 never gets a broadcast (it has no handler for one). */
+  reminder?: 'return' | 'cure' | 'broadcast';
   channel: Channel;
   state: NoticeState;
   /** When it is due (`scheduled`) or when it reached its state. */

@@ -19,6 +19,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -34,11 +35,13 @@ import {
   type SendFailure,
   type SendOrder,
 } from '../domain/ballot-machine.js';
-import { checkBallotRecords } from '../domain/ballot-records.js';
+import { checkBallotRecords, checkBroadcastDue } from '../domain/ballot-records.js';
 import { ID_PATTERN } from '../domain/ids.js';
 import {
+  BROADCASTS_PATCH,
   PERMANENT_SEND_FAILURES,
   STILL_FAILING,
+  broadcastDueSignal,
   electionClosedSignal,
   recordsSignal,
   returnReminderDueSignal,
@@ -148,6 +151,15 @@ export async function ballotLifecycle(input: BallotWorkflowInput): Promise<Ballo
   setHandler(recordsSignal, receiveRecords);
   setHandler(returnReminderDueSignal, (due) => ballot.returnReminderDue(due ?? {}, Date.now()));
   setHandler(electionClosedSignal, () => ballot.close(Date.now()));
+  setHandler(broadcastDueSignal, (due) => {
+    if (!patched(BROADCASTS_PATCH)) return;
+    const parsed = checkBroadcastDue(due);
+    if (!parsed.ok) {
+      log.warn('ignored a malformed broadcast signal', { problems: parsed.problem });
+      return;
+    }
+    ballot.broadcastDue(parsed.value, Date.now());
+  });
   setHandler(statusQuery, () => ballot.view());
 
   async function send(order: SendOrder): Promise<void> {

@@ -195,6 +195,7 @@ export async function startApiHarness(options: {
         rateLimitPerMinute: 10_000,
         maxBodyBytes: 1024 * 1024,
         maxBacklog: 1_000_000,
+        broadcasts: { temporal, taskQueue },
         ...options.v1,
       },
     }),

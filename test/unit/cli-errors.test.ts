@@ -78,6 +78,14 @@ const BAD_INPUT: Record<string, [string[], RegExp]> = {
   'election rerun': [['election', 'rerun', 'gen-2026', 'noon'], /return-reminder or close/],
   status: [['status', '--verbose'], /unknown option '--verbose'/],
   report: [['report', 'turnout', '--county', 'sacramento'], /one of signups, notices, failures, attention, cure-log/],
+  'broadcast create': [['broadcast', 'create', '--counties', 'yolo'], /required option '--election <electionId>'/],
+  'broadcast list': [['broadcast', 'list', '--election', 'not an id'], /letters, digits/],
+  'broadcast preview': [['broadcast', 'preview', 'seven'], /a broadcast number/],
+  'broadcast dry-run': [['broadcast', 'dry-run', '0'], /a broadcast number/],
+  'broadcast approve': [['broadcast', 'approve'], /missing required argument 'id'/],
+  'broadcast start': [['broadcast', 'start', '-1'], /unknown option '-1'|a broadcast number/],
+  'broadcast status': [['broadcast', 'status', '7', '--jsn'], /unknown option '--jsn'/],
+  'broadcast stop': [['broadcast', 'stop', '7x'], /a broadcast number/],
 };
 
 /** A valid invocation of each command that needs the database (for the environment cases). */
@@ -99,6 +107,8 @@ const NEEDS_DATABASE: string[][] = [
   ['election', 'sweeps'],
   ['status'],
   ['report', 'notices', '--county', 'sacramento'],
+  ['broadcast', 'list'],
+  ['broadcast', 'status', '7'],
 ];
 
 describe('CLI errors', () => {

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { openApiDocument } from '../../api/openapi.js';
+import { createBroadcastSchema } from '../../api/broadcasts.js';
 import {
   ballotItemSchema,
   electionPatchSchema,
@@ -64,6 +65,7 @@ const REQUEST_CHECKS: Record<string, z.ZodType> = {
   'POST /v1/subscriptions/{id}/verify application/json': verifySchema,
   'POST /v1/subscriptions/{id}/verify/resend application/json': resendSchema,
   'PATCH /v1/subscriptions/{id} application/json': preferencesPatchSchema,
+  'POST /v1/broadcasts application/json': createBroadcastSchema,
 };
 
 describe('OpenAPI examples', () => {
