@@ -4,7 +4,7 @@ import type { Sql } from '../db/client.js';
 import { countyMessageSettings } from '../db/counties.js';
 import { cureVariant, type Channel } from '../domain/notices.js';
 import { LINK_LIFETIME_DAYS } from '../domain/manage-links.js';
-import { resolveCountyDetails, type CountyFallback } from '../delivery/county.js';
+import { countySender, resolveCountyDetails, type CountyFallback } from '../delivery/county.js';
 import {
   changeContacts,
   claimDelivery,
@@ -197,6 +197,11 @@ export function createNoticeActivities({
           manageUrl: links.manageUrl(contact.subscription_id, expiresAt, linkScope),
           unsubscribeUrl: links.unsubscribeUrl(contact.subscription_id, expiresAt, linkScope),
         },
+        sender: countySender({
+          email_from: contact.county_email_from,
+          email_from_name: contact.county_email_from_name,
+          sms_messaging_service_sid: contact.county_messaging_service_sid,
+        }),
       });
       if (result.voiceFallback) log.warn('voice fallback', { reason: result.voiceFallback });
       await finishDelivery(sql, deliveryId, { state: 'sent', provider, providerMessageId: result.providerMessageId });

@@ -24,6 +24,7 @@ import type { KeyVerifier } from '../lib/api-keys.js';
 import { ndjsonLines } from '../ingest/parsers/ndjson.js';
 import { ingestInChunks } from '../ingest/import.js';
 import { openApiDocument } from './openapi.js';
+import { countyRoutes } from './counties.js';
 
 export interface V1Deps {
   sql: Sql;
@@ -167,6 +168,8 @@ export function v1Routes(deps: V1Deps): Router {
       res.json(ballot);
     },
   );
+
+  router.use('/counties', countyRoutes({ sql: deps.sql, auth, maxBodyBytes: deps.maxBodyBytes }));
 
   // Client errors raised by Express itself (e.g. a path segment that is not valid percent-encoding)
   // carry a 4xx status; they are the caller's problem, not a 500.

@@ -1,6 +1,14 @@
 /** Who is calling: an API key's scopes and counties (the CLI acts as a principal with everything). Pure. */
 
-export const ALL_SCOPES = ['elections:write', 'voters:write', 'ballots:write', 'scans:write', 'ballots:read'] as const;
+export const ALL_SCOPES = [
+  'elections:write',
+  'voters:write',
+  'ballots:write',
+  'scans:write',
+  'ballots:read',
+  'counties:read',
+  'counties:write',
+] as const;
 export type Scope = (typeof ALL_SCOPES)[number];
 
 export interface Principal {

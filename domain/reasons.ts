@@ -57,3 +57,14 @@ export const CURE_DEADLINE_RULES = [
   'seven_days_after_election_day',
 ] as const;
 export type CureDeadlineRule = (typeof CURE_DEADLINE_RULES)[number];
+
+/**
+ * The catalog texts a county may word its own way, per language (`county_texts`): the words of each
+ * reason code, the cure instructions per challenge reason, and its deadline rule (`cure_rule`).
+ */
+export const COUNTY_TEXT_PATHS: readonly string[] = [
+  ...CHALLENGE_REASONS.map((code) => `reason.challenged.${code}`),
+  ...REJECTION_REASONS.map((code) => `reason.rejected.${code}`),
+  ...CHALLENGE_REASONS.map((code) => `cure_instructions.${code}`),
+  'cure_rule',
+];
