@@ -37,7 +37,8 @@ const fields = {
   phone: z
     .string()
     .trim()
-    .regex(/^\+?[0-9][0-9 ().-]{5,28}[0-9]$/, 'a phone number such as (916) 875-6451 or +19168756451')
+    .regex(/^\+?[0-9(][0-9 ().-]{5,28}[0-9]$/, 'a phone number such as (916) 875-6451 or +19168756451')
+    .refine((phone) => phone.replace(/\D/g, '').length >= 7, 'a phone number of at least 7 digits')
     .describe('the number voters call; every message names it'),
   url: httpsUrl.describe("the office's website (https); messages and pages link to it"),
   timezone: z
