@@ -5,6 +5,8 @@
  * example matches its documented schema. The IDs follow the README's "Try it" walk-through.
  */
 
+import { COUNTY_OPERATION_EXAMPLES } from './openapi-counties.js';
+
 const ELECTION = 'gen-2026';
 const BALLOT = 'B-1001';
 const VOTER = 'V-1001';
@@ -67,6 +69,18 @@ export const OPERATION_EXAMPLES: Record<
   [`PUT /v1/elections/{electionId}`]: {
     request: { 'application/json': election },
     responses: { 200: election, 201: election },
+  },
+  [`PATCH /v1/elections/{electionId}`]: {
+    request: { 'application/json': { cureDeadline: '2026-12-01T17:00:00-08:00', closesAt: null } },
+    responses: {
+      200: {
+        name: election.name,
+        electionDay: election.electionDay,
+        timezone: election.timezone,
+        cureDeadline: '2026-12-01T17:00:00-08:00',
+        returnReminderDaysBefore: election.returnReminderDaysBefore,
+      },
+    },
   },
   'POST /v1/voters': {
     request: {
@@ -222,4 +236,5 @@ export const OPERATION_EXAMPLES: Record<
   'DELETE /v1/subscriptions/{id}': { responses: { 200: { subscriptionId: SUBSCRIPTION, status: 'unsubscribed' } } },
   'POST /v1/unsubscribe': { responses: { 200: { status: 'unsubscribed' } } },
   'GET /v1/unsubscribe': { responses: {} },
+  ...COUNTY_OPERATION_EXAMPLES,
 };

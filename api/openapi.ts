@@ -14,6 +14,7 @@ import { LANGUAGES } from '../delivery/templates/index.js';
 import { CONTACT_CHANNELS } from '../voters/contract.js';
 import { ERROR_EXAMPLES, OPERATION_EXAMPLES, VOTER_ERROR_EXAMPLES } from './openapi-examples.js';
 import { preferencesPatchSchema, resendSchema, signUpSchema, verifySchema } from '../voters/schemas.js';
+import { COUNTY_SCHEMAS, countyPaths } from './openapi-counties.js';
 
 /**
  * The OpenAPI 3.1 document, generated from the zod schemas that validate requests (JSON Schema
@@ -377,6 +378,7 @@ export function openApiDocument(): Record<string, unknown> {
         PreferencesPatch: schema(preferencesPatchSchema),
         Preferences: schema(preferencesView, 'output'),
         VoterError: schema(voterError, 'output'),
+        ...COUNTY_SCHEMAS,
       },
     },
     paths: withExamples({
@@ -442,6 +444,7 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
+      ...countyPaths(),
     }),
   };
   return cached;

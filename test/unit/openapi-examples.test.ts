@@ -6,8 +6,20 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { openApiDocument } from '../../api/openapi.js';
-import { ballotItemSchema, electionSchema, scanItemSchema, voterItemSchema } from '../../ingest/schemas.js';
+import {
+  ballotItemSchema,
+  electionPatchSchema,
+  electionSchema,
+  scanItemSchema,
+  voterItemSchema,
+} from '../../ingest/schemas.js';
 import { preferencesPatchSchema, resendSchema, signUpSchema, verifySchema } from '../../voters/schemas.js';
+import {
+  countyPatchSchema,
+  countyPutSchema,
+  countyTextPutSchema,
+  countyTextReviewSchema,
+} from '../../api/county-schemas.js';
 
 interface Media {
   schema?: Record<string, unknown>;
@@ -49,6 +61,7 @@ const each = <T>(schema: z.ZodType<T>) => z.array(schema).min(1);
 /** The validation the API itself runs on each request body. */
 const REQUEST_CHECKS: Record<string, z.ZodType> = {
   'PUT /v1/elections/{electionId} application/json': electionSchema,
+  'PATCH /v1/elections/{electionId} application/json': electionPatchSchema,
   'POST /v1/voters application/json': z.object({ voters: each(voterItemSchema) }),
   'POST /v1/ballots application/json': z.object({ ballots: each(ballotItemSchema) }),
   'POST /v1/scans application/json': z.object({ events: each(scanItemSchema) }),
@@ -57,6 +70,10 @@ const REQUEST_CHECKS: Record<string, z.ZodType> = {
   'POST /v1/subscriptions/{id}/verify application/json': verifySchema,
   'POST /v1/subscriptions/{id}/verify/resend application/json': resendSchema,
   'PATCH /v1/subscriptions/{id} application/json': preferencesPatchSchema,
+  'PUT /v1/counties/{county} application/json': countyPutSchema,
+  'PATCH /v1/counties/{county} application/json': countyPatchSchema,
+  'PUT /v1/counties/{county}/texts/{path}/{language} application/json': countyTextPutSchema,
+  'POST /v1/counties/{county}/texts/{path}/{language}/review application/json': countyTextReviewSchema,
 };
 
 describe('OpenAPI examples', () => {
