@@ -16,6 +16,7 @@ import { describeCliError } from './errors.js';
 import { registerImportCommand } from './import.js';
 import { registerOperationsCommands } from './operations.js';
 import { registerStatusCommand } from './status.js';
+import { registerCountyCommands } from './counties.js';
 
 function scopesOption(value: string): Scope[] {
   if (value === 'all') return [...ALL_SCOPES];
@@ -347,6 +348,7 @@ export function buildProgram(context: CliContext): Command {
   registerImportCommand(program, context);
   registerOperationsCommands(program, context);
   registerStatusCommand(program, context);
+  registerCountyCommands(program, context);
   return program;
 }
 
