@@ -88,6 +88,14 @@ const preferencesView = z.object({
       optedOut: z.boolean(),
     }),
   ),
+  languages: z
+    .array(z.enum(LANGUAGES))
+    .optional()
+    .describe("the languages the voter's county offers (a PATCH to another is language_not_offered); absent: all"),
+  county: z
+    .object({ name: z.string(), phone: z.string(), url: z.string() })
+    .optional()
+    .describe("whom the voter contacts: the voter's county"),
 });
 
 const voterErrors = (entries: Record<number, string>) =>

@@ -33,6 +33,16 @@ export async function firstConfiguredCounty(
   return row;
 }
 
+/** What a county offers its voters: its contact details and languages (null: every catalog language). */
+export async function countyOffer(
+  db: Sql | Tx,
+  county: string,
+): Promise<{ name: string; phone: string; url: string; languages: string[] | null } | undefined> {
+  const [row] = await db<{ name: string; phone: string; url: string; languages: string[] | null }[]>`
+    SELECT name, phone, url, languages FROM counties WHERE county = ${county}`;
+  return row;
+}
+
 /** The county's time zone, when it has a row. */
 export async function countyTimeZone(db: Sql | Tx, county: string): Promise<string | undefined> {
   const [row] = await db<{ timezone: string }[]>`SELECT timezone FROM counties WHERE county = ${county}`;

@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BallotStatusResponse } from '../../ingest/ballot-status.js';
-import { seedCounty, startTestDelivery, type TestDelivery } from '../helpers/delivery.js';
+import { createManageToken } from '../../lib/manage-token.js';
+import { seedCounty, startTestDelivery, TEST_MANAGE_SECRET, type TestDelivery } from '../helpers/delivery.js';
 import { election, eventually, scanItem, startApiHarness, type ApiHarness } from './api-harness.js';
 
 const E = 'e-counties';
@@ -192,6 +193,25 @@ describe('county records through the API', () => {
     await sent('B-sac', 'rejected', 'sms');
     expect(smsTo(PHONE).at(-1)!.body).not.toContain(DRAFT_REJECTION_WORDS);
   }, 180_000);
+
+  it("offers the voter only the county's languages, and names the voter's county on the manage page", async () => {
+    const [row] = await h.db.sql<{ subscription_id: string }[]>`
+      SELECT subscription_id FROM subscriptions WHERE voter_id = 'V-sac'`;
+    const id = row!.subscription_id;
+    const token = createManageToken(TEST_MANAGE_SECRET, id, Date.now() + 3_600_000);
+    const mine = await h.call('GET', `/v1/subscriptions/${id}`, { key: token });
+    expect(mine.status, mine.text).toBe(200);
+    expect(mine.body as unknown).toMatchObject({
+      languages: record.languages,
+      county: { name: record.name, phone: record.phone, url: record.url },
+    });
+    const refused = await h.call('PATCH', `/v1/subscriptions/${id}`, { key: token, body: { language: 'ko' } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.fields?.language?.code).toBe('language_not_offered');
+    const changed = await h.call('PATCH', `/v1/subscriptions/${id}`, { key: token, body: { language: 'vi' } });
+    expect(changed.status, changed.text).toBe(200);
+    await h.call('PATCH', `/v1/subscriptions/${id}`, { key: token, body: { language: 'es' } });
+  });
 
   it('answers another county exactly as an unknown one, and lists only the counties a key covers', async () => {
     await seedCounty(h.db.sql, 'yolo');
