@@ -63,6 +63,21 @@ describe('county records through the API', () => {
     );
   }
 
+  /** A voter on the county's roll with a Spanish subscription, verified SMS and email, contactable at any hour. */
+  async function subscribedVoter(voterId: string, county: string, phone: string, email: string): Promise<void> {
+    await post('/v1/voters', {
+      voters: [
+        { voterId, county, firstName: 'Teodora', lastName: 'Villanueva', dateOfBirth: '1958-02-11', zip: '95814' },
+      ],
+    });
+    const [subscription] = await h.db.sql<{ subscription_id: string }[]>`
+      INSERT INTO subscriptions (voter_id, language, window_start, window_end, timezone)
+      VALUES (${voterId}, 'es', '00:00', '00:00', 'UTC') RETURNING subscription_id`;
+    await h.db.sql`INSERT INTO contacts (subscription_id, channel, address, verified_at) VALUES
+      (${subscription!.subscription_id}, 'sms', ${phone}, now()),
+      (${subscription!.subscription_id}, 'email', ${email}, now())`;
+  }
+
   const sent = (ballotId: string, status: string, channel: string) =>
     eventually(async () => ((await noticeOf(ballotId, status, channel))?.state === 'sent' ? true : undefined), 60_000);
 
@@ -86,24 +101,7 @@ describe('county records through the API', () => {
   it('a county record changes the sender and the wording of the next notice; a draft text is never sent', async () => {
     // Before the county has a record of its own: the deployment's senders (and a seeded row for its name).
     await seedCounty(h.db.sql, 'sacramento');
-    await post('/v1/voters', {
-      voters: [
-        {
-          voterId: 'V-sac',
-          county: 'sacramento',
-          firstName: 'Teodora',
-          lastName: 'Villanueva',
-          dateOfBirth: '1958-02-11',
-          zip: '95814',
-        },
-      ],
-    });
-    const [subscription] = await h.db.sql<{ subscription_id: string }[]>`
-      INSERT INTO subscriptions (voter_id, language, window_start, window_end, timezone)
-      VALUES ('V-sac', 'es', '00:00', '00:00', 'UTC') RETURNING subscription_id`;
-    await h.db.sql`INSERT INTO contacts (subscription_id, channel, address, verified_at) VALUES
-      (${subscription!.subscription_id}, 'sms', ${PHONE}, now()),
-      (${subscription!.subscription_id}, 'email', ${EMAIL}, now())`;
+    await subscribedVoter('V-sac', 'sacramento', PHONE, EMAIL);
     await post('/v1/ballots', {
       ballots: [{ electionId: E, ballotId: 'B-sac', voterId: 'V-sac', county: 'sacramento' }],
     });
@@ -356,4 +354,40 @@ describe('county records through the API', () => {
     const missing = await api('POST', `${texts}/cure_rule/vi/review`, reviewer);
     expect([missing.status, missing.body.error?.code]).toEqual([404, 'not_found']);
   });
+
+  it("a county's own sender refused by the provider pauses that county's channel only", async () => {
+    delivery.sandbox.sendgrid.configure({
+      verifiedSenders: ['elections@county.example', 'voter-notices@saccounty.example'],
+    });
+    const yolo = await h.key({ counties: ['yolo'] });
+    const put = await api('PUT', '/v1/counties/yolo', yolo, {
+      name: 'Yolo County Elections',
+      phone: '(530) 666-8133',
+      url: 'https://yolo.example',
+      timezone: 'America/Los_Angeles',
+      emailSender: { address: 'unverified@yolo.example' },
+    });
+    expect(put.status, put.text).toBe(200);
+    await subscribedVoter('V-yolo', 'yolo', '+15305550123', 'yolo-voter@example.org');
+    await post('/v1/ballots', { ballots: [{ electionId: E, ballotId: 'B-yolo', voterId: 'V-yolo', county: 'yolo' }] });
+    await post('/v1/scans', { events: [scanItem(E, 'B-yolo', 'outbound')] });
+
+    const pause = await eventually(async () => {
+      const [row] = await h.db.sql<{ county: string; channel: string; reason: string }[]>`
+        SELECT county, channel, reason FROM delivery_pauses WHERE resumed_at IS NULL`;
+      return row;
+    }, 60_000);
+    expect(pause).toEqual({ county: 'yolo', channel: 'email', reason: 'CountySenderConfiguration' });
+    // Its texts go on, and so do other counties' emails.
+    await sent('B-yolo', 'outbound', 'sms');
+    await subscribedVoter('V-sac2', 'sacramento', '+19165550148', 'second@example.org');
+    await post('/v1/ballots', {
+      ballots: [{ electionId: E, ballotId: 'B-sac2', voterId: 'V-sac2', county: 'sacramento' }],
+    });
+    await post('/v1/scans', { events: [scanItem(E, 'B-sac2', 'outbound')] });
+    await sent('B-sac2', 'outbound', 'email');
+    // Sacramento's record no longer names a sender (PUT above): the deployment's.
+    expect(emailsTo('second@example.org').at(-1)!.from).toBe('elections@county.example');
+    expect(await noticeOf('B-yolo', 'outbound', 'email')).toMatchObject({ state: 'retrying' });
+  }, 120_000);
 });
