@@ -2,7 +2,8 @@
  * The county tables: `counties` (name, phone, web address, cure form, time zone, and what its
  * messages say: deadline rule, when "was counted" may be said, the household initial option),
  * `county_cure_forms` (a form per challenge reason) and `county_texts` (the county's own wording of
- * catalog texts per language). Set by `npm run cli -- county`; read by the senders and the status page.
+ * catalog texts per language, used only once reviewed). Set by `npm run cli -- county` and the county
+ * records API (`api/counties.ts`, `/v1/counties`); read by the senders and the status page.
  */
 import type { Sql, Tx } from './client.js';
 

@@ -12,7 +12,8 @@
  * `reason.rejected.<code>`) and, for a challenge, cure instructions (`cure_instructions.<code>`).
  * Adding a code is a change here and in the ten catalogs, so that every voter gets words for it in
  * their language. A county words a listed code its own way (per language) in PostgreSQL instead:
- * `county_texts` rows, set with `npm run cli -- county <code> ... --text <path>:<lang>=<text>`.
+ * `county_texts` rows, set with `npm run cli -- county <code> ... --text <path>:<lang>=<text>` or
+ * `PUT /v1/counties/{code}/texts/{path}/{language}`, and used only once reviewed.
  */
 
 export const CHALLENGE_REASONS = [
