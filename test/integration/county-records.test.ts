@@ -209,6 +209,36 @@ describe('county records through the API', () => {
     const changed = await h.call('PATCH', `/v1/subscriptions/${id}`, { key: token, body: { language: 'vi' } });
     expect(changed.status, changed.text).toBe(200);
     await h.call('PATCH', `/v1/subscriptions/${id}`, { key: token, body: { language: 'es' } });
+
+    // A sign-up's code comes from the county's own senders too.
+    await post('/v1/voters', {
+      voters: [
+        {
+          voterId: 'V-code',
+          county: 'sacramento',
+          firstName: 'Rosa',
+          lastName: 'Ybarra',
+          dateOfBirth: '1990-06-30',
+          zip: '95817',
+        },
+      ],
+    });
+    const signUp = await h.call('POST', '/v1/subscriptions', {
+      key: null,
+      body: {
+        firstName: 'Rosa',
+        lastName: 'Ybarra',
+        dateOfBirth: '1990-06-30',
+        zip: '95817',
+        contacts: { email: 'rosa@example.org', sms: '+19165550177' },
+        language: 'es',
+      },
+    });
+    expect(signUp.status, signUp.text).toBe(202);
+    const code = await eventually(() => emailsTo('rosa@example.org')[0]);
+    expect(code).toMatchObject({ from: 'voter-notices@saccounty.example', fromName: 'Sacramento County Elections' });
+    const text = await eventually(() => smsTo('+19165550177')[0]);
+    expect(text.messagingServiceSid).toBe(SID);
   });
 
   it('answers another county exactly as an unknown one, and lists only the counties a key covers', async () => {
