@@ -59,6 +59,8 @@ const preferences = {
   quietHours: { start: '08:00', end: '21:00' },
   timezone: 'America/Los_Angeles',
   contacts: [{ channel: 'sms', address: '•••-•••-0123', verified: true, pendingVerification: false, optedOut: false }],
+  languages: ['en', 'es', 'zh-Hant', 'vi'],
+  county: { name: 'Sacramento County Elections', phone: '(916) 875-6451', url: 'https://elections.saccounty.gov' },
 };
 
 /** Request and response examples by operation (`METHOD path`), by media type and by status. */
