@@ -420,4 +420,55 @@ describe('county records through the API', () => {
     expect(emailsTo('second@example.org').at(-1)!.from).toBe('elections@county.example');
     expect(await noticeOf('B-yolo', 'outbound', 'email')).toMatchObject({ state: 'retrying' });
   }, 120_000);
+
+  it('never answers 500 to odd bodies and odd paths', async () => {
+    const nasty: unknown[] = [
+      "'; DROP TABLE counties; --",
+      '\u0000',
+      'a\u0000b',
+      '\ud800',
+      '__proto__',
+      '',
+      'x'.repeat(70_000),
+      0,
+      -1,
+      1e308,
+      true,
+      null,
+      [],
+      {},
+      ['en', null],
+      { address: null },
+      { __proto__: { polluted: true } },
+    ];
+    const fields = Object.keys(record);
+    for (const field of fields) {
+      for (const value of nasty) {
+        for (const method of ['PUT', 'PATCH']) {
+          const answer = await api(method, '/v1/counties/sacramento', sacramento, { ...record, [field]: value });
+          expect(answer.status, `${method} ${field}=${JSON.stringify(value)?.slice(0, 40)}`).toBeLessThan(500);
+        }
+      }
+    }
+    for (const value of nasty) {
+      for (const [method, path] of [
+        ['PUT', '/v1/counties/sacramento/texts/cure_rule/es'],
+        ['POST', '/v1/counties/sacramento/texts/cure_rule/es/review'],
+      ] as const) {
+        const answer = await api(method, path, reviewer, { text: value });
+        expect(answer.status, `${method} ${path} ${JSON.stringify(value)?.slice(0, 40)}`).toBeLessThan(500);
+      }
+    }
+    for (const segment of ['%00', '%ED%A0%80', '%E0%A4%A', "'%20OR%201=1", '..', '%2F', 'a'.repeat(500), '__proto__']) {
+      for (const path of [
+        `/v1/counties/${segment}`,
+        `/v1/counties/${segment}/texts`,
+        `/v1/counties/sacramento/texts/${segment}/es`,
+        `/v1/counties/sacramento/texts/cure_rule/${segment}`,
+      ]) {
+        expect((await api('GET', path, sacramento)).status, `GET ${path}`).toBeLessThan(500);
+        expect((await api('PUT', path, sacramento, { text: 'x' })).status, `PUT ${path}`).toBeLessThan(500);
+      }
+    }
+  }, 120_000);
 });
