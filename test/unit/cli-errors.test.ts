@@ -19,7 +19,8 @@ const CLOSED_DATABASE = 'postgres://user:secret@127.0.0.1:1/ballots';
 
 async function cli(
   argv: string[],
-  env: NodeJS.ProcessEnv = { DATABASE_URL: CLOSED_DATABASE },
+  // As `npm run cli` runs it (from source: development; unset NODE_ENV is production).
+  env: NodeJS.ProcessEnv = { DATABASE_URL: CLOSED_DATABASE, NODE_ENV: 'development' },
   devStackFile = NO_STACK,
 ) {
   let stdout = '';
@@ -149,6 +150,7 @@ describe('CLI errors', () => {
     const result = await cli(['election', 'rerun', 'gen-2026', 'close'], {
       DATABASE_URL: CLOSED_DATABASE,
       TEMPORAL_ADDRESS: '127.0.0.1:1',
+      NODE_ENV: 'development',
     });
     expectOneLineError(result, /cannot reach Temporal at 127\.0\.0\.1:1 .*TEMPORAL_ADDRESS/);
   }, 30_000);
