@@ -41,12 +41,17 @@ describe('the cure path and notice states, end to end', () => {
   }
 
   /** A voter on the roll with a Spanish subscription, verified SMS and email, contactable at any hour. */
-  async function subscribedVoter(voterId: string, phone: string, email: string): Promise<string> {
+  async function subscribedVoter(
+    voterId: string,
+    phone: string,
+    email: string,
+    county = 'sacramento',
+  ): Promise<string> {
     await post('/v1/voters', {
       voters: [
         {
           voterId,
-          county: 'sacramento',
+          county,
           firstName: 'Marisol',
           lastName: 'Quintanilla',
           dateOfBirth: '1961-04-17',
@@ -149,7 +154,8 @@ describe('the cure path and notice states, end to end', () => {
   }, 120_000);
 
   it('shows every owed notice: skipped with why when a channel left the plan (opted out, removed, unsubscribed)', async () => {
-    const subscriptionId = await subscribedVoter('V-skip', '+19165550189', 'skip@example.org');
+    // On Yolo's roll: a ballot of Yolo goes to a voter of Yolo (voter_county_mismatch otherwise).
+    const subscriptionId = await subscribedVoter('V-skip', '+19165550189', 'skip@example.org', 'yolo');
     await post('/v1/ballots', { ballots: [{ electionId: E, ballotId: 'B-skip', voterId: 'V-skip', county: 'yolo' }] });
     await post('/v1/scans', { events: [scanItem(E, 'B-skip', 'outbound')] });
     await eventually(async () => ((await noticeOf('B-skip', 'outbound', 'sms'))?.state === 'sent' ? true : undefined));
