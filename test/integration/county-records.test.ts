@@ -190,6 +190,16 @@ describe('county records through the API', () => {
     expect(rejection.text).not.toContain(DRAFT_REJECTION_WORDS);
     await sent('B-sac', 'rejected', 'sms');
     expect(smsTo(PHONE).at(-1)!.body).not.toContain(DRAFT_REJECTION_WORDS);
+
+    // The status page has the same words: the reviewed one, never the draft; and the county's contact.
+    const lookup = await h.voters!.lookupStatus(
+      { firstName: 'Teodora', lastName: 'Villanueva', dateOfBirth: '1958-02-11', zip: '95814' },
+      { clientAddress: '127.0.0.1', source: 'test' },
+    );
+    expect(lookup.outcome).toBe('found');
+    const [timeline] = (lookup as Extract<typeof lookup, { outcome: 'found' }>).ballots;
+    expect(timeline!.county).toEqual({ name: record.name, phone: record.phone, url: record.url });
+    expect(timeline!.countyTexts?.es).toEqual({ 'reason.challenged.signature_mismatch': OWN_CHALLENGE_WORDS });
   }, 180_000);
 
   it("offers the voter only the county's languages, and names the voter's county on the manage page", async () => {
