@@ -52,6 +52,8 @@ function stillFailing(lastError: string | undefined): never {
 const PAUSING = {
   CountyNotConfigured: 'county',
   ProviderConfiguration: 'channel',
+  // The county's own sender (its record) was refused: only that county's channel waits.
+  CountySenderConfiguration: 'countyChannel',
 } as const;
 
 /**
@@ -150,7 +152,11 @@ export function createDeliverNoticeActivities({
         if (scope) {
           await pauseDelivery(
             sql,
-            scope === 'county' ? { county: facts.county, channel: null } : { county: null, channel: input.channel },
+            scope === 'county'
+              ? { county: facts.county, channel: null }
+              : scope === 'countyChannel'
+                ? { county: facts.county, channel: input.channel }
+                : { county: null, channel: input.channel },
             type!,
           );
           log.error('delivery paused by a configuration failure; resume with `npm run cli -- delivery resume`', {

@@ -4,7 +4,7 @@ import type { Sql } from '../db/client.js';
 import { countyMessageSettings } from '../db/counties.js';
 import { cureVariant, type Channel } from '../domain/notices.js';
 import { LINK_LIFETIME_DAYS } from '../domain/manage-links.js';
-import { resolveCountyDetails, type CountyFallback } from '../delivery/county.js';
+import { countySender, resolveCountyDetails, type CountyFallback } from '../delivery/county.js';
 import {
   changeContacts,
   claimDelivery,
@@ -167,6 +167,15 @@ export function createNoticeActivities({
     const expiresAt = new Date(contact.links_expire_at).getTime();
     const linkScope = { version: contact.token_version, contactId: contact.contact_id };
     const provider = input.channel === 'email' ? 'sendgrid' : 'twilio';
+    const sender = countySender({
+      email_from: contact.county_email_from,
+      email_from_name: contact.county_email_from_name,
+      sms_messaging_service_sid: contact.county_messaging_service_sid,
+    });
+    /** Whether this send uses the county's own sender rather than the deployment's. */
+    const ownSender =
+      (input.channel === 'email' && sender.email !== undefined) ||
+      (input.channel === 'sms' && sender.messagingServiceSid !== undefined);
 
     try {
       let smsValiditySeconds = 0;
@@ -197,6 +206,7 @@ export function createNoticeActivities({
           manageUrl: links.manageUrl(contact.subscription_id, expiresAt, linkScope),
           unsubscribeUrl: links.unsubscribeUrl(contact.subscription_id, expiresAt, linkScope),
         },
+        sender,
       });
       if (result.voiceFallback) log.warn('voice fallback', { reason: result.voiceFallback });
       await finishDelivery(sql, deliveryId, { state: 'sent', provider, providerMessageId: result.providerMessageId });
@@ -218,6 +228,15 @@ export function createNoticeActivities({
         Context.current()
           .metricMeter.createCounter('ballot_tracker_provider_configuration_errors')
           .add(1, { provider });
+        if (error instanceof ProviderConfigurationError && ownSender) {
+          // The county's own sender (unverified at SendGrid, a Messaging Service of another account):
+          // the county fixes its record; other counties' notices on this channel go on.
+          throw ApplicationFailure.create({
+            message: `the county's own ${input.channel} sender was refused by ${provider} (${error.type}); fix the county record and resume`,
+            type: 'CountySenderConfiguration',
+            nonRetryable: true,
+          });
+        }
       } else if (error instanceof TransientProviderError) {
         // Never processed by the provider: safe to send again.
         await finishDelivery(sql, deliveryId, { state: 'pending', provider, errorCode: error.reason });

@@ -6,6 +6,7 @@
  */
 
 import { REPORT_COLUMNS as COLUMNS } from '../reports/reports.js';
+import { COUNTY_OPERATION_EXAMPLES } from './openapi-counties.js';
 
 const ELECTION = 'gen-2026';
 const REPORT_COLUMNS = [...COLUMNS.notices];
@@ -61,6 +62,8 @@ const preferences = {
   quietHours: { start: '08:00', end: '21:00' },
   timezone: 'America/Los_Angeles',
   contacts: [{ channel: 'sms', address: '•••-•••-0123', verified: true, pendingVerification: false, optedOut: false }],
+  languages: ['en', 'es', 'zh-Hant', 'vi'],
+  county: { name: 'Sacramento County Elections', phone: '(916) 875-6451', url: 'https://elections.saccounty.gov' },
 };
 
 /** Request and response examples by operation (`METHOD path`), by media type and by status. */
@@ -68,13 +71,21 @@ export const OPERATION_EXAMPLES: Record<
   string,
   { request?: Record<string, unknown>; responses: Record<string, unknown> }
 > = {
-  [`PATCH /v1/elections/{electionId}`]: {
-    request: { 'application/json': { closesAt: '2026-12-05T17:00:00-08:00', cureDeadline: null } },
-    responses: { 200: { ...election, closesAt: '2026-12-05T17:00:00-08:00' } },
-  },
   [`PUT /v1/elections/{electionId}`]: {
     request: { 'application/json': election },
     responses: { 200: election, 201: election },
+  },
+  [`PATCH /v1/elections/{electionId}`]: {
+    request: { 'application/json': { cureDeadline: '2026-12-01T17:00:00-08:00', closesAt: null } },
+    responses: {
+      200: {
+        name: election.name,
+        electionDay: election.electionDay,
+        timezone: election.timezone,
+        cureDeadline: '2026-12-01T17:00:00-08:00',
+        returnReminderDaysBefore: election.returnReminderDaysBefore,
+      },
+    },
   },
   'POST /v1/voters': {
     request: {
@@ -277,6 +288,7 @@ export const OPERATION_EXAMPLES: Record<
       ),
     },
   },
+  ...COUNTY_OPERATION_EXAMPLES,
 };
 
 /** The same notices report as a CSV download. */

@@ -17,6 +17,7 @@ import { broadcastPaths, broadcastSchemas } from './broadcasts-openapi.js';
 import { preferencesPatchSchema, resendSchema, signUpSchema, verifySchema } from '../voters/schemas.js';
 import { REPORT_DESCRIPTIONS, REPORT_NAMES, reportQuerySchema, reportResultSchema } from '../reports/reports.js';
 import { REPORT_CSV_EXAMPLE } from './openapi-examples.js';
+import { COUNTY_SCHEMAS, countyPaths } from './openapi-counties.js';
 
 /**
  * The OpenAPI 3.1 document, generated from the zod schemas that validate requests (JSON Schema
@@ -90,6 +91,14 @@ const preferencesView = z.object({
       optedOut: z.boolean(),
     }),
   ),
+  languages: z
+    .array(z.enum(LANGUAGES))
+    .optional()
+    .describe("the languages the voter's county offers (a PATCH to another is language_not_offered); absent: all"),
+  county: z
+    .object({ name: z.string(), phone: z.string(), url: z.string() })
+    .optional()
+    .describe("whom the voter contacts: the voter's county"),
 });
 
 const voterErrors = (entries: Record<number, string>) =>
@@ -384,6 +393,7 @@ export function openApiDocument(): Record<string, unknown> {
         VoterError: schema(voterError, 'output'),
         Report: schema(reportResultSchema, 'output'),
         ...broadcastSchemas(),
+        ...COUNTY_SCHEMAS,
       },
     },
     paths: withExamples({
@@ -479,6 +489,7 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
+      ...countyPaths(),
     }),
   };
   return cached;

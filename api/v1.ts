@@ -27,6 +27,7 @@ import { openApiDocument } from './openapi.js';
 import { reportRoutes } from './reports.js';
 import { FALLBACK_TIME_ZONE } from '../config/env.js';
 import { broadcastRoutes, type BroadcastRouteDeps } from './broadcasts.js';
+import { countyRoutes } from './counties.js';
 
 export interface V1Deps {
   sql: Sql;
@@ -177,6 +178,7 @@ export function v1Routes(deps: V1Deps): Router {
 
   router.use(reportRoutes({ sql: deps.sql, defaultTimeZone: deps.defaultTimeZone ?? FALLBACK_TIME_ZONE }, auth));
   router.use(broadcastRoutes(deps, auth, deps.maxBodyBytes));
+  router.use('/counties', countyRoutes({ sql: deps.sql, auth, maxBodyBytes: deps.maxBodyBytes }));
 
   // Client errors raised by Express itself (e.g. a path segment that is not valid percent-encoding)
   // carry a 4xx status; they are the caller's problem, not a 500.

@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { countyTexts, saveCounty, type CountyText } from '../db/counties.js';
-import { CHALLENGE_REASONS, CURE_DEADLINE_RULES, REJECTION_REASONS } from '../domain/reasons.js';
+import { CHALLENGE_REASONS, COUNTY_TEXT_PATHS, CURE_DEADLINE_RULES } from '../domain/reasons.js';
 import { LANGUAGES } from '../delivery/templates/index.js';
 import { migrate } from '../db/migrate.js';
 import { createApiKey, listApiKeys, revokeApiKey } from '../lib/api-keys.js';
@@ -18,6 +18,7 @@ import { registerImportCommand } from './import.js';
 import { registerOperationsCommands } from './operations.js';
 import { registerReportCommand } from './report.js';
 import { registerStatusCommand } from './status.js';
+import { registerCountyCommands } from './counties.js';
 
 function scopesOption(value: string): Scope[] {
   if (value === 'all') return [...ALL_SCOPES];
@@ -51,14 +52,6 @@ function httpUrl(value: string): string {
   if (!/^https?:\/\/\S+$/.test(value)) throw new InvalidArgumentError('must be an http(s) URL');
   return value;
 }
-
-/** Catalog texts a county may word its own way (county_texts), per language. */
-const COUNTY_TEXT_PATHS: readonly string[] = [
-  ...CHALLENGE_REASONS.map((code) => `reason.challenged.${code}`),
-  ...REJECTION_REASONS.map((code) => `reason.rejected.${code}`),
-  ...CHALLENGE_REASONS.map((code) => `cure_instructions.${code}`),
-  'cure_rule',
-];
 
 function cureFormOption(value: string, previous: Record<string, string> = {}): Record<string, string> {
   const at = value.indexOf('=');
@@ -359,6 +352,7 @@ export function buildProgram(context: CliContext): Command {
   registerStatusCommand(program, context);
   registerReportCommand(program, context);
   registerBroadcastCommands(program, context);
+  registerCountyCommands(program, context);
   return program;
 }
 

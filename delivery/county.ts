@@ -5,6 +5,7 @@
  * to development defaults. In production an unset default means no fallback.
  */
 import type { Config } from '../config/env.js';
+import type { CountySender } from './senders.js';
 
 export interface CountyDetails {
   name: string;
@@ -49,4 +50,26 @@ export function resolveCountyDetails(
   const phone = row?.phone || fallback.phone;
   const url = row?.url || fallback.url;
   return name && phone && url ? { name, phone, url } : undefined;
+}
+
+/**
+ * The county's own senders from its record (PUT /v1/counties/{code}): its verified SendGrid From
+ * (address and display name) and its Twilio Messaging Service; a field it does not set is left to
+ * the deployment's sender (SENDGRID_FROM_EMAIL/NAME, TWILIO_MESSAGING_SERVICE_SID/SMS_FROM).
+ */
+export function countySender(
+  row:
+    | {
+        email_from?: string | null;
+        email_from_name?: string | null;
+        sms_messaging_service_sid?: string | null;
+      }
+    | undefined,
+): CountySender {
+  return {
+    ...(row?.email_from
+      ? { email: { email: row.email_from, ...(row.email_from_name ? { name: row.email_from_name } : {}) } }
+      : {}),
+    ...(row?.sms_messaging_service_sid ? { messagingServiceSid: row.sms_messaging_service_sid } : {}),
+  };
 }

@@ -329,6 +329,10 @@ export interface NoticeRecipient {
   county_url: string | null;
   county_timezone: string | null;
   county_cure_url: string | null;
+  /** The county's own senders (its record), used instead of the deployment's when set. */
+  county_email_from: string | null;
+  county_email_from_name: string | null;
+  county_messaging_service_sid: string | null;
   /** The voter's first initial when the county names it in messages (household option), else null. */
   voter_initial: string | null;
   /** When this contact last got the SMS opt-out hint (null: never). */
@@ -351,7 +355,8 @@ export async function noticeRecipient(
   const [row] = await sql<NoticeRecipient[]>`
     SELECT c.contact_id, c.address, s.subscription_id, s.token_version, v.county,
            k.name AS county_name, k.phone AS county_phone, k.url AS county_url, k.timezone AS county_timezone,
-           k.cure_url AS county_cure_url,
+           k.cure_url AS county_cure_url, k.email_from AS county_email_from,
+           k.email_from_name AS county_email_from_name, k.sms_messaging_service_sid AS county_messaging_service_sid,
            CASE WHEN k.household_initial THEN nullif(upper(left(btrim(v.first_name), 1)), '') END AS voter_initial,
            c.opt_out_hint_at,
            coalesce(e.closes_at, e.election_day + ${linkLifetimeDays}::int, now() + make_interval(days => ${linkLifetimeDays}::int)) AS links_expire_at

@@ -108,6 +108,14 @@ export interface OutgoingMessage<K extends EmailKey> {
   smsOptions?: SmsOptions;
   /** Email: the footer's link, and the one-click unsubscribe URL when the email offers one. */
   emailLinks?: { manageUrl: string; unsubscribeUrl?: string | undefined };
+  /** The county's own senders (its record); unset: the deployment's (SENDGRID_FROM_*, TWILIO_*). */
+  sender?: CountySender | undefined;
+}
+
+/** A county's own senders: its verified SendGrid From and its Twilio Messaging Service. */
+export interface CountySender {
+  email?: { email: string; name?: string | undefined } | undefined;
+  messagingServiceSid?: string | undefined;
 }
 
 /**
@@ -129,6 +137,7 @@ export async function sendMessage<K extends EmailKey>(
         body: sms.text,
         validityPeriodSeconds: message.smsValiditySeconds,
         correlation,
+        ...(message.sender?.messagingServiceSid ? { messagingServiceSid: message.sender.messagingServiceSid } : {}),
       });
       return { ...sent, optOutHint: sms.optOutHint };
     }
@@ -149,6 +158,7 @@ export async function sendMessage<K extends EmailKey>(
         text: email.text,
         ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
         correlation,
+        ...(message.sender?.email ? { from: message.sender.email } : {}),
       });
     }
   }

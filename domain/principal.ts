@@ -9,6 +9,8 @@ export const ALL_SCOPES = [
   'reports:read',
   'broadcasts:write',
   'broadcasts:approve',
+  'counties:read',
+  'counties:write',
 ] as const;
 export type Scope = (typeof ALL_SCOPES)[number];
 

@@ -12,7 +12,8 @@
  * `reason.rejected.<code>`) and, for a challenge, cure instructions (`cure_instructions.<code>`).
  * Adding a code is a change here and in the ten catalogs, so that every voter gets words for it in
  * their language. A county words a listed code its own way (per language) in PostgreSQL instead:
- * `county_texts` rows, set with `npm run cli -- county <code> ... --text <path>:<lang>=<text>`.
+ * `county_texts` rows, set with `npm run cli -- county <code> ... --text <path>:<lang>=<text>` or
+ * `PUT /v1/counties/{code}/texts/{path}/{language}`, and used only once reviewed.
  */
 
 export const CHALLENGE_REASONS = [
@@ -57,3 +58,14 @@ export const CURE_DEADLINE_RULES = [
   'seven_days_after_election_day',
 ] as const;
 export type CureDeadlineRule = (typeof CURE_DEADLINE_RULES)[number];
+
+/**
+ * The catalog texts a county may word its own way, per language (`county_texts`): the words of each
+ * reason code, the cure instructions per challenge reason, and its deadline rule (`cure_rule`).
+ */
+export const COUNTY_TEXT_PATHS: readonly string[] = [
+  ...CHALLENGE_REASONS.map((code) => `reason.challenged.${code}`),
+  ...REJECTION_REASONS.map((code) => `reason.rejected.${code}`),
+  ...CHALLENGE_REASONS.map((code) => `cure_instructions.${code}`),
+  'cure_rule',
+];

@@ -2,7 +2,7 @@ import type { Sql } from '../db/client.js';
 import { countyDetailsRow } from '../db/counties.js';
 import type { Channel } from '../domain/notices.js';
 import { isInsideWindow, type DailyWindow } from '../domain/quiet-hours.js';
-import { resolveCountyDetails, type CountyFallback } from '../delivery/county.js';
+import { countySender, resolveCountyDetails, type CountyFallback } from '../delivery/county.js';
 import { sendMessage, type NoticeLinks, type Senders } from '../delivery/senders.js';
 import { renderSms, type EmailKey, type Language, type MessageVars } from '../delivery/templates/index.js';
 import type { Logger } from '../lib/logger.js';
@@ -147,13 +147,17 @@ export function createCodeMessages(deps: {
       address: string;
       language: Language;
       contactId?: string | undefined;
+      county: string | null;
     },
     vars: MessageVars<K>,
     correlation: Record<string, string>,
     smsValiditySeconds: number,
   ) {
     const { subscriptionId, channel, address, language, contactId } = target;
+    // The county's own sender (its record), as for its ballot notices.
+    const sender = countySender(target.county ? await countyDetailsRow(sql, target.county) : undefined);
     await sendMessage(deps.senders, {
+      sender,
       channel,
       to: address,
       key,
@@ -180,6 +184,8 @@ export function createCodeMessages(deps: {
         body: renderSms('sms_opt_in', alert.language, county).text,
         validityPeriodSeconds: ALERT_SMS_VALIDITY_SECONDS,
         correlation: { purpose: 'sms_opt_in', subscription: alert.subscriptionId, lang: alert.language },
+        messagingServiceSid: countySender(alert.county ? await countyDetailsRow(sql, alert.county) : undefined)
+          .messagingServiceSid,
       });
       return;
     }

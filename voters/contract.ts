@@ -89,6 +89,10 @@ export interface PreferencesView {
   quietHours: { start: string; end: string };
   timezone: string;
   contacts: ContactView[];
+  /** The languages the voter's county offers (its record); absent: every catalog language. */
+  languages?: Language[];
+  /** Whom the voter contacts: the voter's county (its record, else the deployment's default). */
+  county?: { name: string; phone: string; url: string };
 }
 
 /** PATCH body: contacts given replace that channel's address (null removes the channel). */

@@ -2,14 +2,14 @@ import { createHmac } from 'node:crypto';
 import { FALLBACK_TIME_ZONE } from '../config/env.js';
 import type { Sql, Tx } from '../db/client.js';
 import { enqueuePlanChange } from '../db/outbox.js';
-import { countyTimeZone } from '../db/counties.js';
+import { countyOffer, countyTimeZone } from '../db/counties.js';
 import { voterCounty } from '../db/voter-roll.js';
 import { LINK_LIFETIME_DAYS, manageLinkExpiry } from '../domain/manage-links.js';
 import type { Channel } from '../domain/notices.js';
 import { DEFAULT_WINDOW, nextAllowedInstant, type DailyWindow } from '../domain/quiet-hours.js';
-import type { CountyFallback } from '../delivery/county.js';
+import { resolveCountyDetails, type CountyFallback } from '../delivery/county.js';
 import { createNoticeLinks, type NoticeLinks, type Senders } from '../delivery/senders.js';
-import { resolveLanguage } from '../delivery/templates/index.js';
+import { isLanguage, resolveLanguage, type Language } from '../delivery/templates/index.js';
 import type { Logger } from '../lib/logger.js';
 import { createManageToken, verifyManageToken } from '../lib/manage-token.js';
 import { alertsTo, callAllowedAt, createCodeMessages, type PendingAlert, type PendingCode } from './code-messages.js';
@@ -295,7 +295,24 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
   async function preferences(subscriptionId: string): Promise<PreferencesResult> {
     const current = await subscription(sql, subscriptionId);
     if (!current) return { outcome: 'not_found' };
-    return { outcome: 'ok', preferences: view(current, await store.contactsOf(sql, subscriptionId)) };
+    const county = await voterCounty(sql, current.voter_id);
+    const offer = county ? await countyOffer(sql, county) : undefined;
+    const contact = resolveCountyDetails(offer, deps.countyFallback);
+    const languages = offer?.languages?.filter(isLanguage);
+    return {
+      outcome: 'ok',
+      preferences: {
+        ...view(current, await store.contactsOf(sql, subscriptionId)),
+        ...(languages ? { languages } : {}),
+        ...(contact ? { county: contact } : {}),
+      },
+    };
+  }
+
+  /** The languages the voter's county offers (its record), or undefined: every catalog language. */
+  async function offeredLanguages(db: Sql | Tx, county: string | undefined): Promise<Language[] | undefined> {
+    const offer = county ? await countyOffer(db, county) : undefined;
+    return offer?.languages?.filter(isLanguage);
   }
 
   async function updatePreferences(
@@ -328,6 +345,17 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
         );
         return { refusal: { outcome: 'invalid' as const, fields } };
       }
+      const county = await voterCounty(tx, current.voter_id);
+      const offered = data.language === undefined ? undefined : await offeredLanguages(tx, county ?? undefined);
+      if (offered && data.language !== undefined && !offered.includes(data.language)) {
+        const fields: FieldProblems = {
+          language: {
+            code: 'language_not_offered',
+            message: `Your county offers ${offered.join(', ')}.`,
+          },
+        };
+        return { refusal: { outcome: 'invalid' as const, fields } };
+      }
       const language = data.language ?? resolveLanguage(current.language).language;
       await store.updatePreferences(tx, subscriptionId, {
         language,
@@ -335,7 +363,6 @@ export function createVoterService(deps: VoterServiceDeps): VoterService {
         timezone: data.timezone ?? current.timezone,
       });
       const existing = await store.contactsOf(tx, subscriptionId);
-      const county = await voterCounty(tx, current.voter_id);
       const codes: PendingCode[] = [];
       const alerts: PendingAlert[] = [];
       const at = new Date(now());

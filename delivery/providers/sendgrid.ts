@@ -76,7 +76,13 @@ export function createSendGridEmailSender(options: SendGridOptions): EmailSender
       try {
         const [response] = await mail.send({
           to: input.to,
-          from: options.fromName ? { email: options.fromEmail, name: options.fromName } : options.fromEmail,
+          from: input.from
+            ? input.from.name
+              ? { email: input.from.email, name: input.from.name }
+              : input.from.email
+            : options.fromName
+              ? { email: options.fromEmail, name: options.fromName }
+              : options.fromEmail,
           ...(options.replyTo ? { replyTo: options.replyTo } : {}),
           subject: input.subject,
           text: input.text,

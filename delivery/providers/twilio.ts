@@ -319,9 +319,11 @@ export function createTwilioSmsSender(client: TwilioClient, options: TwilioSmsOp
         client.messages.create({
           to: input.to,
           body: input.body,
-          ...(options.messagingServiceSid
-            ? { messagingServiceSid: options.messagingServiceSid }
-            : { from: options.from! }),
+          ...(input.messagingServiceSid
+            ? { messagingServiceSid: input.messagingServiceSid }
+            : options.messagingServiceSid
+              ? { messagingServiceSid: options.messagingServiceSid }
+              : { from: options.from! }),
           validityPeriod: validity,
           ...(statusCallback ? { statusCallback } : {}),
         }),

@@ -71,6 +71,8 @@ export interface SmsSendInput extends SendInput {
    * Compute it so a queued text cannot land inside the voter's quiet hours.
    */
   validityPeriodSeconds: number;
+  /** The county's own Messaging Service (MG…) instead of the adapter's default sender. */
+  messagingServiceSid?: string | undefined;
 }
 
 export type SmsSender = TwilioChannelSender<SmsSendInput, SendResult>;
@@ -99,6 +101,8 @@ export interface EmailSendInput extends SendInput {
    * transactional mail (verification codes): no List-Unsubscribe header at all.
    */
   unsubscribeUrl?: string;
+  /** The county's own (verified) sender instead of the adapter's default From. */
+  from?: { email: string; name?: string | undefined } | undefined;
 }
 
 export interface EmailSender {

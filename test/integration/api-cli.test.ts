@@ -120,6 +120,24 @@ describe('operator CLI: keys and imports', () => {
         reviewState: 'reviewed',
       },
     ]);
+    // The same store as the API: county-show and GET /v1/counties/yolo answer the same record.
+    const shown = JSON.parse((await cli('county-show', 'yolo', '--json')).stdout) as Record<string, unknown>;
+    const { texts: shownTexts, ...shownRecord } = shown;
+    expect(shownTexts).toEqual([
+      expect.objectContaining({ path: 'reason.rejected.voter_deceased', reviewState: 'reviewed', author: 'cli' }),
+    ]);
+    const api = await h.call('GET', '/v1/counties/yolo');
+    expect(api.body as unknown).toEqual(shownRecord);
+    expect(shownRecord).toMatchObject({
+      name: 'Yolo County Elections',
+      cureDeadlineRule: 'two_days_before_certification',
+      countedFrom: '2026-11-04T04:00:00.000Z',
+      householdInitial: true,
+    });
+    expect((await cli('county-show', 'yolo')).stdout).toMatch(/^household initial\s+yes$/m);
+    const none = await cli('county-show', 'atlantis');
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toMatch(/county atlantis has no record/);
 
     for (const [option, value, problem] of [
       ['--cure-form', 'lost_dog=https://yolo.example/x', /reason one of no_signature/],

@@ -616,6 +616,11 @@ describe('vendor API: elections, voters, ballots, scans, status', () => {
           '/v1/ballots',
           '/v1/scans',
           '/v1/ballots/{electionId}/{ballotId}',
+          '/v1/counties',
+          '/v1/counties/{county}',
+          '/v1/counties/{county}/texts',
+          '/v1/counties/{county}/texts/{path}/{language}',
+          '/v1/counties/{county}/texts/{path}/{language}/review',
         ]),
       );
       expect(doc.body.components.schemas.ScanEvent?.properties.type?.enum).toContain('voted_in_person');

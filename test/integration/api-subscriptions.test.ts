@@ -405,6 +405,12 @@ describe('voter API: sign-up, verification, preferences and unsubscribe under /v
             optedOut: false,
           },
         ],
+        // Whom to call: the voter's county (its record); no languages: the county offers every one.
+        county: {
+          name: 'Sacramento County Elections',
+          phone: '(916) 555-0100',
+          url: 'https://elections.sacramento.example',
+        },
       });
       expect(byHeader.text).not.toContain(XIOMARA.phone.slice(2));
       const byQuery = await call('GET', `/v1/subscriptions/${subscriptionId}?token=${encodeURIComponent(token)}`);

@@ -15,6 +15,12 @@ import {
   voterItemSchema,
 } from '../../ingest/schemas.js';
 import { preferencesPatchSchema, resendSchema, signUpSchema, verifySchema } from '../../voters/schemas.js';
+import {
+  countyPatchSchema,
+  countyPutSchema,
+  countyTextPutSchema,
+  countyTextReviewSchema,
+} from '../../api/county-schemas.js';
 
 interface Media {
   schema?: Record<string, unknown>;
@@ -66,6 +72,10 @@ const REQUEST_CHECKS: Record<string, z.ZodType> = {
   'POST /v1/subscriptions/{id}/verify/resend application/json': resendSchema,
   'PATCH /v1/subscriptions/{id} application/json': preferencesPatchSchema,
   'POST /v1/broadcasts application/json': createBroadcastSchema,
+  'PUT /v1/counties/{county} application/json': countyPutSchema,
+  'PATCH /v1/counties/{county} application/json': countyPatchSchema,
+  'PUT /v1/counties/{county}/texts/{path}/{language} application/json': countyTextPutSchema,
+  'POST /v1/counties/{county}/texts/{path}/{language}/review application/json': countyTextReviewSchema,
 };
 
 describe('OpenAPI examples', () => {

@@ -158,6 +158,30 @@ describe('page structure', () => {
     expect(page).toMatch(/<button type="submit" class="warning" name="unsubscribe"[^>]*>Hủy đăng ký<\/button>/);
   });
 
+  it("offers the languages of the voter's county and names the voter's county, not the deployment's", () => {
+    const page = managePage({
+      lang: 'es',
+      csrfToken: 't',
+      token: 'abc',
+      county: { name: 'Elections Office', phone: '(555) 010-0100', url: 'https://elections.example' },
+      preferences: {
+        subscriptionId: 's',
+        status: 'active',
+        language: 'ko',
+        quietHours: { start: '08:00', end: '21:00' },
+        timezone: 'America/Los_Angeles',
+        contacts: [],
+        languages: ['en', 'es'],
+        county: { name: 'Yolo County Elections', phone: '(530) 666-8133', url: 'https://yolo.example' },
+      },
+    });
+    const options = [...page.matchAll(/<option value="([^"]+)" lang=/g)].map((m) => m[1]);
+    // Korean stays: it is the voter's own, even if the county no longer offers it.
+    expect(options).toEqual(['en', 'es', 'ko']);
+    expect(page).toContain('Yolo County Elections');
+    expect(page).not.toContain('Elections Office');
+  });
+
   it('renders the unsubscribe confirmation as a status with the outcome marked', () => {
     const page = messagePage({
       lang: 'en',

@@ -94,7 +94,7 @@ export function managePage(view: ManageView): string {
   if (preferences.status === 'unsubscribed') {
     const body = html`${notice(html`<p>${t('manage.inactive')}</p>`, { 'data-outcome': 'unsubscribed' })}
       <p><a href="${pageHref({ path: '/' }, lang)}">${t('unsubscribed.again')}</a></p>`;
-    return layout({ lang, county: view.county, title: t('manage.title'), body, link });
+    return layout({ lang, county: preferences.county ?? view.county, title: t('manage.title'), body, link });
   }
   const values: FormValues = {
     language: preferences.language,
@@ -117,7 +117,13 @@ export function managePage(view: ManageView): string {
   const settings = html`${selectField(lang, {
     name: 'language',
     label: t('field.language'),
-    options: languageOptions(),
+    // The languages the voter's county offers (and the voter's own, should the county have dropped it).
+    options: languageOptions().filter(
+      (option) =>
+        !preferences.languages ||
+        preferences.languages.includes(option.value as Language) ||
+        option.value === preferences.language,
+    ),
     selected: values.language,
     error: errors.byField.language,
     required: true,
@@ -156,5 +162,5 @@ export function managePage(view: ManageView): string {
         <button type="submit" class="warning" name="unsubscribe" value="yes">${t('manage.unsubscribe')}</button>
       </form>
     </section>`;
-  return layout({ lang, county: view.county, title: t('manage.title'), hasErrors, body, link });
+  return layout({ lang, county: preferences.county ?? view.county, title: t('manage.title'), hasErrors, body, link });
 }
