@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { defaultOperationTable, parseOperationTable } from '../ingest/usps.js';
 import { createHmac } from 'node:crypto';
 import { Client } from '@temporalio/client';
 import type { Config } from '../config/env.js';
@@ -111,6 +113,9 @@ export async function runApi(
       maxBodyBytes: config.API_MAX_BODY_BYTES,
       maxBacklog: config.FORWARDER_MAX_BACKLOG,
       ndjsonMaxItems: config.API_NDJSON_MAX_ITEMS,
+      uspsOperations: config.USPS_OPERATIONS_FILE
+        ? parseOperationTable(JSON.parse(readFileSync(config.USPS_OPERATIONS_FILE, 'utf8')), config.DEFAULT_TIME_ZONE)
+        : defaultOperationTable(config.DEFAULT_TIME_ZONE),
       rateLimiter: createPostgresRateLimiter(sql, { windowMs: 60_000 }),
     },
   });

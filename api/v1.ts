@@ -24,6 +24,8 @@ import type { KeyVerifier } from '../lib/api-keys.js';
 import { ndjsonLines } from '../ingest/parsers/ndjson.js';
 import { ingestInChunks } from '../ingest/import.js';
 import { openApiDocument } from './openapi.js';
+import { uspsRoutes } from './usps.js';
+import type { OperationTable } from '../ingest/parsers/imb.js';
 
 export interface V1Deps {
   sql: Sql;
@@ -41,6 +43,8 @@ export interface V1Deps {
   ndjsonMaxItems?: number;
   /** Where the per-key limits count: PostgreSQL in the API process (every process shares it). */
   rateLimiter?: RateLimiter;
+  /** The USPS operation table of POST /v1/usps/ivmtr (USPS_OPERATIONS_FILE). */
+  uspsOperations?: OperationTable;
 }
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -167,6 +171,8 @@ export function v1Routes(deps: V1Deps): Router {
       res.json(ballot);
     },
   );
+
+  router.use(uspsRoutes({ ...deps, auth, keyLimit, guarded }));
 
   // Client errors raised by Express itself (e.g. a path segment that is not valid percent-encoding)
   // carry a 4xx status; they are the caller's problem, not a 500.
