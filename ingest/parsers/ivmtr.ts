@@ -192,7 +192,9 @@ export function ivmtrJsonRecords(document: unknown): unknown[] | undefined {
  * Each record comes out as an object keyed by the header's names, for `parseIvmtrRecord`.
  */
 export async function* ivmtrDelimitedRecords(input: Readable | AsyncIterable<string>): AsyncGenerator<SourceRecord> {
-  const lines = 'pipe' in input ? createInterface({ input, crlfDelay: Infinity }) : input;
+  // A byte stream (a file) is split into lines; an object stream or iterable already yields lines.
+  const lines =
+    'readableObjectMode' in input && !input.readableObjectMode ? createInterface({ input, crlfDelay: Infinity }) : input;
   let header: string[] | undefined;
   let separator = '|';
   let line = 0;
