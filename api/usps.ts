@@ -9,12 +9,9 @@ import type { OperationTable } from '../ingest/parsers/imb.js';
 import { ivmtrDelimitedRecords, ivmtrJsonRecords } from '../ingest/parsers/ivmtr.js';
 import type { SourceRecord } from '../ingest/parsers/source.js';
 import { summarize } from '../ingest/schemas.js';
-import { defaultOperationTable, ingestIvmtr, type UspsResult } from '../ingest/usps.js';
+import { defaultOperationTable, ingestIvmtr, MAX_IVMTR_RECORDS, type UspsResult } from '../ingest/usps.js';
 import { principalOf, requireScope, type KeyRateLimit } from './auth.js';
 import { ApiError } from './errors.js';
-
-/** Most IV-MTR records one request may carry; every 1,000 count as one more request against the key's limit. */
-export const MAX_IVMTR_RECORDS = 10_000;
 
 export interface UspsDeps {
   sql: Sql;

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Sql } from '../db/client.js';
 import {
   ballotsByEnvelope,
@@ -16,7 +17,7 @@ import { knownElections } from './elections.js';
 import { operationTableSchema, type OperationTable } from './parsers/imb.js';
 import { parseIvmtrRecord, type IvmtrScan } from './parsers/ivmtr.js';
 import { recordScans } from './scans.js';
-import type { ItemResult } from './schemas.js';
+import { itemResultSchema, OUTCOMES, type ItemResult } from './schemas.js';
 import defaultTable from './usps-operations.json' with { type: 'json' };
 
 /**
@@ -36,6 +37,49 @@ export interface UspsResult extends ItemResult {
   type?: string;
   effect?: UspsEffect;
 }
+
+/** Most IV-MTR records one request may carry; every 1,000 count as one more request against the key's limit. */
+export const MAX_IVMTR_RECORDS = 10_000;
+
+/**
+ * One IV-MTR record as documented (OpenAPI). The parser (`parseIvmtrRecord`) is what validates: it
+ * also takes the fields under other spellings (`scan_datetime`, `SCAN DATETIME`, `operationCode`).
+ */
+export const ivmtrRecordSchema = z
+  .object({
+    imb: z.string().regex(/^\d{20,31}$/).describe('the IMb digits; the first 20 (the tracking code) find the envelope'),
+    scanDatetime: z
+      .string()
+      .describe('facility-local date and time, no zone (YYYY-MM-DD HH:MM:SS); read in the facility ZIP time zone'),
+    opCode: z.string().regex(/^\d{1,4}$/).describe('the USPS operation code (alias operationCode)'),
+    scanFacilityZip: z.string().regex(/^\d{5}(-\d{4})?$/).describe('the scanning facility ZIP (alias facilityZip)'),
+    expectedDeliveryDate: z.string().optional().describe("USPS's own date (YYYY-MM-DD), used for the outbound envelope"),
+    handlingEventType: z.string().optional().describe('kept with the scan (L logical, P physical)'),
+    scanEventCode: z.string().optional().describe('kept with the scan'),
+  })
+  .catchall(z.unknown())
+  .describe('an IV-MTR piece scan; other IV-MTR fields (facility name, mail phase, machine, ...) are ignored');
+
+/** The JSON push body: IV-MTR's `{"events": [...]}` (a bare array is taken too). */
+export const ivmtrPushSchema = z
+  .object({ events: z.array(ivmtrRecordSchema).min(1).max(MAX_IVMTR_RECORDS) })
+  .catchall(z.unknown());
+
+export const USPS_EFFECTS = ['applied', 'stale', 'pending', 'capped', 'recorded', 'ignored'] as const;
+
+export const uspsResultsSchema = z.object({
+  results: z.array(
+    itemResultSchema.extend({
+      trackingCode: z.string().optional(),
+      eventId: z.string().optional(),
+      ballotId: z.string().optional().describe('the ballot carrying the barcode (a key sees only its counties)'),
+      envelope: z.enum(['outbound', 'return']).optional(),
+      type: z.string().optional().describe('the status event the scan made on its envelope'),
+      effect: z.enum(USPS_EFFECTS).optional(),
+    }),
+  ),
+  summary: z.object(Object.fromEntries(OUTCOMES.map((outcome) => [outcome, z.number().int()]))),
+});
 
 /** The repository's operation table (`ingest/usps-operations.json`), read in `defaultTimeZone`. */
 export function defaultOperationTable(defaultTimeZone: string): OperationTable {
