@@ -455,7 +455,9 @@ export function openApiDocument(): Record<string, unknown> {
             required: true,
             content: {
               'application/json': { schema: { $ref: '#/components/schemas/IvmtrPush' } },
-              'text/plain': { schema: { type: 'string', description: 'pipe-delimited IV-MTR records with a header line' } },
+              'text/plain': {
+                schema: { type: 'string', description: 'pipe-delimited IV-MTR records with a header line' },
+              },
             },
           },
           responses: {

@@ -63,7 +63,11 @@ export function uspsRoutes(deps: UspsDeps): Router {
       if (req.is('application/json')) {
         const list = ivmtrJsonRecords(req.body);
         if (!list || list.length === 0) {
-          throw new ApiError(400, 'invalid_request', 'body: {"events": [record, ...]} (IV-MTR JSON) with at least one record');
+          throw new ApiError(
+            400,
+            'invalid_request',
+            'body: {"events": [record, ...]} (IV-MTR JSON) with at least one record',
+          );
         }
         records = list.map((value, i) => ({ line: i + 1, value }));
       } else {
@@ -81,19 +85,21 @@ export function uspsRoutes(deps: UspsDeps): Router {
       if (extra > 0) {
         const wait = await deps.keyLimit.charge(res, extra);
         if (wait !== undefined) {
-          throw new ApiError(429, 'rate_limited', 'Too many records for this key now; retry after the Retry-After delay.', undefined, {
-            'Retry-After': String(wait),
-          });
+          throw new ApiError(
+            429,
+            'rate_limited',
+            'Too many records for this key now; retry after the Retry-After delay.',
+            undefined,
+            {
+              'Retry-After': String(wait),
+            },
+          );
         }
       }
       const principal = principalOf(res);
       const results: UspsResult[] = [];
-      const chunks = ingestInChunks(
-        (async function* () {
-          yield* records;
-        })(),
-        500,
-        (items, lines) => ingestIvmtr(deps.sql, principal, electionId.data, items, table, lines),
+      const chunks = ingestInChunks(Readable.from(records) as AsyncIterable<SourceRecord>, 500, (items, lines) =>
+        ingestIvmtr(deps.sql, principal, electionId.data, items, table, lines),
       );
       for await (const chunk of chunks) results.push(...(chunk as UspsResult[]));
       // One result per record, in record order; `line` is the record's number (JSON) or line (text).

@@ -18,10 +18,7 @@ export type EnvelopeSide = 'outbound' | 'return';
 export const trackingCode = (imb: string) => imb.slice(0, 20);
 
 /** Takes the advisory locks of these tracking codes, in a fixed order (no deadlock between writers). */
-export async function lockTrackingCodes(
-  tx: Tx,
-  codes: readonly { electionId: string; code: string }[],
-): Promise<void> {
+export async function lockTrackingCodes(tx: Tx, codes: readonly { electionId: string; code: string }[]): Promise<void> {
   const keys = [...new Set(codes.map(({ electionId, code }) => `usps:${electionId}:${code}`))].sort();
   if (keys.length === 0) return;
   await tx`
@@ -42,14 +39,17 @@ export async function ballotsByEnvelope(
   codes: readonly string[],
 ): Promise<Map<string, BarcodeOwner>> {
   if (codes.length === 0) return new Map();
-  const rows = await db<{ ballot_id: string; county: string; outbound_code: string | null; return_code: string | null }[]>`
+  const rows = await db<
+    { ballot_id: string; county: string; outbound_code: string | null; return_code: string | null }[]
+  >`
     SELECT ballot_id, county, left(imb, 20) AS outbound_code, left(return_imb, 20) AS return_code
     FROM ballots
     WHERE election_id = ${electionId}
       AND (left(imb, 20) = ANY(${[...codes]}::text[]) OR left(return_imb, 20) = ANY(${[...codes]}::text[]))`;
   const owners = new Map<string, BarcodeOwner>();
   for (const row of rows) {
-    if (row.outbound_code) owners.set(row.outbound_code, { ballotId: row.ballot_id, county: row.county, side: 'outbound' });
+    if (row.outbound_code)
+      owners.set(row.outbound_code, { ballotId: row.ballot_id, county: row.county, side: 'outbound' });
     if (row.return_code) owners.set(row.return_code, { ballotId: row.ballot_id, county: row.county, side: 'return' });
   }
   return owners;
@@ -155,7 +155,9 @@ export async function adoptOrphanScans(
   ballots: readonly { electionId: string; ballotId: string; imb: string | null; returnImb: string | null }[],
 ): Promise<number> {
   const pairs = ballots.flatMap((b) => [
-    ...(b.imb ? [{ election_id: b.electionId, ballot_id: b.ballotId, code: trackingCode(b.imb), side: 'outbound' }] : []),
+    ...(b.imb
+      ? [{ election_id: b.electionId, ballot_id: b.ballotId, code: trackingCode(b.imb), side: 'outbound' }]
+      : []),
     ...(b.returnImb
       ? [{ election_id: b.electionId, ballot_id: b.ballotId, code: trackingCode(b.returnImb), side: 'return' }]
       : []),

@@ -114,7 +114,9 @@ export async function ingestBallots(
     );
     const used = new Set<string>();
     for (const electionId of new Set(stored.map(({ ballot }) => ballot.electionId))) {
-      const codes = stored.filter(({ ballot }) => ballot.electionId === electionId).flatMap(({ ballot }) => codesOf(ballot));
+      const codes = stored
+        .filter(({ ballot }) => ballot.electionId === electionId)
+        .flatMap(({ ballot }) => codesOf(ballot));
       for (const code of await usedTrackingCodes(tx, electionId, codes)) used.add(keyOf(electionId, code));
     }
     const owners = await findBallots(
@@ -125,9 +127,7 @@ export async function ingestBallots(
     const insertable = stored.filter(({ ballot }) => {
       if (owners.has(keyOf(ballot.electionId, ballot.ballotId))) return false; // an existing ballot: compared below
       const keys = codesOf(ballot).map((code) => keyOf(ballot.electionId, code));
-      const taken = keys.some(
-        (key) => used.has(key) || (claimed.has(key) && claimed.get(key) !== ballot.ballotId),
-      );
+      const taken = keys.some((key) => used.has(key) || (claimed.has(key) && claimed.get(key) !== ballot.ballotId));
       if (taken) return false;
       for (const key of keys) claimed.set(key, ballot.ballotId);
       return true;

@@ -47,13 +47,25 @@ export const MAX_IVMTR_RECORDS = 10_000;
  */
 export const ivmtrRecordSchema = z
   .object({
-    imb: z.string().regex(/^\d{20,31}$/).describe('the IMb digits; the first 20 (the tracking code) find the envelope'),
+    imb: z
+      .string()
+      .regex(/^\d{20,31}$/)
+      .describe('the IMb digits; the first 20 (the tracking code) find the envelope'),
     scanDatetime: z
       .string()
       .describe('facility-local date and time, no zone (YYYY-MM-DD HH:MM:SS); read in the facility ZIP time zone'),
-    opCode: z.string().regex(/^\d{1,4}$/).describe('the USPS operation code (alias operationCode)'),
-    scanFacilityZip: z.string().regex(/^\d{5}(-\d{4})?$/).describe('the scanning facility ZIP (alias facilityZip)'),
-    expectedDeliveryDate: z.string().optional().describe("USPS's own date (YYYY-MM-DD), used for the outbound envelope"),
+    opCode: z
+      .string()
+      .regex(/^\d{1,4}$/)
+      .describe('the USPS operation code (alias operationCode)'),
+    scanFacilityZip: z
+      .string()
+      .regex(/^\d{5}(-\d{4})?$/)
+      .describe('the scanning facility ZIP (alias facilityZip)'),
+    expectedDeliveryDate: z
+      .string()
+      .optional()
+      .describe("USPS's own date (YYYY-MM-DD), used for the outbound envelope"),
     handlingEventType: z.string().optional().describe('kept with the scan (L logical, P physical)'),
     scanEventCode: z.string().optional().describe('kept with the scan'),
   })
@@ -158,11 +170,9 @@ export async function ingestIvmtr(
       tx,
       candidates.map(({ scan }) => ({ electionId, code: scan.trackingCode })),
     );
-    const owners = await ballotsByEnvelope(
-      tx,
-      electionId,
-      [...new Set(candidates.map(({ scan }) => scan.trackingCode))],
-    );
+    const owners = await ballotsByEnvelope(tx, electionId, [
+      ...new Set(candidates.map(({ scan }) => scan.trackingCode)),
+    ]);
     const writes: { index: number; write: UspsScanWrite }[] = [];
     for (const { index, scan } of candidates) {
       const owner = owners.get(scan.trackingCode);

@@ -144,8 +144,7 @@ export function parseImbRow(text: string, table: OperationTable): ImbParse {
   const code = String(Number(operationCode)).padStart(3, '0');
   const entry = table.operations[code] ?? table.operations[operationCode];
   // An IV-MTR entry read for a legacy row (one barcode): its outbound meaning; `delivered` is no event.
-  const type =
-    typeof entry === 'object' ? (entry.outbound === 'delivered' ? 'ignore' : entry.outbound) : entry;
+  const type = typeof entry === 'object' ? (entry.outbound === 'delivered' ? 'ignore' : entry.outbound) : entry;
   if (!type) {
     return {
       ok: false,

@@ -123,14 +123,18 @@ export function parseIvmtrRecord(record: unknown, table: OperationTable): IvmtrP
   const opCode = String(Number(f.opCode)).padStart(3, '0');
   const entry = table.operations[opCode] ?? table.operations[f.opCode];
   if (entry === undefined) {
-    return { ok: false, code: 'unknown_operation', message: `operation code ${f.opCode} is not in the operation table` };
+    return {
+      ok: false,
+      code: 'unknown_operation',
+      message: `operation code ${f.opCode} is not in the operation table`,
+    };
   }
   const meanings = meaningsOf(entry);
   if (!meanings) {
     return {
       ok: false,
       code: 'unknown_operation',
-      message: `the table maps operation ${opCode} to ${String(entry)}, which no USPS scan can mean`,
+      message: `the table maps operation ${opCode} to ${JSON.stringify(entry)}, which no USPS scan can mean`,
     };
   }
   const trackingCode = f.imb.slice(0, 20);
@@ -140,7 +144,8 @@ export function parseIvmtrRecord(record: unknown, table: OperationTable): IvmtrP
     meanings.outbound !== 'outbound'
       ? undefined
       : (feedDate ?? (days !== undefined ? expectedDelivery(occurredAt.slice(0, 10), days) : undefined));
-  const handling = f.handlingEventType && /^[A-Za-z0-9]{1,4}$/.test(f.handlingEventType) ? f.handlingEventType : undefined;
+  const handling =
+    f.handlingEventType && /^[A-Za-z0-9]{1,4}$/.test(f.handlingEventType) ? f.handlingEventType : undefined;
   const eventCode = f.scanEventCode && /^[A-Za-z0-9]{1,8}$/.test(f.scanEventCode) ? f.scanEventCode : undefined;
   return {
     ok: true,
@@ -176,11 +181,11 @@ function meaningsOf(entry: OperationTable['operations'][string]): IvmtrScan['mea
 
 /** The records of an IV-MTR JSON document: `{"events": [...]}` (the push shape), `{"data": [...]}` or an array. */
 export function ivmtrJsonRecords(document: unknown): unknown[] | undefined {
-  if (Array.isArray(document)) return document;
+  if (Array.isArray(document)) return document as unknown[];
   if (typeof document === 'object' && document !== null) {
     for (const key of ['events', 'data', 'scans']) {
       const value = (document as Record<string, unknown>)[key];
-      if (Array.isArray(value)) return value;
+      if (Array.isArray(value)) return value as unknown[];
     }
   }
   return undefined;
@@ -193,8 +198,10 @@ export function ivmtrJsonRecords(document: unknown): unknown[] | undefined {
  */
 export async function* ivmtrDelimitedRecords(input: Readable | AsyncIterable<string>): AsyncGenerator<SourceRecord> {
   // A byte stream (a file) is split into lines; an object stream or iterable already yields lines.
-  const lines =
-    'readableObjectMode' in input && !input.readableObjectMode ? createInterface({ input, crlfDelay: Infinity }) : input;
+  const lines: AsyncIterable<string> =
+    'readableObjectMode' in input && !input.readableObjectMode
+      ? createInterface({ input, crlfDelay: Infinity })
+      : (input as AsyncIterable<string>);
   let header: string[] | undefined;
   let separator = '|';
   let line = 0;
@@ -215,7 +222,10 @@ export async function* ivmtrDelimitedRecords(input: Readable | AsyncIterable<str
     if (values.length !== header.length) {
       yield {
         line,
-        error: { code: 'invalid_record', message: `expected ${header.length} fields as in the header, got ${values.length}` },
+        error: {
+          code: 'invalid_record',
+          message: `expected ${header.length} fields as in the header, got ${values.length}`,
+        },
       };
       continue;
     }

@@ -30,7 +30,8 @@ describe('USPS IV-MTR feeds', () => {
 
   beforeAll(async () => {
     h = await startApiHarness({ temporalAddress: inject('temporalAddress') });
-    for (const id of [E, E2]) expect((await h.call('PUT', `/v1/elections/${id}`, { body: election() })).status).toBe(201);
+    for (const id of [E, E2])
+      expect((await h.call('PUT', `/v1/elections/${id}`, { body: election() })).status).toBe(201);
   });
 
   afterAll(async () => {
@@ -86,7 +87,11 @@ describe('USPS IV-MTR feeds', () => {
         ['inbound', 'applied', '2099-10-12T12:15:00.000Z'], // New York, EDT
         ['received', 'applied', '2099-10-14T17:00:00.000Z'],
       ]);
-      expect(view.events[0]).toMatchObject({ source: 'usps-ivmtr', facilityZip: '94612', expectedDeliveryDate: '2099-10-07' });
+      expect(view.events[0]).toMatchObject({
+        source: 'usps-ivmtr',
+        facilityZip: '94612',
+        expectedDeliveryDate: '2099-10-07',
+      });
       expect((view as unknown as { mail: unknown }).mail).toEqual({
         deliveredAt: '2099-10-07T18:00:00.000Z',
         expectedDeliveryDate: '2099-10-07',
@@ -168,20 +173,25 @@ describe('USPS IV-MTR feeds', () => {
   describe('county keys', () => {
     it("get the same answer for another county's barcode as for an unknown one, and take their own", async () => {
       const alameda = await h.key({ counties: ['ALA'] });
-      const scan = (imb: string) => ({ events: [{ imb, scanDatetime: '2099-10-06 18:00:00', opCode: '919', scanFacilityZip: '94612' }] });
+      const scan = (imb: string) => ({
+        events: [{ imb, scanDatetime: '2099-10-06 18:00:00', opCode: '919', scanFacilityZip: '94612' }],
+      });
       const foreign = await push(E, scan(OUT1), { key: alameda });
       const unknown = await push(E, scan('00040123456199999999'), { key: alameda });
       expect(foreign.status).toBe(202);
-      expect(foreign.body.results[0]).toMatchObject({ outcome: 'invalid', error: { code: 'unknown_barcode', status: 403 } });
+      expect(foreign.body.results[0]).toMatchObject({
+        outcome: 'invalid',
+        error: { code: 'unknown_barcode', status: 403 },
+      });
       expect(foreign.body.results[0]?.error).toEqual(unknown.body.results[0]?.error);
       expect(JSON.stringify(foreign.body.results[0])).not.toContain('B-1');
       const [orphans] = await h.db.sql<{ n: number }[]>`
         SELECT count(*)::int AS n FROM usps_scans WHERE tracking_code = '00040123456199999999'`;
       expect(orphans!.n).toBe(0);
 
-      expect((await issue(E, 'A-1', '00040123456100000301', '00700987654100000301', 'ALA')).body.results[0]?.outcome).toBe(
-        'accepted',
-      );
+      expect(
+        (await issue(E, 'A-1', '00040123456100000301', '00700987654100000301', 'ALA')).body.results[0]?.outcome,
+      ).toBe('accepted');
       const own = await push(E, scan('00040123456100000301'), { key: alameda });
       expect(own.body.results[0]).toMatchObject({ outcome: 'accepted', effect: 'applied', ballotId: 'A-1' });
     });
@@ -197,7 +207,13 @@ describe('USPS IV-MTR feeds', () => {
         body: {
           ballots: [
             { electionId: E, ballotId: 'X-3', voterId: 'V-X3', county: 'sacramento', imb: '00040123456100000903' },
-            { electionId: E, ballotId: 'X-4', voterId: 'V-X4', county: 'sacramento', returnImb: '00040123456100000903' },
+            {
+              electionId: E,
+              ballotId: 'X-4',
+              voterId: 'V-X4',
+              county: 'sacramento',
+              returnImb: '00040123456100000903',
+            },
           ],
         },
       });
@@ -220,7 +236,10 @@ describe('USPS IV-MTR feeds', () => {
       expect(unknown.body.results.every((r) => r.error?.code === 'unknown_election')).toBe(true);
       const readOnly = await h.key({ scopes: ['ballots:read'] });
       expect((await push(E, JSON_FEED, { key: readOnly })).status).toBe(403);
-      const xml = await h.call('POST', `/v1/usps/ivmtr?electionId=${E}`, { raw: '<x/>', contentType: 'application/xml' });
+      const xml = await h.call('POST', `/v1/usps/ivmtr?electionId=${E}`, {
+        raw: '<x/>',
+        contentType: 'application/xml',
+      });
       expect(xml.status).toBe(415);
       const empty = await push(E, { events: [] });
       expect(empty.status).toBe(400);

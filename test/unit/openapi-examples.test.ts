@@ -72,7 +72,9 @@ const REQUEST_CHECKS: Record<string, z.ZodType> = {
   'POST /v1/ballots application/json': z.object({ ballots: each(ballotItemSchema) }),
   'POST /v1/scans application/json': z.object({ events: each(scanItemSchema) }),
   'POST /v1/scans application/x-ndjson': scanItemSchema,
-  'POST /v1/usps/ivmtr application/json': ivmtrPushSchema.superRefine((body, ctx) => ivmtrRecordsValid(body.events, ctx)),
+  'POST /v1/usps/ivmtr application/json': ivmtrPushSchema.superRefine((body, ctx) =>
+    ivmtrRecordsValid(body.events, ctx),
+  ),
   'POST /v1/usps/ivmtr text/plain': ivmtrText,
   'POST /v1/subscriptions application/json': signUpSchema,
   'POST /v1/subscriptions/{id}/verify application/json': verifySchema,

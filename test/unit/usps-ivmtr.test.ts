@@ -122,7 +122,9 @@ describe('USPS IV-MTR records', () => {
     expect(json).toHaveLength(10);
     expect(ivmtrJsonRecords({ nothing: [] })).toBeUndefined();
     const rows = [];
-    for await (const row of ivmtrDelimitedRecords(Readable.from(readFileSync(fixture('ivmtr-scans.txt'), 'utf8').split('\n')))) {
+    for await (const row of ivmtrDelimitedRecords(
+      Readable.from(readFileSync(fixture('ivmtr-scans.txt'), 'utf8').split('\n')),
+    )) {
       rows.push(row);
     }
     expect(rows).toHaveLength(11);
@@ -139,7 +141,9 @@ describe('USPS IV-MTR records', () => {
 
   it('refuses a delimited file without a header naming imb', async () => {
     const rows = [];
-    for await (const row of ivmtrDelimitedRecords(Readable.from(['00040123456100000001|2099-10-06 14:03:27|919|94612']))) {
+    for await (const row of ivmtrDelimitedRecords(
+      Readable.from(['00040123456100000001|2099-10-06 14:03:27|919|94612']),
+    )) {
       rows.push(row);
     }
     expect(rows).toEqual([{ line: 1, error: { code: 'invalid_header', message: expect.any(String) as unknown } }]);
@@ -150,7 +154,9 @@ describe('the USPS operation table (ingest/usps-operations.json)', () => {
   const schema = operationTableSchema(FALLBACK_TIME_ZONE);
 
   it('validates, and maps no operation to an event of the county (collected, challenged, ...)', () => {
-    const raw = JSON.parse(readFileSync(new URL('../../ingest/usps-operations.json', import.meta.url), 'utf8')) as unknown;
+    const raw = JSON.parse(
+      readFileSync(new URL('../../ingest/usps-operations.json', import.meta.url), 'utf8'),
+    ) as unknown;
     const parsed = schema.parse(raw);
     for (const entry of Object.values(parsed.operations)) {
       expect(typeof entry).toBe('object');
@@ -180,7 +186,9 @@ describe('a ballot with two IMbs', () => {
   const ballot = { electionId: 'e', ballotId: 'b', voterId: 'v', county: 'c' };
 
   it('takes imb (outbound) and returnImb, each 20 to 31 digits, with different tracking codes', () => {
-    expect(ballotItemSchema.safeParse({ ...ballot, imb: '00040123456100000001', returnImb: '00700987654100000001' }).success).toBe(true);
+    expect(
+      ballotItemSchema.safeParse({ ...ballot, imb: '00040123456100000001', returnImb: '00700987654100000001' }).success,
+    ).toBe(true);
     expect(ballotItemSchema.safeParse({ ...ballot, returnImb: '0070098765410000000195814' }).success).toBe(true);
     expect(ballotItemSchema.safeParse({ ...ballot, returnImb: '123' }).success).toBe(false);
     const same = ballotItemSchema.safeParse({
