@@ -65,7 +65,7 @@ const BAD_INPUT: Record<string, [string[], RegExp]> = {
   'keys revoke': [['keys', 'revoke', 'bt_abc'], /a key id: 12 hex digits/],
   county: [['county', 'placer', '--name', 'P', '--phone', '1', '--url', 'placer.gov'], /must be an http\(s\) URL/],
   'purge-contacts': [['purge-contacts', '--days', '-3'], /a whole number of days/],
-  import: [['import', 'ballot', 'file.csv'], /voters, ballots or scans/],
+  import: [['import', 'ballot', 'file.csv'], /voters, ballots, scans or ivmtr/],
   'outbox status': [['outbox', 'status', '--jsn'], /unknown option '--jsn'.*--json/],
   'outbox dead-letters': [['outbox', 'dead-letters', '--election', 'not an id'], /letters, digits/],
   'outbox retry': [['outbox', 'retry', '--ballot', 'B-1'], /--ballot needs --election/],
