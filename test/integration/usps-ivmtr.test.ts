@@ -5,11 +5,13 @@
  * keys learn nothing about other counties' barcodes.
  */
 import { readFileSync } from 'node:fs';
+import postgres from 'postgres';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { noticeFacts } from '../../db/ballot-records.js';
 import { importFile } from '../../ingest/import.js';
-import { defaultOperationTable } from '../../ingest/usps.js';
+import { defaultOperationTable, ingestIvmtr } from '../../ingest/usps.js';
+import { OPERATOR } from '../../domain/principal.js';
 import { FALLBACK_TIME_ZONE } from '../../config/env.js';
 import { statusQuery, workflowIdFor } from '../../workflows/ballot.js';
 import { election, eventually, startApiHarness, type ApiHarness } from './api-harness.js';
@@ -167,6 +169,53 @@ describe('USPS IV-MTR feeds', () => {
         electionId: E2,
       });
       expect(again).toMatchObject({ accepted: 1, duplicate: 7, invalid: 2 });
+    });
+  });
+
+  describe('a scan arriving while its ballot is being issued', () => {
+    it('is never left behind as an orphan: it applies whichever transaction commits first', async () => {
+      const codes = Array.from({ length: 12 }, (_, i) => `0004012345620000${String(i).padStart(4, '0')}`);
+      await Promise.all(
+        codes.flatMap((code, i) => [
+          push(E, {
+            events: [{ imb: code, scanDatetime: '2099-10-06 18:00:00', opCode: '919', scanFacilityZip: '94612' }],
+          }),
+          issue(E, `R-${i}`, code, `0070098765420000${String(i).padStart(4, '0')}`),
+        ]),
+      );
+      const [orphans] = await h.db.sql<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM usps_scans WHERE election_id = ${E} AND ballot_id IS NULL
+          AND tracking_code = ANY(${codes}::text[])`;
+      expect(orphans!.n).toBe(0);
+      for (let i = 0; i < codes.length; i += 1) expect((await ballot(E, `R-${i}`)).status).toBe('outbound');
+    });
+
+    it('waits for an issuance holding its barcode, then finds the ballot instead of keeping an orphan', async () => {
+      const code = '00040123456300000001';
+      const issuing = postgres(h.db.url, { max: 1, onnotice: () => {} });
+      try {
+        let committed = false;
+        const scanned = issuing.begin(async (tx) => {
+          // The issuing transaction: its ballot row is written (the trigger takes the barcode's lock).
+          await tx`INSERT INTO ballots (election_id, ballot_id, voter_id, county, imb)
+                   VALUES (${E}, 'L-1', 'V-L-1', 'sacramento', ${code})`;
+          const push = ingestIvmtr(
+            h.db.sql,
+            OPERATOR,
+            E,
+            [{ imb: code, scanDatetime: '2099-10-06 18:00:00', opCode: '919', scanFacilityZip: '94612' }],
+            defaultOperationTable(FALLBACK_TIME_ZONE),
+          ).then((results) => ({ results, afterCommit: committed }));
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          committed = true;
+          return { push }; // not awaited here: the scan waits for this transaction to commit
+        });
+        const { results, afterCommit } = await (await scanned).push;
+        expect(afterCommit).toBe(true);
+        expect(results[0]).toMatchObject({ outcome: 'accepted', ballotId: 'L-1', effect: 'applied' });
+      } finally {
+        await issuing.end();
+      }
     });
   });
 
