@@ -4,7 +4,9 @@
  * scans of barcodes not yet issued wait and apply at issuance; re-sent scans are duplicates; county
  * keys learn nothing about other counties' barcodes.
  */
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -169,6 +171,52 @@ describe('USPS IV-MTR feeds', () => {
         electionId: E2,
       });
       expect(again).toMatchObject({ accepted: 1, duplicate: 7, invalid: 2 });
+    });
+  });
+
+  describe('npm run cli -- import ivmtr', () => {
+    const E3 = 'usps-cli-2099';
+    async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+      try {
+        const { stdout, stderr } = await promisify(execFile)(
+          process.execPath,
+          ['--import', 'tsx', 'cli/main.ts', ...args],
+          {
+            cwd: fileURLToPath(new URL('../..', import.meta.url)),
+            env: {
+              PATH: process.env.PATH ?? '',
+              HOME: process.env.HOME ?? '',
+              DATABASE_URL: h.db.url,
+              TEMPORAL_ADDRESS: inject('temporalAddress'),
+              TEMPORAL_TASK_QUEUE: h.taskQueue,
+            },
+          },
+        );
+        return { code: 0, stdout, stderr };
+      } catch (error) {
+        const failed = error as { code: number; stdout: string; stderr: string };
+        return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+      }
+    }
+
+    it('imports the JSON file with the repository table, listing each problem by record, and needs --election', async () => {
+      expect((await h.call('PUT', `/v1/elections/${E3}`, { body: election() })).status).toBe(201);
+      expect((await issue(E3, 'C-1', OUT1, RET1)).body.results[0]?.outcome).toBe('accepted');
+      const run = await cli('import', 'ivmtr', fixture('ivmtr-scans.json'), '--election', E3);
+      expect(run.stdout).toMatch(/accepted\s+7/);
+      expect(run.stdout).toMatch(/applied\s+3/);
+      expect(run.stdout).toMatch(/pending\s+2/);
+      expect(run.stdout).toMatch(/line 7: duplicate/);
+      expect(run.stdout).toMatch(/line 8: invalid \(invalid_record\): imb/);
+      expect(run.stdout).toMatch(/line 9: invalid \(unknown_operation\)/);
+      expect(run.code).toBe(2);
+      expect((await ballot(E3, 'C-1')).status).toBe('received');
+      await workflowSees(E3, 'C-1', 'received', 3);
+
+      const missing = await cli('import', 'ivmtr', fixture('ivmtr-scans.json'));
+      expect(missing.code).toBe(1);
+      expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+      expect(missing.stderr).toContain('--election');
     });
   });
 
