@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { defaultOperationTable, parseOperationTable } from '../ingest/usps.js';
 import { createHmac } from 'node:crypto';
 import { Client } from '@temporalio/client';
 import type { Config } from '../config/env.js';
@@ -18,6 +16,7 @@ import { createKeyVerifier } from '../lib/api-keys.js';
 import { createPostgresRateLimiter } from '../lib/rate-limiter.js';
 import { OutboxForwarder } from '../ingest/forwarder.js';
 import { startServer, type RunningServer } from './server.js';
+import { defaultOperationTable, readOperationTable } from '../ingest/usps.js';
 
 export type RunningApi = RunningServer;
 
@@ -114,7 +113,7 @@ export async function runApi(
       maxBacklog: config.FORWARDER_MAX_BACKLOG,
       ndjsonMaxItems: config.API_NDJSON_MAX_ITEMS,
       uspsOperations: config.USPS_OPERATIONS_FILE
-        ? parseOperationTable(JSON.parse(readFileSync(config.USPS_OPERATIONS_FILE, 'utf8')), config.DEFAULT_TIME_ZONE)
+        ? readOperationTable(config.USPS_OPERATIONS_FILE, config.DEFAULT_TIME_ZONE, 'USPS_OPERATIONS_FILE')
         : defaultOperationTable(config.DEFAULT_TIME_ZONE),
       rateLimiter: createPostgresRateLimiter(sql, { windowMs: 60_000 }),
     },

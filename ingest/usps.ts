@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Sql } from '../db/client.js';
 import {
@@ -98,10 +99,16 @@ export function defaultOperationTable(defaultTimeZone: string): OperationTable {
   return operationTableSchema(defaultTimeZone).parse(defaultTable);
 }
 
-/** Reads an operation table from JSON text; the error names what is wrong. */
-export function parseOperationTable(json: unknown, defaultTimeZone: string): OperationTable {
+/** Reads an operation table file; a failure names `what` (the variable or option), the file and the problem. */
+export function readOperationTable(file: string, defaultTimeZone: string, what: string): OperationTable {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`${what}: cannot read ${file} as JSON (${(error as Error).message})`, { cause: error });
+  }
   const parsed = operationTableSchema(defaultTimeZone).safeParse(json);
-  if (!parsed.success) throw new Error(describeIssues(parsed.error));
+  if (!parsed.success) throw new Error(`${what}: ${file}: ${describeIssues(parsed.error)}`);
   return parsed.data;
 }
 

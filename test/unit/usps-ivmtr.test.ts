@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FALLBACK_TIME_ZONE } from '../../config/env.js';
 import { operationTableSchema } from '../../ingest/parsers/imb.js';
@@ -9,7 +10,7 @@ import {
   ivmtrJsonRecords,
   parseIvmtrRecord,
 } from '../../ingest/parsers/ivmtr.js';
-import { defaultOperationTable } from '../../ingest/usps.js';
+import { defaultOperationTable, readOperationTable } from '../../ingest/usps.js';
 import { ballotItemSchema } from '../../ingest/schemas.js';
 import { stringMatching } from '../helpers/matchers.js';
 
@@ -164,6 +165,19 @@ describe('the USPS operation table (ingest/usps-operations.json)', () => {
       expect(['outbound', 'delivered', 'undeliverable', 'ignore']).toContain(entry.outbound);
       expect(['inbound', 'received', 'ignore']).toContain(entry.return);
     }
+  });
+
+  it('a table file that is not JSON or not a table is refused with the variable, the file and the problem', () => {
+    const notJson = fileURLToPath(fixture('ivmtr-scans.txt'));
+    expect(() => readOperationTable(notJson, FALLBACK_TIME_ZONE, 'USPS_OPERATIONS_FILE')).toThrow(
+      /^USPS_OPERATIONS_FILE: cannot read .*ivmtr-scans\.txt as JSON/,
+    );
+    const notTable = fileURLToPath(fixture('ivmtr-scans.json'));
+    expect(() => readOperationTable(notTable, FALLBACK_TIME_ZONE, '--operations')).toThrow(
+      /^--operations: .*operations/,
+    );
+    const shipped = fileURLToPath(new URL('../../ingest/usps-operations.json', import.meta.url));
+    expect(readOperationTable(shipped, FALLBACK_TIME_ZONE, 'x')).toEqual(table);
   });
 
   it('refuses an envelope meaning that belongs to the other envelope or to the county', () => {
