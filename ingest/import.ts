@@ -70,8 +70,8 @@ export function formatFor(file: string, explicit?: string): ImportFormat {
 }
 
 /**
- * IMb rows become scan items: the 20-digit tracking code finds the ballot through `ballots.imb`
- * (pieces match on the first 20 digits). A barcode no issued ballot carries is `invalid`
+ * IMb rows become scan items: the 20-digit tracking code finds the ballot through `ballots.imb` or
+ * `ballots.return_imb` (pieces match on the first 20 digits; an open election's ballot first). A barcode no issued ballot carries is `invalid`
  * (`unknown_barcode`): import the mailing file, then run the scan file again (safe: every scan has a
  * deterministic event ID, so rows already taken come back `duplicate`).
  */

@@ -5,13 +5,16 @@
  * keys learn nothing about other counties' barcodes.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { noticeFacts } from '../../db/ballot-records.js';
 import { importFile } from '../../ingest/import.js';
+import { operationTableSchema } from '../../ingest/parsers/imb.js';
 import { defaultOperationTable, ingestIvmtr } from '../../ingest/usps.js';
 import { OPERATOR } from '../../domain/principal.js';
 import { FALLBACK_TIME_ZONE } from '../../config/env.js';
@@ -171,6 +174,30 @@ describe('USPS IV-MTR feeds', () => {
         electionId: E2,
       });
       expect(again).toMatchObject({ accepted: 1, duplicate: 7, invalid: 2 });
+    });
+  });
+
+  describe('legacy IMb tracing rows', () => {
+    it("find the return IMb too, and the open election's ballot when a closed one reused the barcode", async () => {
+      const [OLD, NEW] = ['usps-old-2020', 'usps-new-2099'];
+      const closed = election({ electionDay: '2020-11-03', closesAt: '2020-12-04T17:00:00-08:00' });
+      expect((await h.call('PUT', `/v1/elections/${OLD}`, { body: closed })).status).toBe(201);
+      expect((await h.call('PUT', `/v1/elections/${NEW}`, { body: election() })).status).toBe(201);
+      const [code, returnCode] = ['00040123456100000777', '00700987654100000777'];
+      expect((await issue(OLD, 'O-1', code, '00700987654100000666')).body.results[0]?.outcome).toBe('accepted');
+      expect((await issue(NEW, 'N-1', code, returnCode)).body.results[0]?.outcome).toBe('accepted');
+      const file = join(mkdtempSync(join(tmpdir(), 'imb-')), 'tracing.txt');
+      writeFileSync(
+        file,
+        `94612|919|2099-10-06 14:03:27|94612|${code}\n94612|271|2099-10-12 08:15:00|94612|${returnCode}\n`,
+      );
+      const operations = operationTableSchema(FALLBACK_TIME_ZONE).parse(
+        JSON.parse(readFileSync(fixture('usps-operations.json'), 'utf8')),
+      );
+      const summary = await importFile({ sql: h.db.sql, kind: 'scans', file, format: 'imb', operations });
+      expect(summary).toMatchObject({ accepted: 2, invalid: 0 });
+      expect((await ballot(NEW, 'N-1')).status).toBe('inbound');
+      expect((await ballot(OLD, 'O-1')).events).toEqual([]);
     });
   });
 
