@@ -112,6 +112,8 @@ export const OPERATION_EXAMPLES: Record<
             voterId: VOTER,
             county: 'sacramento',
             issuedAt: '2026-10-05T09:00:00-07:00',
+            imb: '0004012345610000000194612123456',
+            returnImb: '0070098765410000000195814',
           },
         ],
       },
