@@ -3,8 +3,8 @@
  * election and deterministic event ID; a scan whose tracking code no issued ballot carries yet is an
  * orphan (`ballot_id` null) until a ballot with that IMb is issued (`adoptOrphanScans`, called by the
  * issuing transaction). Writers of one tracking code are serialised by a transaction-scoped advisory
- * lock (the same key the ballots trigger of migration 0011 takes), so an orphan written while its
- * ballot is being issued is never left behind.
+ * lock on its bucket (256 per election; the key the ballots trigger of migration 0011 takes), so an
+ * orphan written while its ballot is being issued is never left behind.
  */
 import type postgres from 'postgres';
 import { EVENT_TYPES, type EventType } from '../domain/ballot-status.js';
@@ -17,13 +17,19 @@ export type EnvelopeSide = 'outbound' | 'return';
 /** The first 20 digits of an IMb: what a scan carries and what pieces match on. */
 export const trackingCode = (imb: string) => imb.slice(0, 20);
 
-/** Takes the advisory locks of these tracking codes, in a fixed order (no deadlock between writers). */
+/**
+ * Takes the advisory locks of these tracking codes (one per bucket of codes: `usps_tracking_lock_key`
+ * of migration 0011, the key the ballots trigger takes), in a fixed order: no deadlock between writers.
+ */
 export async function lockTrackingCodes(tx: Tx, codes: readonly { electionId: string; code: string }[]): Promise<void> {
-  const keys = [...new Set(codes.map(({ electionId, code }) => `usps:${electionId}:${code}`))].sort();
-  if (keys.length === 0) return;
+  if (codes.length === 0) return;
+  const pairs = JSON.stringify(codes.map(({ electionId, code }) => ({ e: electionId, c: code })));
+  // Volatile functions in the select list run after the sort: the locks are taken in key order.
   await tx`
-    SELECT pg_advisory_xact_lock(hashtextextended(k, 0))
-    FROM unnest(${keys}::text[]) WITH ORDINALITY AS t(k, n) ORDER BY n`;
+    SELECT pg_advisory_xact_lock(k)
+    FROM (SELECT DISTINCT usps_tracking_lock_key(p.e, p.c) AS k
+          FROM jsonb_to_recordset(${pairs}::text::jsonb) AS p(e text, c text)) keys
+    ORDER BY k`;
 }
 
 export interface BarcodeOwner {

@@ -6,6 +6,14 @@ ALTER TABLE ballots ADD COLUMN return_imb text;
 CREATE UNIQUE INDEX ballots_election_return_imb ON ballots (election_id, left(return_imb, 20))
   WHERE return_imb IS NOT NULL;
 
+-- Writers of one tracking code (an issuance, an IV-MTR scan) are serialised by a transaction-scoped
+-- advisory lock on the code's bucket: 256 buckets per election, so a batch of a thousand ballots takes
+-- at most 256 locks (advisory locks live in PostgreSQL's shared lock table, max_locks_per_transaction
+-- times the connections) instead of one per code.
+CREATE FUNCTION usps_tracking_lock_key(election_id text, tracking_code text) RETURNS bigint
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN hashtextextended('usps:' || election_id || ':' || (hashtextextended(tracking_code, 0) & 255)::text, 0);
+
 CREATE FUNCTION ballots_tracking_codes_unique() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   outbound_code text := left(NEW.imb, 20);
@@ -17,7 +25,7 @@ BEGIN
   END IF;
   -- Serialises writers of the same tracking code (the unique indexes cannot see across columns).
   IF outbound_code IS NOT NULL THEN
-    PERFORM pg_advisory_xact_lock(hashtextextended('usps:' || NEW.election_id || ':' || outbound_code, 0));
+    PERFORM pg_advisory_xact_lock(usps_tracking_lock_key(NEW.election_id, outbound_code));
     IF EXISTS (SELECT 1 FROM ballots b WHERE b.election_id = NEW.election_id
                  AND left(b.return_imb, 20) = outbound_code AND b.ballot_id <> NEW.ballot_id) THEN
       RAISE EXCEPTION 'tracking code already on another ballot of election %', NEW.election_id
@@ -25,7 +33,7 @@ BEGIN
     END IF;
   END IF;
   IF return_code IS NOT NULL THEN
-    PERFORM pg_advisory_xact_lock(hashtextextended('usps:' || NEW.election_id || ':' || return_code, 0));
+    PERFORM pg_advisory_xact_lock(usps_tracking_lock_key(NEW.election_id, return_code));
     IF EXISTS (SELECT 1 FROM ballots b WHERE b.election_id = NEW.election_id
                  AND left(b.imb, 20) = return_code AND b.ballot_id <> NEW.ballot_id) THEN
       RAISE EXCEPTION 'tracking code already on another ballot of election %', NEW.election_id
