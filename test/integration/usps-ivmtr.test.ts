@@ -345,6 +345,15 @@ describe('USPS IV-MTR feeds', () => {
       // The same issuance again is a duplicate (both barcodes compared); a changed return IMb a conflict.
       expect(conflict(await issue(E, 'B-1', OUT1, RET1))).toEqual(['duplicate']);
       expect(conflict(await issue(E, 'B-1', OUT1, '00700987654100000999'))).toEqual(['conflict']);
+      // PostgreSQL holds the rule too, for any writer: a code on another ballot's other envelope is refused.
+      await expect(
+        h.db.sql`INSERT INTO ballots (election_id, ballot_id, voter_id, county, return_imb)
+                 VALUES (${E}, 'X-6', 'V-X6', 'sacramento', ${OUT1})`,
+      ).rejects.toThrow(/tracking code already on another ballot/);
+      await expect(
+        h.db.sql`INSERT INTO ballots (election_id, ballot_id, voter_id, county, imb, return_imb)
+                 VALUES (${E}, 'X-7', 'V-X7', 'sacramento', '00040123456100000907', '0004012345610000090794612')`,
+      ).rejects.toThrow(/same tracking code on both envelopes/);
       // Another election may reuse the codes (they are unique per election).
       expect(conflict(await issue(E2, 'X-5', '00040123456100000903', '00700987654100000903'))).toEqual(['accepted']);
     });
