@@ -66,6 +66,17 @@ const preferences = {
   county: { name: 'Sacramento County Elections', phone: '(916) 875-6451', url: 'https://elections.saccounty.gov' },
 };
 
+const IVMTR_RECORD = {
+  imb: '0004012345610000000194612123456',
+  scanDatetime: '2026-10-06 14:03:27',
+  scanEventCode: 'SD',
+  opCode: '919',
+  handlingEventType: 'P',
+  mailPhase: 'Phase 3c - Destination Processing',
+  scanFacilityName: 'OAKLAND CA PROCESSING',
+  scanFacilityZip: '94612',
+};
+
 /** Request and response examples by operation (`METHOD path`), by media type and by status. */
 export const OPERATION_EXAMPLES: Record<
   string,
@@ -120,6 +131,8 @@ export const OPERATION_EXAMPLES: Record<
             voterId: VOTER,
             county: 'sacramento',
             issuedAt: '2026-10-05T09:00:00-07:00',
+            imb: '0004012345610000000194612123456',
+            returnImb: '0070098765410000000195814',
           },
         ],
       },
@@ -137,6 +150,46 @@ export const OPERATION_EXAMPLES: Record<
           },
         ],
         summary: { accepted: 1, duplicate: 0, invalid: 1 },
+      },
+    },
+  },
+  'POST /v1/usps/ivmtr': {
+    request: {
+      'application/json': {
+        events: [
+          IVMTR_RECORD,
+          { ...IVMTR_RECORD, imb: '0070098765410000000195814', scanDatetime: '2026-10-20 09:00:00', opCode: '814' },
+        ],
+      },
+      'text/plain':
+        'imb|scan_datetime|op_code|scan_facility_zip\n' +
+        '0004012345610000000194612123456|2026-10-06 14:03:27|919|94612\n' +
+        '0070098765410000000195814|2026-10-20 09:00:00|814|94612\n',
+    },
+    responses: {
+      202: {
+        results: [
+          {
+            index: 0,
+            line: 1,
+            outcome: 'accepted',
+            trackingCode: '00040123456100000001',
+            eventId: 'usps-3f0c5b1e9a7d2c4b8e6f1a0d9c8b7a65',
+            ballotId: BALLOT,
+            envelope: 'outbound',
+            type: 'outbound',
+            effect: 'applied',
+          },
+          {
+            index: 1,
+            line: 2,
+            outcome: 'accepted',
+            trackingCode: '00700987654100000001',
+            eventId: 'usps-9b1d7e2f4a6c8e0b3d5f7a9c1e3b5d70',
+            effect: 'pending',
+          },
+        ],
+        summary: { accepted: 2, duplicate: 0, invalid: 0 },
       },
     },
   },

@@ -14,6 +14,7 @@ import { LANGUAGES } from '../delivery/templates/index.js';
 import { CONTACT_CHANNELS } from '../voters/contract.js';
 import { ERROR_EXAMPLES, OPERATION_EXAMPLES, VOTER_ERROR_EXAMPLES } from './openapi-examples.js';
 import { broadcastPaths, broadcastSchemas } from './broadcasts-openapi.js';
+import { ivmtrPushSchema, MAX_IVMTR_RECORDS, uspsResultsSchema } from '../ingest/usps.js';
 import { preferencesPatchSchema, resendSchema, signUpSchema, verifySchema } from '../voters/schemas.js';
 import { REPORT_DESCRIPTIONS, REPORT_NAMES, reportQuerySchema, reportResultSchema } from '../reports/reports.js';
 import { REPORT_CSV_EXAMPLE } from './openapi-examples.js';
@@ -394,6 +395,8 @@ export function openApiDocument(): Record<string, unknown> {
         Report: schema(reportResultSchema, 'output'),
         ...broadcastSchemas(),
         ...COUNTY_SCHEMAS,
+        IvmtrPush: schema(ivmtrPushSchema),
+        UspsResults: schema(uspsResultsSchema, 'output'),
       },
     },
     paths: withExamples({
@@ -443,6 +446,40 @@ export function openApiDocument(): Record<string, unknown> {
           },
           responses: {
             '202': { description: 'results', content: json('ScanResults') },
+            ...errorResponses(400, 401, 403, 413, 415, 429, 503),
+          },
+        },
+      },
+      '/v1/usps/ivmtr': {
+        post: {
+          summary: 'Record USPS IV-MTR piece scans of one election (scope scans:write)',
+          description:
+            `IV-MTR JSON ({"events": [...]}) or the pipe-delimited file (text/plain, a header line naming the fields), ` +
+            `1 to ${MAX_IVMTR_RECORDS} records; answered 202 with one result per record in order (line: the record's ` +
+            'number in JSON, its line in the file). The first 20 digits of the IMb find the ballot and the envelope ' +
+            '(imb: outbound, returnImb: return); the operation table (README "USPS feeds") says what the scan means ' +
+            'there. A barcode no issued ballot carries is kept (effect pending) and applied when one is issued; a key ' +
+            'limited to counties gets unknown_barcode (403) for it instead. A scan sent again is duplicate.',
+          parameters: [
+            {
+              name: 'electionId',
+              in: 'query',
+              required: true,
+              schema: schema(idSchema),
+              description: 'the election the scanned ballots belong to',
+            },
+          ],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': { schema: { $ref: '#/components/schemas/IvmtrPush' } },
+              'text/plain': {
+                schema: { type: 'string', description: 'pipe-delimited IV-MTR records with a header line' },
+              },
+            },
+          },
+          responses: {
+            '202': { description: 'results', content: json('UspsResults') },
             ...errorResponses(400, 401, 403, 413, 415, 429, 503),
           },
         },

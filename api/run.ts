@@ -16,6 +16,7 @@ import { createKeyVerifier } from '../lib/api-keys.js';
 import { createPostgresRateLimiter } from '../lib/rate-limiter.js';
 import { OutboxForwarder } from '../ingest/forwarder.js';
 import { startServer, type RunningServer } from './server.js';
+import { defaultOperationTable, readOperationTable } from '../ingest/usps.js';
 
 export type RunningApi = RunningServer;
 
@@ -111,6 +112,9 @@ export async function runApi(
       maxBodyBytes: config.API_MAX_BODY_BYTES,
       maxBacklog: config.FORWARDER_MAX_BACKLOG,
       ndjsonMaxItems: config.API_NDJSON_MAX_ITEMS,
+      uspsOperations: config.USPS_OPERATIONS_FILE
+        ? readOperationTable(config.USPS_OPERATIONS_FILE, config.DEFAULT_TIME_ZONE, 'USPS_OPERATIONS_FILE')
+        : defaultOperationTable(config.DEFAULT_TIME_ZONE),
       rateLimiter: createPostgresRateLimiter(sql, { windowMs: 60_000 }),
       defaultTimeZone: config.DEFAULT_TIME_ZONE,
       broadcasts: { temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, countyFallback: countyFallback(config) },

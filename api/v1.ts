@@ -28,6 +28,8 @@ import { reportRoutes } from './reports.js';
 import { FALLBACK_TIME_ZONE } from '../config/env.js';
 import { broadcastRoutes, type BroadcastRouteDeps } from './broadcasts.js';
 import { countyRoutes } from './counties.js';
+import { uspsRoutes } from './usps.js';
+import type { OperationTable } from '../ingest/parsers/imb.js';
 
 export interface V1Deps {
   sql: Sql;
@@ -49,6 +51,8 @@ export interface V1Deps {
   defaultTimeZone?: string;
   /** Broadcasts' run workflows start through this client (`/v1/broadcasts`). */
   broadcasts?: BroadcastRouteDeps['broadcasts'];
+  /** The USPS operation table of POST /v1/usps/ivmtr (USPS_OPERATIONS_FILE). */
+  uspsOperations?: OperationTable;
 }
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -179,6 +183,7 @@ export function v1Routes(deps: V1Deps): Router {
   router.use(reportRoutes({ sql: deps.sql, defaultTimeZone: deps.defaultTimeZone ?? FALLBACK_TIME_ZONE }, auth));
   router.use(broadcastRoutes(deps, auth, deps.maxBodyBytes));
   router.use('/counties', countyRoutes({ sql: deps.sql, auth, maxBodyBytes: deps.maxBodyBytes }));
+  router.use(uspsRoutes({ ...deps, auth, keyLimit, guarded }));
 
   // Client errors raised by Express itself (e.g. a path segment that is not valid percent-encoding)
   // carry a 4xx status; they are the caller's problem, not a 500.

@@ -7,7 +7,8 @@ import type { Sql } from '../db/client.js';
 import { ActionBudget } from '../db/action-budget.js';
 import { OutboxForwarder } from '../ingest/forwarder.js';
 import { describeIssues } from '../domain/scan-event.js';
-import { formatFor, importFile, type ImportKind, type ImportProblem } from '../ingest/import.js';
+import { formatFor, importFile, ivmtrFormatFor, type ImportKind, type ImportProblem } from '../ingest/import.js';
+import { defaultOperationTable } from '../ingest/usps.js';
 import { operationTableSchema, type OperationTable } from '../ingest/parsers/imb.js';
 import { createLogger } from '../lib/logger.js';
 import { connectClient } from '../lib/temporal.js';
@@ -15,6 +16,7 @@ import type { CliContext } from './context.js';
 
 interface ImportOptions {
   format?: string;
+  election?: string;
   operations?: string;
   progress: boolean;
   forward: boolean;
@@ -60,15 +62,25 @@ export function registerImportCommand(program: Command, context: CliContext): vo
   program
     .command('import')
     .description(
-      'import voters, ballots or scans from a CSV (header row), NDJSON or USPS IMb tracing file; safe to re-run',
+      'import voters, ballots or scans from a CSV (header row), NDJSON or USPS IMb tracing file, or USPS IV-MTR ' +
+        'scans (ivmtr: JSON or pipe-delimited); safe to re-run',
     )
-    .argument('<kind>', 'voters, ballots or scans', (value) => {
-      if (!['voters', 'ballots', 'scans'].includes(value)) throw new InvalidArgumentError('voters, ballots or scans');
+    .argument('<kind>', 'voters, ballots, scans or ivmtr', (value) => {
+      if (!['voters', 'ballots', 'scans', 'ivmtr'].includes(value)) {
+        throw new InvalidArgumentError('voters, ballots, scans or ivmtr');
+      }
       return value as ImportKind;
     })
     .argument('<file>')
-    .option('--format <format>', 'csv, ndjson or imb (default: from the file extension; .txt/.dat/.imb are IMb rows)')
-    .option('--operations <file>', 'IMb only: JSON operation-code table and facility time zones')
+    .option(
+      '--format <format>',
+      'csv, ndjson or imb (default: from the file extension; .txt/.dat/.imb are IMb rows); ivmtr: json or pipe (default: .json is json)',
+    )
+    .option(
+      '--operations <file>',
+      'IMb and ivmtr: JSON operation-code table and facility time zones (ivmtr default: ingest/usps-operations.json)',
+    )
+    .option('--election <id>', 'ivmtr only: the election the scans belong to')
     .option('--no-progress', 'no progress bar')
     .option('--no-forward', 'leave accepted rows in the outbox for the API processes to forward')
     .option('--forward-timeout <duration>', 'how long to forward after importing', parseDuration, 60_000)
@@ -83,8 +95,14 @@ export function registerImportCommand(program: Command, context: CliContext): vo
     )
     .action((kind: ImportKind, file: string, options: ImportOptions) =>
       context.withSql(async (sql) => {
-        const format = formatFor(file, options.format);
-        const operations = options.operations ? loadOperations(options.operations, context.config()) : undefined;
+        const ivmtr = kind === 'ivmtr';
+        if (ivmtr && !options.election) throw new InvalidArgumentError('ivmtr needs --election <id>');
+        const format = ivmtr ? ivmtrFormatFor(file, options.format) : formatFor(file, options.format);
+        const operations = options.operations
+          ? loadOperations(options.operations, context.config())
+          : ivmtr
+            ? defaultOperationTable(context.config().DEFAULT_TIME_ZONE)
+            : undefined;
         const bar =
           options.progress && process.stderr.isTTY
             ? new SingleBar({
@@ -102,6 +120,7 @@ export function registerImportCommand(program: Command, context: CliContext): vo
           file,
           format,
           ...(operations ? { operations } : {}),
+          ...(options.election ? { electionId: options.election } : {}),
           onProgress: (read, total) => bar?.update(total > 0 ? Math.floor((read / total) * 100) : 100, counts),
           onProblem: (problem) => {
             counts[problem.outcome] += 1;
@@ -116,6 +135,9 @@ export function registerImportCommand(program: Command, context: CliContext): vo
         console.log(`  duplicate  ${summary.duplicate}`);
         console.log(`  invalid    ${summary.invalid}`);
         if (summary.skipped > 0) console.log(`  skipped    ${summary.skipped} (operations the table ignores)`);
+        for (const [effect, count] of Object.entries(summary.effects ?? {})) {
+          if (effect !== 'ignored') console.log(`    ${effect.padEnd(9)} ${count}`);
+        }
         for (const problem of problems) {
           console.log(
             `  line ${problem.line}: ${problem.outcome}${problem.code ? ` (${problem.code})` : ''}${problem.message ? `: ${problem.message}` : ''}`,

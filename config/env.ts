@@ -181,6 +181,13 @@ export const envSchema = z
       .describe(
         'most events one NDJSON stream may carry (the stream ends with an error member beyond); every 1,000 items count as one more request against the key rate limit',
       ),
+    USPS_OPERATIONS_FILE: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'JSON operation-code table for POST /v1/usps/ivmtr (USPS operation codes and facility time zones); default ingest/usps-operations.json',
+      ),
     FORWARDER_ENABLED: z
       .stringbool()
       .default(true)

@@ -176,8 +176,11 @@ export async function noticeFacts(
            e.cure_deadline AS election_cure_deadline, k.counted_from,
            (SELECT details FROM ballot_events x WHERE x.election_id = b.election_id AND x.ballot_id = b.ballot_id
               AND x.outcome = 'applied' AND x.type = ${status} ORDER BY seq DESC LIMIT 1) AS status_details,
+           -- The latest outbound scan that gives a delivery date: a USPS feed dates the piece at the
+           -- destination facility, usually after the scan that moved the ballot to outbound.
            (SELECT details FROM ballot_events x WHERE x.election_id = b.election_id AND x.ballot_id = b.ballot_id
-              AND x.outcome = 'applied' AND x.type = 'outbound' ORDER BY seq DESC LIMIT 1) AS outbound_details
+              AND x.outcome IN ('applied', 'stale') AND x.type = 'outbound'
+              ORDER BY x.details ? 'expectedDeliveryDate' DESC, seq DESC LIMIT 1) AS outbound_details
     FROM ballots b LEFT JOIN elections e ON e.election_id = b.election_id
     LEFT JOIN counties k ON k.county = b.county
     WHERE b.election_id = ${electionId} AND b.ballot_id = ${ballotId}`;

@@ -366,12 +366,22 @@ export async function ballotVoterId(sql: Sql, electionId: string, ballotId: stri
   return row?.voter_id;
 }
 
-/** Issued ballots by the first 20 digits of their IMb (the tracking code a USPS scan carries). */
+/**
+ * Issued ballots by the first 20 digits of their IMb, outbound or return (the tracking code a USPS
+ * scan carries). A code is unique per election only, and mailers reuse serials: when ballots of
+ * several elections carry it, the open election with the latest Election Day wins.
+ */
 export async function ballotsByTrackingCode(
   sql: Sql,
   codes: readonly string[],
 ): Promise<Map<string, { electionId: string; ballotId: string }>> {
   const rows = await sql<{ code: string; election_id: string; ballot_id: string }[]>`
-    SELECT left(imb, 20) AS code, election_id, ballot_id FROM ballots WHERE left(imb, 20) = ANY(${[...codes]})`;
+    SELECT x.code, x.election_id, x.ballot_id
+    FROM (SELECT left(imb, 20) AS code, election_id, ballot_id FROM ballots WHERE left(imb, 20) = ANY(${[...codes]})
+          UNION ALL
+          SELECT left(return_imb, 20), election_id, ballot_id FROM ballots WHERE left(return_imb, 20) = ANY(${[...codes]})) x
+    LEFT JOIN elections e ON e.election_id = x.election_id
+    ORDER BY coalesce(e.closes_at <= now(), false) DESC, e.election_day ASC NULLS FIRST`;
+  // Later rows win: open elections, then the latest Election Day.
   return new Map(rows.map((row) => [row.code, { electionId: row.election_id, ballotId: row.ballot_id }]));
 }

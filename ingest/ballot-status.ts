@@ -17,6 +17,7 @@ import { deliveryPlans, electionFacts, idleChannels } from '../db/ballot-records
 import { eventsOf, findBallot, noticeRowsOf, type NoticeRow, type StoredEvent } from '../db/ballots.js';
 import type { Sql } from '../db/client.js';
 import { broadcastOfSequence } from '../domain/broadcasts.js';
+import { mailFacts } from '../db/usps-scans.js';
 import { BALLOT_STATUSES, EVENT_TYPES, needsAttention, type BallotStatus } from '../domain/ballot-status.js';
 import { CHANNELS, cureDeadlineInstant, nextNotice, owedNotices, type Channel } from '../domain/notices.js';
 
@@ -46,6 +47,13 @@ export const ballotStatusResponseSchema = z.object({
       facilityZip: z.string().optional(),
     }),
   ),
+  mail: z
+    .object({
+      deliveredAt: z.string().nullable().describe('USPS delivered the outbound envelope (a fact, not a status)'),
+      expectedDeliveryDate: z.string().nullable().describe('from the latest outbound USPS scan that gives one'),
+    })
+    .optional()
+    .describe('what USPS IV-MTR scans said beyond the status; present once the ballot has a USPS scan'),
   notices: z.array(
     z.object({
       status: z.string(),
@@ -140,9 +148,10 @@ export async function readBallotStatus(
   ballotId: string,
   now = Date.now(),
 ): Promise<BallotStatusResponse | undefined> {
-  const [ballot, events] = await Promise.all([
+  const [ballot, events, mail] = await Promise.all([
     findBallot(sql, electionId, ballotId),
     eventsOf(sql, electionId, ballotId),
+    mailFacts(sql, electionId, ballotId),
   ]);
   if (!ballot && events.length === 0) return undefined;
   const status: BallotStatus = ballot?.status ?? 'issued';
@@ -213,5 +222,6 @@ export async function readBallotStatus(
     attention: ballot?.attention ?? null,
     events: events.map(eventView),
     notices,
+    ...(mail ? { mail } : {}),
   };
 }

@@ -15,6 +15,7 @@ import { describeIssues } from '../domain/scan-event.js';
 import { groupBy } from '../domain/group-by.js';
 import { knownElections } from './elections.js';
 import { rollCounties } from '../db/voter-roll.js';
+import { adoptOrphanScans, lockTrackingCodes, trackingCode, usedTrackingCodes } from '../db/usps-scans.js';
 import { allowsCounty, type Principal } from '../domain/principal.js';
 import { ballotItemSchema, initialResults, type BallotItem, type ItemResult } from './schemas.js';
 
@@ -30,6 +31,7 @@ interface BallotRow {
   county: string;
   issued_at: Date | null;
   imb: string | null;
+  return_imb: string | null;
 }
 
 const keyOf = ballotKey;
@@ -39,6 +41,7 @@ function sameRecord(row: BallotRow, ballot: BallotItem): boolean {
     row.voter_id === ballot.voterId &&
     row.county === ballot.county &&
     (row.imb ?? undefined) === ballot.imb &&
+    (row.return_imb ?? undefined) === ballot.returnImb &&
     (row.issued_at?.getTime() ?? undefined) === (ballot.issuedAt ? Date.parse(ballot.issuedAt) : undefined)
   );
 }
@@ -100,30 +103,69 @@ export async function ingestBallots(
   if (stored.length === 0) return results;
 
   await sql.begin(async (tx) => {
-    const rows = stored.map(({ ballot }) => ({
+    // A tracking code names one envelope per election, across the outbound and return IMbs: a ballot
+    // whose code is already another ballot's (or an earlier item's in this batch) is left out here
+    // (`imb_conflict` below); the locks keep a concurrent IV-MTR orphan from slipping past the issuance.
+    const codesOf = (ballot: BallotItem) =>
+      [ballot.imb, ballot.returnImb].filter((imb): imb is string => imb !== undefined).map(trackingCode);
+    await lockTrackingCodes(
+      tx,
+      stored.flatMap(({ ballot }) => codesOf(ballot).map((code) => ({ electionId: ballot.electionId, code }))),
+    );
+    const used = new Set<string>();
+    for (const electionId of new Set(stored.map(({ ballot }) => ballot.electionId))) {
+      const codes = stored
+        .filter(({ ballot }) => ballot.electionId === electionId)
+        .flatMap(({ ballot }) => codesOf(ballot));
+      for (const code of await usedTrackingCodes(tx, electionId, codes)) used.add(keyOf(electionId, code));
+    }
+    const owners = await findBallots(
+      tx,
+      stored.map(({ ballot }) => ballot),
+    );
+    const claimed = new Map<string, string>();
+    const insertable = stored.filter(({ ballot }) => {
+      if (owners.has(keyOf(ballot.electionId, ballot.ballotId))) return false; // an existing ballot: compared below
+      const keys = codesOf(ballot).map((code) => keyOf(ballot.electionId, code));
+      const taken = keys.some((key) => used.has(key) || (claimed.has(key) && claimed.get(key) !== ballot.ballotId));
+      if (taken) return false;
+      for (const key of keys) claimed.set(key, ballot.ballotId);
+      return true;
+    });
+    const rows = insertable.map(({ ballot }) => ({
       election_id: ballot.electionId,
       ballot_id: ballot.ballotId,
       voter_id: ballot.voterId,
       county: ballot.county,
       issued_at: ballot.issuedAt ?? null,
       imb: ballot.imb ?? null,
+      return_imb: ballot.returnImb ?? null,
       issued_by_key: principal.keyId,
     }));
     // A ballot repeated within the batch: the first occurrence is inserted, later ones compared below.
     // No conflict target: a ballot ID or an IMb already stored in this election both leave the row out.
     const inserted = await tx<BallotRow[]>`
-      INSERT INTO ballots (election_id, ballot_id, voter_id, county, issued_at, imb, issued_by_key)
-      SELECT election_id, ballot_id, voter_id, county, issued_at, imb, issued_by_key
-      FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb) AS (election_id text, ballot_id text, voter_id text, county text, issued_at timestamptz, imb text, issued_by_key text))
-           WITH ORDINALITY AS r(election_id, ballot_id, voter_id, county, issued_at, imb, issued_by_key, n)
+      INSERT INTO ballots (election_id, ballot_id, voter_id, county, issued_at, imb, return_imb, issued_by_key)
+      SELECT election_id, ballot_id, voter_id, county, issued_at, imb, return_imb, issued_by_key
+      FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb) AS (election_id text, ballot_id text, voter_id text, county text, issued_at timestamptz, imb text, return_imb text, issued_by_key text))
+           WITH ORDINALITY AS r(election_id, ballot_id, voter_id, county, issued_at, imb, return_imb, issued_by_key, n)
       ORDER BY n
       ON CONFLICT DO NOTHING
-      RETURNING election_id, ballot_id, voter_id, county, issued_at, imb`;
+      RETURNING election_id, ballot_id, voter_id, county, issued_at, imb, return_imb`;
     const fresh = new Set(inserted.map((row) => keyOf(row.election_id, row.ballot_id)));
     const issued = await findBallots(
       tx,
       inserted.map((row) => ({ electionId: row.election_id, ballotId: row.ballot_id })),
       { lock: true },
+    );
+    await adoptOrphanScans(
+      tx,
+      inserted.map((row) => ({
+        electionId: row.election_id,
+        ballotId: row.ballot_id,
+        imb: row.imb,
+        returnImb: row.return_imb,
+      })),
     );
     await applyWaitingScans(tx, issued);
     // A ballot of a closed election is recorded as closed and wakes no workflow.
@@ -143,7 +185,7 @@ export async function ingestBallots(
     if (others.length > 0) {
       const pairs = others.map(({ ballot }) => ({ election_id: ballot.electionId, ballot_id: ballot.ballotId }));
       const found = await tx<BallotRow[]>`
-        SELECT b.election_id, b.ballot_id, b.voter_id, b.county, b.issued_at, b.imb
+        SELECT b.election_id, b.ballot_id, b.voter_id, b.county, b.issued_at, b.imb, b.return_imb
         FROM ballots b
         JOIN jsonb_to_recordset(${JSON.stringify(pairs)}::text::jsonb) AS p(election_id text, ballot_id text)
           USING (election_id, ballot_id)`;

@@ -1,4 +1,4 @@
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { ballotsByTrackingCode } from '../db/ballots.js';
@@ -7,14 +7,16 @@ import { ingestBallots } from './ballots.js';
 import { csvRecords } from './parsers/csv.js';
 import { isImbHeader, parseImbRow, type OperationTable } from './parsers/imb.js';
 import { ndjsonLines } from './parsers/ndjson.js';
+import { ivmtrDelimitedRecords, ivmtrJsonRecords } from './parsers/ivmtr.js';
+import { ingestIvmtr, type UspsEffect } from './usps.js';
 import type { SourceRecord } from './parsers/source.js';
 import { OPERATOR, type Principal } from '../domain/principal.js';
 import { ingestScans } from './scans.js';
 import type { ItemResult, Outcome } from './schemas.js';
 import { ingestVoters } from './voters.js';
 
-export type ImportKind = 'voters' | 'ballots' | 'scans';
-export type ImportFormat = 'csv' | 'ndjson' | 'imb';
+export type ImportKind = 'voters' | 'ballots' | 'scans' | 'ivmtr';
+export type ImportFormat = 'csv' | 'ndjson' | 'imb' | 'json' | 'pipe';
 
 export interface ImportProblem {
   line: number;
@@ -30,6 +32,32 @@ export interface ImportSummary {
   /** IMb rows whose operation the table maps to `ignore`. */
   skipped: number;
   lines: number;
+  /** IV-MTR: accepted scans by what they did (applied, stale, pending, recorded, ignored, capped). */
+  effects?: Partial<Record<UspsEffect, number>>;
+}
+
+/** IV-MTR files: `.json` is the JSON document, anything else the pipe-delimited file with a header. */
+export function ivmtrFormatFor(file: string, explicit?: string): 'json' | 'pipe' {
+  if (explicit === 'json' || explicit === 'pipe') return explicit;
+  if (explicit) throw new Error(`unknown IV-MTR format ${explicit}; use json or pipe`);
+  return /\.json$/i.test(file) ? 'json' : 'pipe';
+}
+
+/** The records of an IV-MTR JSON file, numbered from 1 (reported as the `line`). */
+function* ivmtrJsonFile(file: string): Generator<SourceRecord> {
+  let document: unknown;
+  try {
+    document = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    yield { line: 1, error: { code: 'invalid_json', message: `not JSON: ${(error as Error).message}` } };
+    return;
+  }
+  const records = ivmtrJsonRecords(document);
+  if (!records) {
+    yield { line: 1, error: { code: 'invalid_json', message: 'expected {"events": [...]} or an array of records' } };
+    return;
+  }
+  for (const [i, value] of records.entries()) yield { line: i + 1, value };
 }
 
 export function formatFor(file: string, explicit?: string): ImportFormat {
@@ -42,8 +70,8 @@ export function formatFor(file: string, explicit?: string): ImportFormat {
 }
 
 /**
- * IMb rows become scan items: the 20-digit tracking code finds the ballot through `ballots.imb`
- * (pieces match on the first 20 digits). A barcode no issued ballot carries is `invalid`
+ * IMb rows become scan items: the 20-digit tracking code finds the ballot through `ballots.imb` or
+ * `ballots.return_imb` (pieces match on the first 20 digits; an open election's ballot first). A barcode no issued ballot carries is `invalid`
  * (`unknown_barcode`): import the mailing file, then run the scan file again (safe: every scan has a
  * deterministic event ID, so rows already taken come back `duplicate`).
  */
@@ -109,6 +137,8 @@ export async function importFile(options: {
   file: string;
   format: ImportFormat;
   operations?: OperationTable;
+  /** IV-MTR: the election the scans belong to. */
+  electionId?: string;
   principal?: Principal;
   chunkSize?: number;
   onProgress?: (bytesRead: number, totalBytes: number) => void;
@@ -125,6 +155,41 @@ export async function importFile(options: {
     options.onProgress?.(bytesRead, total);
   });
   const summary: ImportSummary = { accepted: 0, duplicate: 0, invalid: 0, skipped: 0, lines: 0 };
+
+  if (kind === 'ivmtr') {
+    const { electionId, operations } = options;
+    if (!electionId) throw new Error('IV-MTR scans need the election (--election ID)');
+    if (!operations) throw new Error('IV-MTR scans need an operation table');
+    if (format !== 'json' && format !== 'pipe') throw new Error('IV-MTR files are json or pipe');
+    const records = format === 'json' ? ivmtrJsonFile(file) : ivmtrDelimitedRecords(stream);
+    const effects: Partial<Record<UspsEffect, number>> = {};
+    const chunks = ingestInChunks(
+      (async function* () {
+        yield* records;
+      })(),
+      chunkSize,
+      (items, lines) => ingestIvmtr(sql, principal, electionId, items, operations, lines),
+    );
+    for await (const results of chunks) {
+      for (const result of results) {
+        summary.lines = Math.max(summary.lines, result.line!);
+        summary[result.outcome] += 1;
+        const effect = (result as { effect?: UspsEffect }).effect;
+        if (result.outcome === 'accepted' && effect) effects[effect] = (effects[effect] ?? 0) + 1;
+        if (effect === 'ignored') summary.skipped += 1;
+        if (result.outcome !== 'accepted') {
+          options.onProblem?.({
+            line: result.line ?? 0,
+            outcome: result.outcome,
+            ...(result.error ? { code: result.error.code, message: result.error.message } : {}),
+          });
+        }
+      }
+    }
+    stream.destroy();
+    options.onProgress?.(total, total);
+    return { ...summary, effects };
+  }
 
   if (format === 'imb' && kind !== 'scans') throw new Error('the IMb tracing format holds scans only');
   if (format === 'imb' && !options.operations)

@@ -118,7 +118,7 @@ export async function ingestScans(
  * and queues the status-changing ones for the ballot's workflow. A ballot of a closed election takes
  * events as `stale` and wakes no workflow. Returns each stored event's outcome by election and event ID.
  */
-async function recordScans(
+export async function recordScans(
   tx: postgres.TransactionSql,
   writes: readonly EventWrite[],
 ): Promise<Map<string, EventOutcome>> {

@@ -71,12 +71,27 @@ export const voterItemSchema = storableText(
 export type VoterItem = z.output<typeof voterItemSchema>;
 
 export const ballotItemSchema = storableText(
-  issuanceSchema.extend({
-    electionId: idSchema,
-    ballotId: idSchema,
-    county,
-    issuedAt: instant.optional(),
-  }),
+  issuanceSchema
+    .extend({
+      electionId: idSchema,
+      ballotId: idSchema,
+      county,
+      issuedAt: instant.optional(),
+      returnImb: z
+        .string()
+        .regex(/^\d{20,31}$/, '20 to 31 digits')
+        .optional()
+        .describe("the return envelope's IMb (USPS scans of it are the ballot's way back); imb is the outbound one"),
+    })
+    .superRefine((ballot, ctx) => {
+      if (ballot.imb && ballot.returnImb && ballot.imb.slice(0, 20) === ballot.returnImb.slice(0, 20)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['returnImb'],
+          message: 'the return IMb needs its own tracking code (first 20 digits), not the outbound one',
+        });
+      }
+    }),
 );
 export type BallotItem = z.output<typeof ballotItemSchema>;
 

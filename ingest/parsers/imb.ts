@@ -14,13 +14,41 @@ import { isValidTimeZone, offsetMinutesAt, zonedTimeToInstant } from '../../doma
  * is reported as invalid so an operator notices a new one.
  */
 
+/** What a USPS scan of the outbound envelope's IMb can mean (IV-MTR). `delivered` is a fact, not a status. */
+export const OUTBOUND_MEANINGS = ['outbound', 'delivered', 'undeliverable', 'ignore'] as const;
+/** What a USPS scan of the return envelope's IMb can mean: on the way back, or delivered to the county. */
+export const RETURN_MEANINGS = ['inbound', 'received', 'ignore'] as const;
+export type OutboundMeaning = (typeof OUTBOUND_MEANINGS)[number];
+export type ReturnMeaning = (typeof RETURN_MEANINGS)[number];
+
+/**
+ * One operation code's entry. A string is the legacy form (one barcode per ballot, IMb tracing rows):
+ * the event type for that barcode. The object form says what the code means on each envelope (IV-MTR
+ * feeds, where a ballot has an outbound and a return IMb); a side left out is `ignore`.
+ * `deliveryDays`: the scan is the last processing at the destination facility, so delivery is
+ * expected that many days after its facility-local date (a Sunday moves to Monday).
+ */
+export const operationEntrySchema = z.union([
+  z.enum(EVENT_TYPES),
+  z.literal('ignore'),
+  z
+    .object({
+      label: z.string().max(200).optional(),
+      outbound: z.enum(OUTBOUND_MEANINGS).default('ignore'),
+      return: z.enum(RETURN_MEANINGS).default('ignore'),
+      deliveryDays: z.number().int().min(0).max(14).optional(),
+    })
+    .strict(),
+]);
+export type OperationEntry = z.output<typeof operationEntrySchema>;
+
 /**
  * The operation table's schema. A facility the table does not list is read in the table's
  * `defaultTimeZone`, else in `defaultTimeZone` given here (DEFAULT_TIME_ZONE).
  */
 export function operationTableSchema(defaultTimeZone: string) {
   return z.object({
-    operations: z.record(z.string().regex(/^\d{1,4}$/), z.union([z.enum(EVENT_TYPES), z.literal('ignore')])),
+    operations: z.record(z.string().regex(/^\d{1,4}$/), operationEntrySchema),
     facilityTimeZones: z
       .record(z.string().regex(/^\d{1,5}$/), z.string().refine(isValidTimeZone, 'an IANA time zone'))
       .default({}),
@@ -48,7 +76,7 @@ const LOCAL_FORMATS: { pattern: RegExp; order: 'ymd' | 'mdy' }[] = [
   { pattern: /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/, order: 'ymd' },
 ];
 
-function parseLocal(text: string): { date: string; hh: number; mm: number; ss: number } | undefined {
+export function parseLocal(text: string): { date: string; hh: number; mm: number; ss: number } | undefined {
   for (const { pattern, order } of LOCAL_FORMATS) {
     const m = pattern.exec(text);
     if (!m) continue;
@@ -70,7 +98,7 @@ export function facilityTimeZone(table: OperationTable, zip: string): string {
   return table.defaultTimeZone;
 }
 
-function withOffset(instant: number, timeZone: string): string {
+export function withOffset(instant: number, timeZone: string): string {
   const offset = offsetMinutesAt(instant, timeZone);
   const local = new Date(instant + offset * 60_000).toISOString().slice(0, 19);
   const sign = offset < 0 ? '-' : '+';
@@ -114,7 +142,9 @@ export function parseImbRow(text: string, table: OperationTable): ImbParse {
     };
   }
   const code = String(Number(operationCode)).padStart(3, '0');
-  const type = table.operations[code] ?? table.operations[operationCode];
+  const entry = table.operations[code] ?? table.operations[operationCode];
+  // An IV-MTR entry read for a legacy row (one barcode): its outbound meaning; `delivered` is no event.
+  const type = typeof entry === 'object' ? (entry.outbound === 'delivered' ? 'ignore' : entry.outbound) : entry;
   if (!type) {
     return {
       ok: false,
@@ -126,9 +156,17 @@ export function parseImbRow(text: string, table: OperationTable): ImbParse {
   const hhmm = `${String(local.hh).padStart(2, '0')}:${String(local.mm).padStart(2, '0')}`;
   const instant = zonedTimeToInstant(local.date, hhmm, timeZone) + local.ss * 1_000;
   const occurredAt = withOffset(instant, timeZone);
-  const eventId = `usps-${createHash('sha256')
-    .update(`${trackingCode}|${new Date(instant).toISOString()}|${code}|${facilityZip}`)
+  const eventId = uspsEventId(trackingCode, instant, code, facilityZip);
+  return { ok: true, scan: { trackingCode, facilityZip, operationCode: code, type, occurredAt, eventId } };
+}
+
+/**
+ * A USPS scan's event ID: the same barcode, instant, operation and facility give the same ID, whether
+ * the scan came in a legacy tracing row or an IV-MTR record, so a re-sent scan is a `duplicate`.
+ */
+export function uspsEventId(trackingCode: string, instant: number, opCode: string, facilityZip: string): string {
+  return `usps-${createHash('sha256')
+    .update(`${trackingCode}|${new Date(instant).toISOString()}|${opCode}|${facilityZip}`)
     .digest('hex')
     .slice(0, 32)}`;
-  return { ok: true, scan: { trackingCode, facilityZip, operationCode: code, type, occurredAt, eventId } };
 }

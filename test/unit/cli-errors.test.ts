@@ -69,7 +69,7 @@ const BAD_INPUT: Record<string, [string[], RegExp]> = {
   'county-texts': [['county-texts'], /missing required argument 'county'/],
   'county-show': [['county-show', 'placer', '--yaml'], /unknown option '--yaml'/],
   'purge-contacts': [['purge-contacts', '--days', '-3'], /a whole number of days/],
-  import: [['import', 'ballot', 'file.csv'], /voters, ballots or scans/],
+  import: [['import', 'ballot', 'file.csv'], /voters, ballots, scans or ivmtr/],
   'outbox status': [['outbox', 'status', '--jsn'], /unknown option '--jsn'.*--json/],
   'outbox dead-letters': [['outbox', 'dead-letters', '--election', 'not an id'], /letters, digits/],
   'outbox retry': [['outbox', 'retry', '--ballot', 'B-1'], /--ballot needs --election/],

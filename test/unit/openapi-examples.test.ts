@@ -21,6 +21,25 @@ import {
   countyTextPutSchema,
   countyTextReviewSchema,
 } from '../../api/county-schemas.js';
+import { FALLBACK_TIME_ZONE } from '../../config/env.js';
+import { parseIvmtrRecord } from '../../ingest/parsers/ivmtr.js';
+import { defaultOperationTable, ivmtrPushSchema } from '../../ingest/usps.js';
+
+const uspsTable = defaultOperationTable(FALLBACK_TIME_ZONE);
+/** What POST /v1/usps/ivmtr checks of each record (the request is accepted record by record). */
+const ivmtrRecordsValid = (records: unknown[], ctx: z.RefinementCtx) =>
+  records.forEach((record, i) => {
+    const parsed = parseIvmtrRecord(record, uspsTable);
+    if (!parsed.ok) ctx.addIssue({ code: 'custom', path: [i], message: `${parsed.code}: ${parsed.message}` });
+  });
+const ivmtrText = z.string().superRefine((text, ctx) => {
+  const [header, ...rows] = text.split('\n').filter((line) => line.trim() !== '');
+  const names = (header ?? '').split('|');
+  ivmtrRecordsValid(
+    rows.map((row) => Object.fromEntries(row.split('|').map((value, i) => [names[i] ?? `_${i}`, value]))),
+    ctx,
+  );
+});
 
 interface Media {
   schema?: Record<string, unknown>;
@@ -67,6 +86,10 @@ const REQUEST_CHECKS: Record<string, z.ZodType> = {
   'POST /v1/ballots application/json': z.object({ ballots: each(ballotItemSchema) }),
   'POST /v1/scans application/json': z.object({ events: each(scanItemSchema) }),
   'POST /v1/scans application/x-ndjson': scanItemSchema,
+  'POST /v1/usps/ivmtr application/json': ivmtrPushSchema.superRefine((body, ctx) =>
+    ivmtrRecordsValid(body.events, ctx),
+  ),
+  'POST /v1/usps/ivmtr text/plain': ivmtrText,
   'POST /v1/subscriptions application/json': signUpSchema,
   'POST /v1/subscriptions/{id}/verify application/json': verifySchema,
   'POST /v1/subscriptions/{id}/verify/resend application/json': resendSchema,
