@@ -142,7 +142,8 @@ describe('election clock workflow (time-skipping)', () => {
     // Time does not skip while an activity runs: the reminder is due at once, the closing seconds later.
     const now = await env.currentTimeMs();
     settings.set('clock-3', {
-      electionDay: new Date(now + 2 * DAY).toISOString().slice(0, 10),
+      // The reminder's day (two days before tomorrow) has passed whatever the time of day: it fires at once.
+      electionDay: new Date(now + DAY).toISOString().slice(0, 10),
       timezone: 'UTC',
       returnReminderDaysBefore: 2,
       cureReminderDaysBefore: [],
