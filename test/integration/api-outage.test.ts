@@ -57,6 +57,16 @@ describe('a Temporal outage during a scan batch', () => {
       }));
       expect((await h.call('POST', '/v1/ballots', { body: { ballots } })).body.summary.accepted).toBe(BALLOTS);
       await eventually(async () => ((await h.forwarder.backlog()) === 0 ? true : undefined), 30_000, 300);
+      // Every issuance row acknowledged too (the count below is of rows, not of the per-ballot counters).
+      await eventually(
+        async () => {
+          const [row] = await h.db.sql<{ n: string }[]>`
+            SELECT count(*) AS n FROM workflow_outbox WHERE election_id = ${E} AND forwarded_at IS NULL`;
+          return Number(row!.n) === 0 ? true : undefined;
+        },
+        30_000,
+        300,
+      );
 
       await temporal!.stop();
       temporal = undefined;
