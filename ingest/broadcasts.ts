@@ -138,20 +138,25 @@ export interface AudienceLine {
   contacts: number;
 }
 
-function byChannelAndLanguage(groups: AudienceGroup[]): AudienceLine[] {
-  const lines = new Map<string, AudienceLine>();
+/**
+ * The audience summed per channel and language; `more` starts a line's extra fields and `add` adds a
+ * group to them (the dry run's window counts).
+ */
+function byChannelAndLanguage<L extends AudienceLine = AudienceLine>(
+  groups: AudienceGroup[],
+  more: () => Omit<L, keyof AudienceLine> = () => ({}) as Omit<L, keyof AudienceLine>,
+  add: (line: L, group: AudienceGroup) => void = () => undefined,
+): L[] {
+  const lines = new Map<string, L>();
   for (const group of groups) {
     const key = `${group.channel}|${group.language}`;
-    const line = lines.get(key) ?? {
-      channel: group.channel,
-      language: group.language,
-      ballots: 0,
-      voters: 0,
-      contacts: 0,
-    };
+    const line =
+      lines.get(key) ??
+      ({ channel: group.channel, language: group.language, ballots: 0, voters: 0, contacts: 0, ...more() } as L);
     line.ballots += group.ballots;
     line.voters += group.voters;
     line.contacts += group.contacts;
+    add(line, group);
     lines.set(key, line);
   }
   return [...lines.values()];
@@ -255,37 +260,26 @@ export async function dryRun(
     countSelection(deps.sql, broadcast),
     selectionAudience(deps.sql, broadcast),
   ]);
-  const lines = new Map<string, DryRunLine>();
-  for (const group of groups) {
-    const key = `${group.channel}|${group.language}`;
-    const line = lines.get(key) ?? {
-      channel: group.channel,
-      language: group.language,
-      ballots: 0,
-      voters: 0,
-      contacts: 0,
-      inWindowNow: 0,
-      waitingForWindow: 0,
-    };
-    line.ballots += group.ballots;
-    line.voters += group.voters;
-    line.contacts += group.contacts;
-    const opens = nextAllowedInstant(now, { start: group.windowStart, end: group.windowEnd }, group.timeZone);
-    if (opens <= now) line.inWindowNow += group.contacts;
-    else {
-      line.waitingForWindow += group.contacts;
-      const first = line.firstWindowOpensAt ? Date.parse(line.firstWindowOpensAt) : Infinity;
-      if (opens < first) line.firstWindowOpensAt = new Date(opens).toISOString();
-    }
-    lines.set(key, line);
-  }
+  const sends = byChannelAndLanguage<DryRunLine>(
+    groups,
+    () => ({ inWindowNow: 0, waitingForWindow: 0 }),
+    (line, group) => {
+      const opens = nextAllowedInstant(now, { start: group.windowStart, end: group.windowEnd }, group.timeZone);
+      if (opens <= now) line.inWindowNow += group.contacts;
+      else {
+        line.waitingForWindow += group.contacts;
+        const first = line.firstWindowOpensAt ? Date.parse(line.firstWindowOpensAt) : Infinity;
+        if (opens < first) line.firstWindowOpensAt = new Date(opens).toISOString();
+      }
+    },
+  );
   await noteDryRun(deps.sql, broadcastId);
   return {
     broadcastId,
     dryRun: true,
     at: new Date(now).toISOString(),
     ballots,
-    sends: [...lines.values()],
+    sends,
     signalled: 0,
     sent: 0,
   };

@@ -1,40 +1,27 @@
 /** The operator CLI as an operator runs it: a child process configured only by the environment. */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { pauseDelivery } from '../../db/delivery-pauses.js';
 import { anyNumber } from '../helpers/matchers.js';
 import { enqueue } from '../../db/outbox.js';
 import { freePort } from '../global-setup.js';
 import { election, eventually, startApiHarness, type ApiHarness } from './api-harness.js';
+import { runCliProcess } from '../helpers/cli-process.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../fixtures/imports/', import.meta.url));
-const run = promisify(execFile);
 
 describe('operator CLI: keys and imports', () => {
   let h: ApiHarness;
 
-  async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: process.env.HOME ?? '',
-          DATABASE_URL: h.db.url,
-          TEMPORAL_ADDRESS: inject('temporalAddress'),
-          TEMPORAL_TASK_QUEUE: h.taskQueue,
-        },
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  }
+  const cli = (...args: string[]) =>
+    runCliProcess(args, {
+      DATABASE_URL: h.db.url,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_TASK_QUEUE: h.taskQueue,
+    });
 
   beforeAll(async () => {
     h = await startApiHarness({ temporalAddress: inject('temporalAddress') });

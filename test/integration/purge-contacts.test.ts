@@ -4,18 +4,14 @@
  * (with the subscriptions this leaves empty) and codes abandoned long ago; the voter roll, ballots and
  * the notice ledger stay.
  */
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Sql } from '../../db/client.js';
 import { createPurgeActivities } from '../../activities/purge.js';
 import { purgeContactData } from '../../privacy/purge.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { FIXTURE_PEOPLE, type FixturePerson } from '../helpers/history-pii-fixtures.js';
+import { runCliProcess } from '../helpers/cli-process.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const run = promisify(execFile);
 const DAY = 86_400_000;
 const NOW = new Date('2026-12-15T12:00:00Z');
 const daysAgo = (days: number) => new Date(NOW.getTime() - days * DAY);
@@ -413,18 +409,7 @@ describe('purging contact data after elections close', () => {
   });
 
   describe('the operator command', () => {
-    async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-      try {
-        const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
-          cwd: ROOT,
-          env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: db.url },
-        });
-        return { code: 0, stdout, stderr };
-      } catch (error) {
-        const failed = error as { code: number; stdout: string; stderr: string };
-        return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-      }
-    }
+    const cli = (...args: string[]) => runCliProcess(args, { DATABASE_URL: db.url });
 
     it('purge-contacts --dry-run prints what would go and deletes nothing; without it, deletes', async () => {
       await shiftSeedToRealTime();

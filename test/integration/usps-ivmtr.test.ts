@@ -4,11 +4,9 @@
  * scans of barcodes not yet issued wait and apply at issuance; re-sent scans are duplicates; county
  * keys learn nothing about other counties' barcodes.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -20,6 +18,7 @@ import { OPERATOR } from '../../domain/principal.js';
 import { FALLBACK_TIME_ZONE } from '../../config/env.js';
 import { statusQuery, workflowIdFor } from '../../workflows/ballot.js';
 import { election, eventually, startApiHarness, type ApiHarness } from './api-harness.js';
+import { runCliProcess } from '../helpers/cli-process.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/imports/${name}`, import.meta.url));
 const JSON_FEED = JSON.parse(readFileSync(fixture('ivmtr-scans.json'), 'utf8')) as { events: unknown[] };
@@ -203,28 +202,12 @@ describe('USPS IV-MTR feeds', () => {
 
   describe('npm run cli -- import ivmtr', () => {
     const E3 = 'usps-cli-2099';
-    async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-      try {
-        const { stdout, stderr } = await promisify(execFile)(
-          process.execPath,
-          ['--import', 'tsx', 'cli/main.ts', ...args],
-          {
-            cwd: fileURLToPath(new URL('../..', import.meta.url)),
-            env: {
-              PATH: process.env.PATH ?? '',
-              HOME: process.env.HOME ?? '',
-              DATABASE_URL: h.db.url,
-              TEMPORAL_ADDRESS: inject('temporalAddress'),
-              TEMPORAL_TASK_QUEUE: h.taskQueue,
-            },
-          },
-        );
-        return { code: 0, stdout, stderr };
-      } catch (error) {
-        const failed = error as { code: number; stdout: string; stderr: string };
-        return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-      }
-    }
+    const cli = (...args: string[]) =>
+      runCliProcess(args, {
+        DATABASE_URL: h.db.url,
+        TEMPORAL_ADDRESS: inject('temporalAddress'),
+        TEMPORAL_TASK_QUEUE: h.taskQueue,
+      });
 
     it('imports the JSON file with the repository table, listing each problem by record, and needs --election', async () => {
       expect((await h.call('PUT', `/v1/elections/${E3}`, { body: election() })).status).toBe(201);
