@@ -19,16 +19,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { createApp } from '../api/app.js';
-import { createApiKey, createKeyVerifier } from '../lib/api-keys.js';
-import { startServer } from '../api/server.js';
 import { ActionBudget } from '../db/action-budget.js';
 import type { EventType } from '../domain/ballot-status.js';
 import { OutboxForwarder } from '../ingest/forwarder.js';
-import { ALL_SCOPES } from '../domain/principal.js';
 import { workflowIdFor } from '../workflows/ballot.js';
 import { inPool, startServerStack, waitFor, type ServerStack } from '../test/helpers/history-stack.js';
 import { WorkerProcess, buildForProduction } from '../test/helpers/worker-process.js';
+import { startBenchApi } from './bench-api.js';
+import type { RunningServer } from '../api/server.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -125,37 +123,18 @@ async function main() {
     logger,
     budget: new ActionBudget(stack.sql, { perSecond: 100_000 }),
   });
-  let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  let server: RunningServer | undefined;
   try {
     worker.start();
     await forwarder.start();
-    server = await startServer(
-      createApp({
-        logger,
-        readiness: {},
-        v1: {
-          sql: stack.sql,
-          verifyKey: createKeyVerifier(stack.sql),
-          backlog: () => forwarder.backlog(),
-          outboxWritten: () => forwarder.kick(),
-          rateLimitPerMinute: 1_000_000,
-          maxBodyBytes: 5 * 1024 * 1024,
-          maxBacklog: 10_000_000,
-        },
-      }),
-      '127.0.0.1',
-      0,
+    const api = await startBenchApi(
+      logger,
+      stack.sql,
+      { backlog: () => forwarder.backlog(), kick: () => forwarder.kick() },
+      10_000_000,
     );
-    const { key } = await createApiKey(stack.sql, { name: 'bench', scopes: [...ALL_SCOPES], counties: null });
-    const call = async (method: string, path: string, body: unknown) => {
-      const response = await fetch(`${server!.url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      if (response.status >= 300) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-      return response.json() as Promise<{ summary?: { accepted: number } }>;
-    };
+    server = api.server;
+    const { call } = api;
 
     const results = [];
     for (const rate of RATES) {

@@ -30,16 +30,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { createApp } from '../api/app.js';
-import { startServer, type RunningServer } from '../api/server.js';
+import type { RunningServer } from '../api/server.js';
 import { ActionBudget } from '../db/action-budget.js';
 import { outboxHealth } from '../db/outbox.js';
 import { OutboxForwarder } from '../ingest/forwarder.js';
-import { createApiKey, createKeyVerifier } from '../lib/api-keys.js';
 import { deliverRecords } from '../lib/workflow-client.js';
-import { ALL_SCOPES } from '../domain/principal.js';
 import { workflowIdFor } from '../workflows/ballot.js';
 import { inPool, startServerStack, waitFor, type ServerStack } from '../test/helpers/history-stack.js';
+import { startBenchApi } from './bench-api.js';
 
 const MODES = ['direct', 'api', 'cli'] as const;
 type Mode = (typeof MODES)[number];
@@ -135,34 +133,14 @@ async function main() {
   let server: RunningServer | undefined;
   try {
     await forwarder.start();
-    server = await startServer(
-      createApp({
-        logger,
-        readiness: {},
-        v1: {
-          sql: stack.sql,
-          verifyKey: createKeyVerifier(stack.sql),
-          backlog: () => forwarder.backlog(),
-          outboxWritten: () => forwarder.kick(),
-          rateLimitPerMinute: 1_000_000,
-          maxBodyBytes: 5 * 1024 * 1024,
-          maxBacklog: 100_000_000,
-        },
-      }),
-      '127.0.0.1',
-      0,
+    const api = await startBenchApi(
+      logger,
+      stack.sql,
+      { backlog: () => forwarder.backlog(), kick: () => forwarder.kick() },
+      100_000_000,
     );
-    const { key } = await createApiKey(stack.sql, { name: 'bench', scopes: [...ALL_SCOPES], counties: null });
-    const call = async (method: string, path: string, body: unknown) => {
-      const response = await fetch(`${server!.url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      const text = await response.text();
-      if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text.slice(0, 300)}`);
-      return JSON.parse(text) as { summary?: { accepted: number } };
-    };
+    server = api.server;
+    const { call } = api;
     const putElection = (electionId: string) =>
       call('PUT', `/v1/elections/${electionId}`, {
         name: electionId,
