@@ -256,7 +256,15 @@ describe('broadcasts (API, run workflow, ballot workflows, sender)', () => {
       workflowId: `broadcast-${id}-rerun`,
       args: [{ broadcastId: id }],
     });
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // The re-run's signals carry the first run's request IDs: each ballot holds one broadcast signal,
+    // so no notice can follow (read from the recorded histories, not after a pause).
+    for (const ballotId of ['S-1', 'S-2', 'S-NIGHT']) {
+      const history = await h.temporal.workflow.getHandle(`ballot-${E}-${ballotId}`).fetchHistory();
+      const due = (history.events ?? []).filter(
+        (event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'broadcastDue',
+      );
+      expect(due, ballotId).toHaveLength(1);
+    }
     expect(await ledger(h.db.sql, id)).toEqual(rows);
   });
 
@@ -271,7 +279,8 @@ describe('broadcasts (API, run workflow, ballot workflows, sender)', () => {
     await h.db.sql`UPDATE subscriptions SET window_start = ${closedWindow().start}, window_end = ${closedWindow().end}`;
     for (const voter of ['v-s1', 'v-s2', 'v-night']) await enqueuePlanChange(h.db.sql, voter);
     h.forwarder.kick();
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // The new plans reach the workflows before the run's signals (a workflow takes its signals in order).
+    await eventually(async () => ((await h.forwarder.backlog()) === 0 ? true : undefined), 30_000);
     await h.call('POST', `/v1/broadcasts/${id}/start`, { key: writer });
     await eventually(async () => ((await view(id)).state === 'done' ? true : undefined), 60_000);
 
