@@ -10,6 +10,7 @@ import {
   broadcastViewSchema,
   createBroadcastSchema,
 } from './broadcasts.js';
+import { errorResponsesWith } from './openapi-parts.js';
 
 const schema = (type: z.ZodType, io: 'input' | 'output' = 'input') => {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(type, { io, unrepresentable: 'any' }) as Record<
@@ -23,17 +24,6 @@ const ref = (name: string, example: unknown) => ({
   'application/json': { schema: { $ref: `#/components/schemas/${name}` }, example },
 });
 
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(
-    statuses.map((status) => [
-      String(status),
-      {
-        description: ERROR_TEXT[status] ?? 'error',
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-      },
-    ]),
-  );
-
 const ERROR_TEXT: Record<number, string> = {
   400: 'malformed body or ID; a message outside the list, or statuses the message does not fit',
   401: 'missing, unknown or revoked API key',
@@ -43,6 +33,8 @@ const ERROR_TEXT: Record<number, string> = {
   415: 'unsupported Content-Type',
   429: 'rate limit of this key reached; see Retry-After',
 };
+
+const errors = errorResponsesWith(ERROR_TEXT);
 
 const CREATE = {
   electionId: 'gen-2026',

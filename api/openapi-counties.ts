@@ -16,6 +16,7 @@ import {
   countyTextSchema,
   countyTextsSchema,
 } from './county-schemas.js';
+import { errorResponsesWith, json } from './openapi-parts.js';
 
 const schema = (type: z.ZodType, io: 'input' | 'output' = 'input') => {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(type, { io, unrepresentable: 'any' }) as Record<
@@ -36,8 +37,6 @@ export const COUNTY_SCHEMAS = {
   CountyTexts: schema(countyTextsSchema, 'output'),
 };
 
-const json = (ref: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } });
-
 const ERRORS: Record<number, string> = {
   400: 'invalid_request: a field is wrong (details.fields names each, with a code), or invalid_json',
   401: 'missing, unknown or revoked API key',
@@ -49,16 +48,7 @@ const ERRORS: Record<number, string> = {
   429: 'rate limit of this key reached; see Retry-After',
 };
 
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(
-    statuses.map((status) => [
-      String(status),
-      {
-        description: ERRORS[status]!,
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-      },
-    ]),
-  );
+const errors = errorResponsesWith(ERRORS);
 
 const county = { name: 'county', in: 'path', required: true, schema: schema(countyCodeSchema) };
 const textParameters = [

@@ -19,6 +19,7 @@ import { preferencesPatchSchema, resendSchema, signUpSchema, verifySchema } from
 import { REPORT_DESCRIPTIONS, REPORT_NAMES, reportQuerySchema, reportResultSchema } from '../reports/reports.js';
 import { REPORT_CSV_EXAMPLE } from './openapi-examples.js';
 import { COUNTY_SCHEMAS, countyPaths } from './openapi-counties.js';
+import { errorResponsesWith, json } from './openapi-parts.js';
 
 /**
  * The OpenAPI 3.1 document, generated from the zod schemas that validate requests (JSON Schema
@@ -263,17 +264,6 @@ const voterPaths = () => ({
   },
 });
 
-const errorResponses = (...statuses: number[]) =>
-  Object.fromEntries(
-    statuses.map((status) => [
-      String(status),
-      {
-        description: ERROR_TEXT[status] ?? 'error',
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-      },
-    ]),
-  );
-
 const ERROR_TEXT: Record<number, string> = {
   400: 'the body is not JSON, or not the expected shape (items themselves are judged one by one)',
   401: 'missing, unknown or revoked API key',
@@ -287,7 +277,8 @@ const ERROR_TEXT: Record<number, string> = {
   503: 'forwarding is behind or Temporal is unreachable for reads; see Retry-After',
 };
 
-const json = (ref: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } });
+const errorResponses = errorResponsesWith(ERROR_TEXT);
+
 const batchNote = `1 to ${MAX_BATCH_ITEMS} items; answered 202 with one result per item in request order.`;
 
 /** A JSON batch endpoint: `${plural}Batch` in, `${singular}Results` out. */
