@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image for every process: the default command is the API; the worker runs the same image with
-# `node dist/worker/main.js` and migrations with `node dist/cli/main.js migrate` (see docker-compose.yml).
+# `bin/worker` (node dist/worker/main.js with its memory settings) and migrations with `node dist/cli/main.js migrate` (see docker-compose.yml).
 # No HEALTHCHECK here for that reason: a probe for the API would mark every worker container unhealthy.
 
 FROM node:20-bookworm-slim AS build
@@ -23,6 +23,8 @@ COPY --from=build /app/dist ./dist
 # Migrations are read at run time from beside db/migrate.js (by `migrate` and at worker start-up);
 # copied here too so the image never depends on the build script having done it.
 COPY db/migrations ./dist/db/migrations
+# The worker's launcher: its memory settings (glibc malloc, V8 heap) are measured in docs/capacity.md.
+COPY bin ./bin
 # The base image's `node` user, numeric so Kubernetes' runAsNonRoot can verify it. The app files
 # stay root-owned: the processes need to read them, never to write them.
 USER 1000:1000

@@ -35,13 +35,14 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '60' },
     ballots: { type: 'string', default: '2000' },
     json: { type: 'boolean', default: false },
-    compiled: { type: 'boolean', default: false },
+    // The production build (bin/worker dist/worker/main.js) unless --source: the sources through tsx.
+    source: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (args.help) {
   process.stdout.write(
-    'usage: npm run bench:ingest -- [--open-loop] [--rates 25,50,100,200] [--duration SECONDS (60)] [--ballots N (2000)] [--json]\n',
+    'usage: npm run bench:ingest -- [--open-loop] [--rates 25,50,100,200] [--duration SECONDS (60)] [--ballots N (2000)] [--source] [--json]\n',
   );
   process.exit(0);
 }
@@ -98,7 +99,7 @@ async function main() {
   const stack = await startServerStack({ name: 'bench-ingest', log, temporalAddress: process.env.TEMPORAL_ADDRESS });
   const taskQueue = `bench-ingest-${Date.now().toString(36)}`;
   const logFile = join(mkdtempSync(join(tmpdir(), 'bench-ingest-')), 'worker.log');
-  if (args.compiled) buildForProduction(log);
+  if (!args.source) buildForProduction(log);
   const worker = new WorkerProcess(
     {
       PATH: process.env.PATH,
@@ -113,7 +114,7 @@ async function main() {
       DEFAULT_COUNTY_NAME: 'Bench County Elections',
     },
     logFile,
-    { compiled: args.compiled },
+    { compiled: !args.source },
   );
   const logger = pino({ level: 'warn' });
   const forwarder = new OutboxForwarder({

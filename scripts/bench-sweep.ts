@@ -37,14 +37,15 @@ const { values: args } = parseArgs({
     'kill-worker-at': { type: 'string' },
     'raw-concurrency': { type: 'string', default: '200' },
     json: { type: 'boolean', default: false },
-    compiled: { type: 'boolean', default: false },
+    // The production build (bin/worker dist/worker/main.js) unless --source: the sources through tsx.
+    source: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (args.help) {
   process.stdout.write(
     'usage: npm run bench:sweep -- [--ballots N (10000)] [--subscribed S (0.25)] [--partitions P (4)]\n' +
-      '                             [--kill-worker-at F] [--raw-concurrency C (200)] [--json]\n',
+      '                             [--kill-worker-at F] [--raw-concurrency C (200)] [--source] [--json]\n',
   );
   process.exit(0);
 }
@@ -137,7 +138,7 @@ try {
   log(`seeded ${N} ballots, ${targets} subscribed and outbound (the reminder's targets)`);
 
   const logFile = join(mkdtempSync(join(tmpdir(), 'bench-sweep-')), 'worker.log');
-  if (args.compiled) buildForProduction(log);
+  if (!args.source) buildForProduction(log);
   worker = new WorkerProcess(
     {
       PATH: process.env.PATH,
@@ -156,7 +157,7 @@ try {
       DEFAULT_COUNTY_NAME: 'Bench County Elections',
     },
     logFile,
-    { compiled: args.compiled },
+    { compiled: !args.source },
   );
   worker.start();
 

@@ -30,13 +30,14 @@ const { values: args } = parseArgs({
     open: { type: 'string', default: '10000,50000,100000' },
     concurrency: { type: 'string', default: '100' },
     json: { type: 'boolean', default: false },
-    compiled: { type: 'boolean', default: false },
+    // The production build (bin/worker dist/worker/main.js) unless --source: the sources through tsx.
+    source: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (args.help) {
   process.stdout.write(
-    'usage: npm run bench:worker -- [--active N (5000)] [--open 10000,50000,100000] [--concurrency C (100)] [--json]\n',
+    'usage: npm run bench:worker -- [--active N (5000)] [--open 10000,50000,100000] [--concurrency C (100)] [--source] [--json]\n',
   );
   process.exit(0);
 }
@@ -100,12 +101,14 @@ try {
   const taskQueue = `bench-worker-${process.pid}`;
   const metricsPort = await freePort();
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-  if (args.compiled) buildForProduction(log);
+  if (!args.source) buildForProduction(log);
   worker = new WorkerProcess(
     {
       ...Object.fromEntries(
-        Object.entries(process.env).filter(([key]) => /^(WORKER_|NODE_OPTIONS$|MALLOC_ARENA_MAX$)/.test(key)),
+        Object.entries(process.env).filter(([key]) => /^(WORKER_|NODE_OPTIONS$|MALLOC_)/.test(key)),
       ),
+      // WORKER_NODE_OPTIONS: Node flags for the worker only (not for the build or this script).
+      ...(process.env.WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.WORKER_NODE_OPTIONS } : {}),
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       TZ: 'UTC',
@@ -117,7 +120,7 @@ try {
       WORKER_METRICS_PORT: String(metricsPort),
     },
     join(mkdtempSync(join(tmpdir(), 'bench-worker-')), 'worker.log'),
-    { compiled: args.compiled },
+    { compiled: !args.source },
   );
   worker.start();
   await waitFor(

@@ -8,12 +8,13 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { ROOT } from './tools.js';
+import { workflowBundleOptions } from './workflow-bundle-options.js';
 
 const { values } = parseArgs({
   options: { out: { type: 'string', default: join(ROOT, 'dist', 'workflow-bundle.js') } },
 });
 const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
-const { code } = await bundleWorkflowCode({ workflowsPath: join(ROOT, 'workflows', 'index.ts'), logger: silent });
+const { code } = await bundleWorkflowCode({ ...workflowBundleOptions(), logger: silent });
 mkdirSync(dirname(values.out), { recursive: true });
 const partial = `${values.out}.${process.pid}.tmp`;
 writeFileSync(partial, code);

@@ -2,7 +2,7 @@
  * `npm run bench:faults [-- --ballots 2000 --kills 0.3,0.6 --fault-rate 0.2 --timeout 1200]`: the
  * Delivery fault test at scale. Starts a headless Temporal dev server and embedded PostgreSQL of its
  * own (DATABASE_URL: that server instead) and the provider fakes in this process; runs the
- * production worker as a child process (`node --import tsx worker/main.ts`), kills it with SIGKILL at
+ * production worker as a child process (`bin/worker --import tsx worker/main.ts`), kills it with SIGKILL at
  * the given progress and restarts it; sends every ballot's notices through the workflow while the
  * fakes fail a share of requests (429 with Retry-After, 500, hangs past PROVIDER_TIMEOUT, half of
  * the 500s and hangs accepted first). Prints what was sent, retried, duplicated and missing

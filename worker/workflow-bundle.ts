@@ -26,10 +26,11 @@ function sourceFiles(dir: string): string[] {
     .sort();
 }
 
-/** A hash of every workflow source and of the SDK's workflow package version. */
+/** A hash of every workflow source, of how the bundle is built and of the SDK's workflow package version. */
 function sourcesHash(): string {
   const hash = createHash('sha256');
-  for (const file of SOURCES.flatMap((folder) => sourceFiles(join(ROOT, folder)))) {
+  const bundler = ['scripts/bundle-workflows.ts', 'scripts/workflow-bundle-options.ts'].map((file) => join(ROOT, file));
+  for (const file of [...SOURCES.flatMap((folder) => sourceFiles(join(ROOT, folder))), ...bundler]) {
     hash.update(relative(ROOT, file)).update('\0').update(readFileSync(file)).update('\0');
   }
   const sdk = JSON.parse(readFileSync(join(ROOT, 'node_modules/@temporalio/workflow/package.json'), 'utf8')) as {

@@ -248,7 +248,7 @@ function acceptSomeBeforeFailure(fake: FakeWithFaults, share: number, random: ()
   return unanswered;
 }
 
-/** A worker process: `node --import tsx worker/main.ts`, configured only through its environment. */
+/** A worker process: `bin/worker --import tsx worker/main.ts`, configured only through its environment. */
 function workerEnv(options: FaultRunOptions, sandbox: Sandbox): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,

@@ -32,8 +32,9 @@ export class WorkerProcess {
     this.starts += 1;
     const out = createWriteStream(this.logFile, { flags: 'a' });
     out.write(`--- worker start #${this.starts} at ${new Date().toISOString()}\n`);
+    // bin/worker: the production launcher, with its memory settings.
     const entry = this.options.compiled ? ['dist/worker/main.js'] : ['--import', 'tsx', 'worker/main.ts'];
-    const child = spawn(process.execPath, entry, {
+    const child = spawn(`${REPO_ROOT}bin/worker`, entry, {
       cwd: REPO_ROOT,
       env: this.env,
       stdio: ['ignore', 'pipe', 'pipe'],

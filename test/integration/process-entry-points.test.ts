@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../global-setup.js';
@@ -9,7 +11,12 @@ import { uniqueTaskQueue } from '../helpers/temporal.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 function startProcess(entry: 'api/main.ts' | 'worker/main.ts', env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  // The worker starts as production starts it: through its launcher, bin/worker.
+  const [command, args] =
+    entry === 'worker/main.ts'
+      ? [join(ROOT, 'bin', 'worker'), ['--import', 'tsx', entry]]
+      : [process.execPath, ['--import', 'tsx', entry]];
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -69,7 +76,7 @@ describe('production entry points', () => {
     expect(process.output()).toMatch(message);
   });
 
-  it('the worker serves Temporal runtime metrics and stops gracefully on SIGTERM', async () => {
+  it('the worker, started by bin/worker with its memory settings, serves Temporal metrics and stops on SIGTERM', async () => {
     const metricsPort = await freePort();
     const worker = startProcess('worker/main.ts', {
       DATABASE_URL: db.url,
@@ -81,6 +88,11 @@ describe('production entry points', () => {
     running.push(worker.child);
     const metrics = await waitFor(`http://127.0.0.1:${metricsPort}/metrics`, (body) => /task_queue="entry-/.test(body));
     expect(metrics).toMatch(/^temporal_\w+\{[^}]*task_queue="entry-/m);
+    // The launcher exec'd Node in place: the PID we started is the worker, with the memory settings.
+    const commandLine = readFileSync(`/proc/${worker.child.pid}/cmdline`, 'utf8').split('\0');
+    expect(commandLine).toEqual(expect.arrayContaining(['--max-semi-space-size=4', 'worker/main.ts']));
+    const environment = readFileSync(`/proc/${worker.child.pid}/environ`, 'utf8').split('\0');
+    expect(environment).toEqual(expect.arrayContaining(['MALLOC_ARENA_MAX=2', 'MALLOC_TRIM_THRESHOLD_=131072']));
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
   });

@@ -193,7 +193,10 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs the worker, the API and the migration with their entry points', () => {
-    expect(commandOf(service('worker'))).toMatch(/^node dist\/worker\/main\.js\b/);
+    // bin/worker is the launcher: node dist/worker/main.js with the worker's memory settings.
+    expect(commandOf(service('worker'))).toMatch(/^bin\/worker$/);
+    expect(readFileSync(path.join(root, 'bin', 'worker'), 'utf8')).toMatch(/^exec node .* "\$@"$/m);
+    expect(readFileSync(path.join(root, 'bin', 'worker'), 'utf8')).toContain('set -- dist/worker/main.js');
     // No command means the Dockerfile's CMD, which is the API.
     expect(commandOf(service('api'))).toMatch(/^(node dist\/api\/main\.js\b|$)/);
     expect(commandOf(service('migrate'))).toMatch(/^node dist\/cli\/main\.js migrate\b/);
@@ -243,5 +246,6 @@ describe('Dockerfile', () => {
     expect(stage).toMatch(/npm ci\b[^\n]*--omit=dev/);
     expect(stage).toMatch(/^COPY\s.*\bdist\b/m);
     expect(stage).toMatch(/^COPY\s+db\/migrations\b/m);
+    expect(stage).toMatch(/^COPY\s+bin\b/m);
   });
 });
