@@ -102,6 +102,8 @@ async function main() {
   if (!args.source) buildForProduction(log);
   const worker = new WorkerProcess(
     {
+      // The worker's own settings from this environment (WORKER_NODE_FLAGS, MALLOC_*, the cache size).
+      ...Object.fromEntries(Object.entries(process.env).filter(([key]) => /^(WORKER_|MALLOC_)/.test(key))),
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       TZ: 'UTC',

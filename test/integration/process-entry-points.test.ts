@@ -90,7 +90,7 @@ describe('production entry points', () => {
     expect(metrics).toMatch(/^temporal_\w+\{[^}]*task_queue="entry-/m);
     // The launcher exec'd Node in place: the PID we started is the worker, with the memory settings.
     const commandLine = readFileSync(`/proc/${worker.child.pid}/cmdline`, 'utf8').split('\0');
-    expect(commandLine).toEqual(expect.arrayContaining(['--max-semi-space-size=4', 'worker/main.ts']));
+    expect(commandLine).toEqual(expect.arrayContaining(['--max-semi-space-size=1', 'worker/main.ts']));
     const environment = readFileSync(`/proc/${worker.child.pid}/environ`, 'utf8').split('\0');
     expect(environment).toEqual(expect.arrayContaining(['MALLOC_ARENA_MAX=2', 'MALLOC_TRIM_THRESHOLD_=131072']));
     worker.child.kill('SIGTERM');
