@@ -7,6 +7,7 @@ import { createApp } from '../api/app.js';
 import { startServer, type RunningServer } from '../api/server.js';
 import type { Sql } from '../db/client.js';
 import { ALL_SCOPES } from '../domain/principal.js';
+import type { OutboxForwarder } from '../ingest/forwarder.js';
 import { createApiKey, createKeyVerifier } from '../lib/api-keys.js';
 import type { Logger } from 'pino';
 
@@ -18,7 +19,7 @@ export interface BenchApi {
 export async function startBenchApi(
   logger: Logger,
   sql: Sql,
-  outbox: { backlog: () => Promise<number>; kick: () => void },
+  forwarder: Pick<OutboxForwarder, 'backlog' | 'kick'>,
   maxBacklog: number,
 ): Promise<BenchApi> {
   const server = await startServer(
@@ -28,8 +29,8 @@ export async function startBenchApi(
       v1: {
         sql,
         verifyKey: createKeyVerifier(sql),
-        backlog: outbox.backlog,
-        outboxWritten: outbox.kick,
+        backlog: () => forwarder.backlog(),
+        outboxWritten: () => forwarder.kick(),
         rateLimitPerMinute: 1_000_000,
         maxBodyBytes: 5 * 1024 * 1024,
         maxBacklog,

@@ -24,7 +24,7 @@ import type { EventType } from '../domain/ballot-status.js';
 import { OutboxForwarder } from '../ingest/forwarder.js';
 import { workflowIdFor } from '../workflows/ballot.js';
 import { inPool, startServerStack, waitFor, type ServerStack } from '../test/helpers/history-stack.js';
-import { WorkerProcess, buildForProduction } from '../test/helpers/worker-process.js';
+import { WorkerProcess, buildForProduction, workerSettingsFromEnvironment } from '../test/helpers/worker-process.js';
 import { startBenchApi } from './bench-api.js';
 import type { RunningServer } from '../api/server.js';
 
@@ -102,8 +102,7 @@ async function main() {
   if (!args.source) buildForProduction(log);
   const worker = new WorkerProcess(
     {
-      // The worker's own settings from this environment (WORKER_NODE_FLAGS, MALLOC_*, the cache size).
-      ...Object.fromEntries(Object.entries(process.env).filter(([key]) => /^(WORKER_|MALLOC_)/.test(key))),
+      ...workerSettingsFromEnvironment(),
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       TZ: 'UTC',
@@ -130,12 +129,7 @@ async function main() {
   try {
     worker.start();
     await forwarder.start();
-    const api = await startBenchApi(
-      logger,
-      stack.sql,
-      { backlog: () => forwarder.backlog(), kick: () => forwarder.kick() },
-      10_000_000,
-    );
+    const api = await startBenchApi(logger, stack.sql, forwarder, 10_000_000);
     server = api.server;
     const { call } = api;
 

@@ -133,12 +133,7 @@ async function main() {
   let server: RunningServer | undefined;
   try {
     await forwarder.start();
-    const api = await startBenchApi(
-      logger,
-      stack.sql,
-      { backlog: () => forwarder.backlog(), kick: () => forwarder.kick() },
-      100_000_000,
-    );
+    const api = await startBenchApi(logger, stack.sql, forwarder, 100_000_000);
     server = api.server;
     const { call } = api;
     const putElection = (electionId: string) =>

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort } from '../test/global-setup.js';
 import { inPool, startServerStack, waitFor, type ServerStack } from '../test/helpers/history-stack.js';
-import { WorkerProcess, buildForProduction } from '../test/helpers/worker-process.js';
+import { WorkerProcess, buildForProduction, workerSettingsFromEnvironment } from '../test/helpers/worker-process.js';
 import { ballotLifecycle, recordsSignal, workflowIdFor } from '../workflows/ballot.js';
 
 const { values: args } = parseArgs({
@@ -104,11 +104,7 @@ try {
   if (!args.source) buildForProduction(log);
   worker = new WorkerProcess(
     {
-      ...Object.fromEntries(
-        Object.entries(process.env).filter(([key]) => /^(WORKER_|NODE_OPTIONS$|MALLOC_)/.test(key)),
-      ),
-      // WORKER_NODE_OPTIONS: Node flags for the worker only (not for the build or this script).
-      ...(process.env.WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.WORKER_NODE_OPTIONS } : {}),
+      ...workerSettingsFromEnvironment(),
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       TZ: 'UTC',

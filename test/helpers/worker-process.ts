@@ -14,6 +14,16 @@ export function buildForProduction(log: (line: string) => void): void {
   execFileSync('npm', ['run', 'build'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
+/**
+ * The worker's own settings from this process's environment (`WORKER_*` such as the cache size and
+ * `WORKER_NODE_FLAGS`, glibc's `MALLOC_*`, `NODE_OPTIONS`), for a benchmark to pass on to its worker.
+ */
+export function workerSettingsFromEnvironment(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => /^(WORKER_|MALLOC_|NODE_OPTIONS$)/.test(key)),
+  );
+}
+
 export class WorkerProcess {
   private child?: ChildProcess;
   /** The highest peak RSS (VmHWM) of any run so far, in bytes. */

@@ -195,8 +195,9 @@ describe('docker-compose.yml', () => {
   it('runs the worker, the API and the migration with their entry points', () => {
     // bin/worker is the launcher: node dist/worker/main.js with the worker's memory settings.
     expect(commandOf(service('worker'))).toMatch(/^bin\/worker$/);
-    expect(readFileSync(path.join(root, 'bin', 'worker'), 'utf8')).toMatch(/^exec node .* "\$@"$/m);
-    expect(readFileSync(path.join(root, 'bin', 'worker'), 'utf8')).toContain('set -- dist/worker/main.js');
+    const launcher = readFileSync(path.join(root, 'bin', 'worker'), 'utf8');
+    expect(launcher).toMatch(/^exec node .* "\$@"$/m);
+    expect(launcher).toContain('set -- dist/worker/main.js');
     // No command means the Dockerfile's CMD, which is the API.
     expect(commandOf(service('api'))).toMatch(/^(node dist\/api\/main\.js\b|$)/);
     expect(commandOf(service('migrate'))).toMatch(/^node dist\/cli\/main\.js migrate\b/);
